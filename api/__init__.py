@@ -1,0 +1,1 @@
+"""REST API for shops (ingestion and reads) and signed outgoing webhooks."""

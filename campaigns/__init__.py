@@ -1,0 +1,1 @@
+"""Product catalog, recommendations, discount codes, campaigns, page banners and analytics."""

@@ -1,0 +1,4 @@
+"""URLs of the campaigns app."""
+
+app_name = "campaigns"
+urlpatterns: list = []

@@ -1,0 +1,71 @@
+"""The one Celery app: JSON only, queues by purpose, late acks, bounded time, bounded waits."""
+
+import logging
+import os
+from typing import Any
+
+from celery import Celery
+from django.db import transaction
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
+
+QUEUES = ("carriers", "emails", "campaigns", "default")
+
+app = Celery("parcelfront")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_queues=[Queue(name) for name in QUEUES],
+    task_default_queue="default",
+    # Separate queues by purpose so a campaign blast never delays a delivery email.
+    task_routes={
+        "shipments.poll_*": {"queue": "carriers"},
+        "notifications.*": {"queue": "emails"},
+        "campaigns.*": {"queue": "campaigns"},
+    },
+    # Tasks are idempotent by persisted state, so redelivery after a crash is safe and wanted.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_time_limit=300,
+    task_soft_time_limit=240,
+    worker_max_tasks_per_child=1000,
+    broker_connection_retry_on_startup=True,
+    broker_connection_timeout=5,
+    # Publishing from a web request gives up fast; the outbox sweepers pick up what was not sent.
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+    timezone="UTC",
+    enable_utc=True,
+)
+app.autodiscover_tasks()
+
+
+def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
+    """Publish ``task`` after the current transaction commits; never fail the caller.
+
+    A broker outage must not turn a committed write into a 500: the row that needed the task is
+    already stored, and a beat sweeper re-enqueues rows left unprocessed.
+    """
+
+    def publish() -> None:
+        try:
+            task.apply_async(args=args, kwargs=kwargs)
+        except Exception:
+            logger.exception("could not publish %s; the sweeper will retry", task.name)
+
+    transaction.on_commit(publish)
+
+
+def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]:
+    """A beat schedule entry whose message expires before the next tick, so ticks never pile up."""
+    return {"task": task_name, "schedule": seconds, "options": {"expires": seconds, **options}}
+
+
+# Every periodic job of every app, in one place so ops see the whole beat at a glance.
+app.conf.beat_schedule = {}

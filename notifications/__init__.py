@@ -1,0 +1,1 @@
+"""Status change -> message (outbox) -> render -> send through django-anymail -> ESP events."""

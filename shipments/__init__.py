@@ -1,0 +1,1 @@
+"""Orders, shipments, tracking events and status changes; polling and applying carrier results."""

@@ -1,0 +1,196 @@
+"""Orders, their shipments, what carriers said about them, and the status-change outbox."""
+
+import secrets
+
+from django.db import models
+from django.db.models import Q
+
+from carriers.types import Status
+from shops.models import LANGUAGE_CHOICES, Shop
+
+STATUS_CHOICES = [(status.value, status.value.replace("_", " ").capitalize()) for status in Status]
+PUBLIC_TOKEN_BYTES = 24  # 192 bits: unguessable, and short enough for an SMS link
+
+
+def new_public_token() -> str:
+    """A URL-safe public token of 192 random bits for /t/<token>."""
+    return secrets.token_urlsafe(PUBLIC_TOKEN_BYTES)
+
+
+class Order(models.Model):
+    """A customer's order in one shop; the unit the tracking page shows."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
+    number = models.CharField(max_length=64)
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_phone = models.CharField(max_length=40, blank=True)
+    shipping_city = models.CharField(max_length=120, blank=True)
+    shipping_postcode = models.CharField(max_length=20, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. PL")
+    locale = models.CharField(max_length=5, choices=LANGUAGE_CHOICES, blank=True)
+    marketing_consent = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, default="PLN")
+    total_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_method = models.CharField(max_length=120, blank=True)
+    placed_at = models.DateTimeField()
+    promised_delivery_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every write that changes what the tracking page shows; caches key on it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [models.UniqueConstraint(fields=["shop", "number"], name="order_number_unique_per_shop")]
+        indexes = [
+            models.Index(fields=["shop", "-placed_at"], name="order_shop_recent"),
+            models.Index(fields=["shop", "customer_email"], name="order_shop_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def effective_locale(self) -> str:
+        return self.locale or self.shop.locale
+
+
+class OrderItem(models.Model):
+    """One line of an order, shown on the tracking page and used for recommendations."""
+
+    tenant_path = "order__shop"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    image_url = models.URLField(blank=True, max_length=500)
+    product_url = models.URLField(blank=True, max_length=500)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", "To the customer"
+    RETURN = "return", "Return to the shop"
+
+
+class Source(models.TextChoices):
+    POLL = "poll", "Carrier poll"
+    PUSH = "push", "Carrier push"
+    MANUAL = "manual", "Entered by hand"
+    IMPORT = "import", "Imported"
+
+
+class Shipment(models.Model):
+    """One parcel of an order with one carrier: its current status and polling schedule."""
+
+    tenant_path = "shop"
+
+    # Denormalized from the order so tenant filters and dispatch never need a join.
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=32, db_index=True)
+    carrier_confidence = models.FloatField(null=True, blank=True, help_text="Detection confidence when guessed")
+    tracking_number = models.CharField(max_length=64)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+    service = models.CharField(max_length=120, blank=True)
+
+    status = models.CharField(max_length=24, choices=STATUS_CHOICES, default=Status.PENDING)
+    reason = models.CharField(max_length=40, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    eta_from = models.DateTimeField(null=True, blank=True)
+    eta_to = models.DateTimeField(null=True, blank=True)
+    pickup_point = models.JSONField(null=True, blank=True)
+    proof_of_delivery = models.JSONField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_kind = models.CharField(max_length=24, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "carrier", "tracking_number"], name="shipment_unique_number_per_order"
+            ),
+        ]
+        indexes = [
+            # The dispatcher's hot query: due rows only, in due order (final parcels have no due time).
+            models.Index(fields=["next_poll_at"], name="shipment_due", condition=Q(next_poll_at__isnull=False)),
+            models.Index(fields=["carrier", "tracking_number"], name="shipment_carrier_number"),
+            models.Index(fields=["shop", "status"], name="shipment_shop_status"),
+            models.Index(fields=["shop", "-updated_at"], name="shipment_shop_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    """One carrier event, normalized beside the carrier's raw code and verbatim text."""
+
+    tenant_path = "shipment__shop"
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    occurred_at = models.DateTimeField()
+    status = models.CharField(max_length=24, choices=STATUS_CHOICES, blank=True, help_text="Empty when unmapped")
+    reason = models.CharField(max_length=40, blank=True)
+    raw_code = models.CharField(max_length=120, blank=True)
+    text = models.TextField(blank=True, help_text="The carrier's own words, shown verbatim")
+    location = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.POLL)
+    mapped = models.BooleanField(default=True)
+    dedupe_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "dedupe_key"], name="event_unique_per_shipment"),
+        ]
+        indexes = [models.Index(fields=["shipment", "occurred_at"], name="event_shipment_time")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.raw_code} {self.text[:40]}"
+
+
+class StatusChange(models.Model):
+    """The outbox: one row per status transition, written in the same transaction as the change."""
+
+    tenant_path = "shipment__shop"
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=24, choices=STATUS_CHOICES)
+    to_status = models.CharField(max_length=24, choices=STATUS_CHOICES)
+    reason = models.CharField(max_length=40, blank=True)
+    occurred_at = models.DateTimeField(help_text="When the carrier says it happened")
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The sweeper's query: unprocessed rows only.
+            models.Index(
+                fields=["created_at"], name="statuschange_unprocessed", condition=Q(processed_at__isnull=True)
+            ),
+            models.Index(fields=["shipment", "created_at"], name="statuschange_shipment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment}: {self.from_status} → {self.to_status}"

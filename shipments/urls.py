@@ -1,0 +1,4 @@
+"""URLs of the shipments app."""
+
+app_name = "shipments"
+urlpatterns: list = []

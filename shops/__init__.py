@@ -1,0 +1,1 @@
+"""Tenants: shops, their members and roles, API keys; the tenant-scoped admin base class."""

@@ -1,0 +1,144 @@
+"""Tenants: the shop with its branding, the people who run it, and its API keys."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models import Q
+
+from shops.validators import validate_brand_image, validate_domain, validate_hex_colour, validate_timezone
+
+LANGUAGE_CHOICES = [("pl", "Polski"), ("en", "English"), ("de", "Deutsch"), ("cs", "Čeština"), ("sk", "Slovenčina")]
+
+# System font stacks only: a tracking page makes no third-party requests by default.
+FONT_STACKS = {
+    "system": 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+    "humanist": '"Seravek", "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", source-sans-pro, sans-serif',
+    "geometric": 'Avenir, Montserrat, Corbel, "URW Gothic", source-sans-pro, sans-serif',
+    "classical": '"Iowan Old Style", "Palatino Linotype", "URW Palladio L", P052, serif',
+    "transitional": 'Charter, "Bitstream Charter", "Sitka Text", Cambria, serif',
+    "rounded": 'ui-rounded, "Hiragino Maru Gothic ProN", Quicksand, Comfortaa, Manjari, "Arial Rounded MT", sans-serif',
+    "monospace": 'ui-monospace, "Cascadia Code", "Source Code Pro", Menlo, Consolas, "DejaVu Sans Mono", monospace',
+}
+FONT_CHOICES = [(key, key.title()) for key in FONT_STACKS]
+
+
+class Shop(models.Model):
+    """A tenant: one online shop with its branding, sender identity, locale and domain."""
+
+    tenant_path = ""  # how the tenant-scoped admin reaches the shop from this model
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True, validators=[MinLengthValidator(2)])
+    is_active = models.BooleanField(default=True)
+    locale = models.CharField(max_length=5, choices=LANGUAGE_CHOICES, default="pl")
+    timezone = models.CharField(max_length=64, default="Europe/Warsaw", validators=[validate_timezone])
+    website_url = models.URLField(blank=True)
+
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=40, blank=True)
+    support_url = models.URLField(blank=True)
+
+    sender_name = models.CharField(max_length=120, blank=True)
+    sender_email = models.EmailField(blank=True)
+    reply_to_email = models.EmailField(blank=True)
+
+    custom_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        null=True,
+        unique=True,
+        validators=[validate_domain],
+        help_text="Host name that serves this shop's tracking pages, e.g. track.example.com.",
+    )
+
+    logo = models.ImageField(upload_to="shops/logos/", blank=True, validators=[validate_brand_image])
+    favicon = models.ImageField(upload_to="shops/favicons/", blank=True, validators=[validate_brand_image])
+    primary_color = models.CharField(max_length=7, default="#1F4E79", validators=[validate_hex_colour])
+    accent_color = models.CharField(max_length=7, default="#F2A900", validators=[validate_hex_colour])
+    background_color = models.CharField(max_length=7, default="#FFFFFF", validators=[validate_hex_colour])
+    text_color = models.CharField(max_length=7, default="#1C1C1C", validators=[validate_hex_colour])
+    font = models.CharField(max_length=20, choices=FONT_CHOICES, default="system")
+    page_title = models.CharField(max_length=120, blank=True)
+    banner_image = models.ImageField(upload_to="shops/banners/", blank=True, validators=[validate_brand_image])
+    banner_url = models.URLField(blank=True)
+    banner_text = models.CharField(max_length=200, blank=True)
+    footer_text = models.TextField(blank=True, max_length=2000)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def font_stack(self) -> str:
+        return FONT_STACKS.get(self.font, FONT_STACKS["system"])
+
+    @property
+    def from_email(self) -> str:
+        """The sender identity for this shop's emails, falling back to the platform default."""
+        from email.utils import formataddr
+
+        if self.sender_email:
+            return formataddr((self.sender_name or self.name, self.sender_email))
+        return settings.DEFAULT_FROM_EMAIL
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MARKETER = "marketer", "Marketer"
+    SUPPORT = "support", "Support"
+
+
+class Membership(models.Model):
+    """A user's role in one shop; a user may belong to several shops."""
+
+    tenant_path = "shop"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_one_role_per_shop")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.shop}"
+
+
+API_KEY_PREFIX_LENGTH = 10
+
+
+def _new_prefix() -> str:
+    return secrets.token_hex(API_KEY_PREFIX_LENGTH // 2)
+
+
+class ApiKey(models.Model):
+    """A shop's API key: only its SHA-256 is stored; the prefix identifies it in lists and logs."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16, unique=True, default=_new_prefix, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["shop"], name="apikey_active_by_shop", condition=Q(revoked_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.name} (pf_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,53 @@
+"""Shared fixtures. Under CI=true the real PostgreSQL and Redis are required, never skipped."""
+
+import os
+
+import pytest
+
+from tests.factories import MembershipFactory, ShopFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests that need a real service only outside CI; in CI a missing service fails the run."""
+    from django.conf import settings
+
+    on_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    has_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    has_redis = bool(settings.REDIS_URL)
+    if on_ci and not (has_postgres and has_redis):
+        raise pytest.UsageError("CI=true needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis); refusing to skip")
+    for item in items:
+        if "postgres" in item.keywords and not has_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL"))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory()
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory(name="Other shop")
+
+
+@pytest.fixture
+def owner(shop):
+    return MembershipFactory(shop=shop, role="owner").user
+
+
+@pytest.fixture
+def marketer(shop):
+    return MembershipFactory(shop=shop, role="marketer").user
+
+
+@pytest.fixture
+def support(shop):
+    return MembershipFactory(shop=shop, role="support").user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True)
