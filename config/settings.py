@@ -189,6 +189,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CARRIER_ENV = {key: value for key, value in os.environ.items() if key.startswith("CARRIER_")}
 CARRIER_HTTP_TIMEOUT = env.float("CARRIER_HTTP_TIMEOUT", default=10.0)
 
+# Tasks published by name (no import against the dependency direction) for every new StatusChange,
+# each taking ``status_change_id``; each consumer is idempotent and sweeps what it missed.
+STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change_webhooks")
+
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
