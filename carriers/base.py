@@ -105,7 +105,8 @@ class CarrierAdapter(ABC):
 
     code: ClassVar[str]
     name: ClassVar[str]
-    batch_size: ClassVar[int] = 1
+    # Not a ClassVar: an adapter may set it per instance when the batch size is per account.
+    batch_size: int = 1
     timezone: ClassVar[str] = "UTC"
     default_base_url: ClassVar[str] = ""
     tracking_url_template: ClassVar[str] = ""
@@ -354,9 +355,7 @@ class CarrierAdapter(ABC):
         except Exception as exc:
             # A bug in one adapter must not take down the polling batch; it is logged loudly instead.
             logger.exception("carrier %s adapter failed on %d number(s)", self.code, len(chunk))
-            error = TrackingError(
-                ErrorKind.CARRIER_ERROR, f"{self.name} adapter error: {type(exc).__name__}: {exc}"
-            )
+            error = TrackingError(ErrorKind.CARRIER_ERROR, f"{self.name} adapter error: {type(exc).__name__}: {exc}")
             return dict.fromkeys(chunk, error)
         missing = TrackingError(ErrorKind.NOT_FOUND, f"{self.name} did not report this number")
         return {number: answered.get(number, missing) for number in chunk}
