@@ -1,0 +1,153 @@
+"""Seeding the demo: two shops (isolation is visible), a catalog, customers and parcels about to move."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from carriers.detection import s10_check_digit
+from demo.catalog import (
+    CUSTOMERS,
+    DEMO_MARKETER,
+    DEMO_OWNER,
+    DEMO_SHOP,
+    DEMO_SUPPORT,
+    OTHER_OWNER,
+    OTHER_SHOP,
+    PRODUCTS,
+)
+from shipments.models import Direction, Order
+from shipments.services import order_upsert, shipment_add
+from shops.models import Role, Shop
+from shops.services import member_add, shop_create
+
+# The demo's parcels: which carrier, and how many parcels the order is split into.
+ORDER_PLAN = [
+    ("inpost", 1), ("dpd", 1), ("dhl", 1), ("poczta_polska", 1), ("inpost", 2), ("inpost", 1),
+    ("dpd", 1), ("dhl", 1), ("poczta_polska", 1), ("inpost", 1), ("packeta", 1), ("dpd", 1),
+]
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """What the seeder made, for the runner to print."""
+
+    shop: Shop
+    orders: list[Order]
+
+
+def demo_tracking_number(carrier: str, rng: random.Random) -> str:
+    """A number in the carrier's real format (valid check digit where the format has one)."""
+    digits = lambda count: "".join(rng.choice("0123456789") for _ in range(count))  # noqa: E731
+    if carrier == "inpost":
+        return "6" + digits(23)
+    if carrier == "dpd":
+        return digits(13) + "U"
+    if carrier == "dhl":
+        return "00340434" + digits(12)
+    if carrier == "packeta":
+        return "Z" + digits(10)
+    if carrier == "poczta_polska":
+        serial = digits(8)
+        return f"RR{serial}{s10_check_digit(serial)}PL"
+    raise ValueError(f"no demo number format for {carrier}")
+
+
+def _user(email: str, password: str):  # type: ignore[no-untyped-def]
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=email).first() or user_model(username=email, email=email)
+    user.set_password(password)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+def _reset() -> None:
+    Shop.objects.filter(slug__in=[DEMO_SHOP["slug"], OTHER_SHOP["slug"]]).delete()
+
+
+@transaction.atomic
+def demo_seed(*, reset: bool = True, now: datetime | None = None, seed: int = 2026) -> DemoSeed:
+    """Create the demo shops and orders; with ``reset`` the previous demo data is replaced."""
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    if reset:
+        _reset()
+    existing = Shop.objects.filter(slug=DEMO_SHOP["slug"]).first()
+    if existing is not None:
+        return DemoSeed(shop=existing, orders=list(existing.orders.order_by("placed_at")))
+
+    owner_email, password = DEMO_OWNER
+    _user(owner_email, password)
+    shop = shop_create(owner_email=owner_email, **DEMO_SHOP).shop
+    for email, role in ((DEMO_MARKETER[0], Role.MARKETER), (DEMO_SUPPORT[0], Role.SUPPORT)):
+        member_add(shop=shop, user=_user(email, password), role=role)
+    _user(OTHER_OWNER[0], OTHER_OWNER[1])
+    other = shop_create(owner_email=OTHER_OWNER[0], **OTHER_SHOP).shop
+
+    static_base = f"{settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
+    orders = []
+    for index, ((carrier, parcels), customer) in enumerate(zip(ORDER_PLAN, CUSTOMERS, strict=True)):
+        name, email, city, postcode, locale = customer
+        picked = rng.sample(PRODUCTS, k=rng.randint(1, 3))
+        items = [
+            {
+                "sku": sku,
+                "name": product_name,
+                "quantity": rng.randint(1, 2),
+                "unit_price": price,
+                "image_url": f"{static_base}{image}.svg",
+                "product_url": f"{DEMO_SHOP['website_url']}/p/{sku.lower()}",
+            }
+            for sku, product_name, price, _category, _tags, image in picked
+        ]
+        total = sum(item["unit_price"] * item["quantity"] for item in items)
+        order, _ = order_upsert(
+            shop=shop,
+            number=f"ZI-{2026_1100 + index}",
+            items=items,
+            customer_name=name,
+            customer_email=email,
+            customer_phone=f"+48 600 {rng.randint(100, 999)} {rng.randint(100, 999)}",
+            shipping_city=city,
+            shipping_postcode=postcode,
+            shipping_country={"de": "DE", "cs": "CZ", "sk": "SK"}.get(locale, "PL"),
+            locale=locale,
+            marketing_consent=index % 4 != 3,
+            currency="PLN",
+            total_amount=total,
+            shipping_method={"inpost": "Paczkomat InPost 24/7"}.get(carrier, f"Kurier {carrier.upper()}"),
+            placed_at=now - timedelta(hours=rng.randint(6, 60)),
+            promised_delivery_date=(now + timedelta(days=rng.randint(1, 3))).date(),
+        )
+        for parcel in range(parcels):
+            shipment_add(
+                order=order,
+                carrier=carrier if parcel == 0 else "dpd",
+                tracking_number=demo_tracking_number(carrier if parcel == 0 else "dpd", rng),
+            )
+        orders.append(order)
+
+    # A customer sends something back: the return leg is its own shipment on the same order.
+    shipment_add(
+        order=orders[0], carrier="inpost", tracking_number=demo_tracking_number("inpost", rng), direction=Direction.RETURN
+    )
+
+    order_upsert(
+        shop=other,
+        number="SZ-1001",
+        items=[{"sku": "SZ-LAMP", "name": "Lampka rowerowa USB", "quantity": 1, "unit_price": 89}],
+        shipments=[{"carrier": "inpost", "tracking_number": demo_tracking_number("inpost", rng)}],
+        customer_name="Ewa Mazur",
+        customer_email="ewa.mazur@example.com",
+        shipping_city="Toruń",
+        shipping_postcode="87-100",
+        shipping_country="PL",
+        total_amount=89,
+        placed_at=now - timedelta(hours=20),
+    )
+    return DemoSeed(shop=shop, orders=orders)
