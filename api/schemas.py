@@ -1,0 +1,170 @@
+"""Request and response bodies of the REST API. Requests refuse unknown fields."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from carriers.types import Status
+
+STATUSES = tuple(status.value for status in Status)
+StatusName = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+def _no_control_characters(value: str) -> str:
+    # PostgreSQL refuses NUL in text, and no field of ours has a use for control characters.
+    if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
+        raise ValueError("Control characters are not allowed.")
+    return value
+
+
+def _sane_year(value: datetime | date) -> datetime | date:
+    # Far dates overflow when converted to UTC or stored; no order lives outside these years.
+    if not 1970 <= value.year <= 2200:
+        raise ValueError("The year must be between 1970 and 2200.")
+    return value
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:
+    """A string of bounded length without control characters."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_no_control_characters),
+    ]
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+Day = Annotated[date, AfterValidator(_sane_year)]
+OrderNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#-]*$"),
+]
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class RequestBody(BaseModel):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemIn(RequestBody):
+    sku: Text(64) = ""
+    name: Text(255, min_length=1)
+    quantity: int = Field(1, ge=1, le=100_000)
+    unit_price: Money = Decimal("0")
+    image_url: Text(500) = ""
+    product_url: Text(500) = ""
+
+
+class ShipmentIn(RequestBody):
+    tracking_number: Text(64, min_length=1)
+    carrier: Text(32) | None = Field(None, description="Carrier code; detected from the number when omitted.")
+    direction: Literal["outbound", "return"] = "outbound"
+    service: Text(120) = ""
+
+
+class OrderIn(RequestBody):
+    number: OrderNumber = Field(description="The shop's order number; letters, digits and . _ # -")
+    customer_name: Text(200) = ""
+    customer_email: Text(254) = ""
+    customer_phone: Text(40) = ""
+    shipping_city: Text(120) = ""
+    shipping_postcode: Text(20) = ""
+    shipping_country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")] = ""
+    locale: Literal["", "pl", "en", "de", "cs", "sk"] = ""
+    marketing_consent: bool = False
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "PLN"
+    total_amount: Money = Decimal("0")
+    shipping_method: Text(120) = ""
+    placed_at: Timestamp | None = Field(None, description="With a time zone offset; now when omitted.")
+    promised_delivery_date: Day | None = None
+    items: list[ItemIn] | None = Field(None, max_length=500, description="Replaces the stored items when given.")
+    shipments: list[ShipmentIn] = Field(default_factory=list, max_length=50, description="Added; existing kept.")
+
+
+class ProblemError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemError]
+
+
+class ItemOut(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    image_url: str
+    product_url: str
+
+
+class EventOut(BaseModel):
+    occurred_at: datetime
+    status: str = Field(description="Normalized status; empty when the carrier's code is not mapped")
+    reason: str
+    raw_code: str
+    text: str = Field(description="The carrier's own words, verbatim")
+    location: str
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    order_number: str
+    carrier: str
+    carrier_confidence: float | None = Field(description="Detection confidence (0..1) when the carrier was guessed")
+    carrier_detected: bool
+    tracking_number: str
+    direction: str
+    service: str
+    status: str
+    reason: str
+    status_changed_at: datetime | None
+    eta_from: datetime | None
+    eta_to: datetime | None
+    delivered_at: datetime | None
+    pickup_point: dict[str, Any] | None
+    tracking_url: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ShipmentDetailOut(ShipmentOut):
+    events: list[EventOut] = Field(description="Newest first")
+
+
+class OrderOut(BaseModel):
+    number: str
+    customer_name: str
+    customer_email: str
+    customer_phone: str
+    shipping_city: str
+    shipping_postcode: str
+    shipping_country: str
+    locale: str
+    marketing_consent: bool
+    currency: str
+    total_amount: Decimal
+    shipping_method: str
+    placed_at: datetime
+    promised_delivery_date: date | None
+    tracking_url: str
+    items: list[ItemOut]
+    shipments: list[ShipmentDetailOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ShipmentPage(BaseModel):
+    items: list[ShipmentOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")

@@ -1,0 +1,264 @@
+"""The REST API (v1): ingestion and reads for a shop's developer. Endpoints only call services and selectors.
+
+Every operation is scoped to the API key's shop: another shop's order or shipment is a 404, exactly
+like one that does not exist.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.http import HttpRequest
+from ninja import NinjaAPI, Query, Router
+from ninja import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import ApiKeyAuth
+from api.docs import LocalSwagger
+from api.idempotency import IDEMPOTENCY_HEADER, idempotent_write
+from api.problems import ApiProblem, install_problem_handlers
+from api.schemas import (
+    EventOut,
+    ItemOut,
+    OrderIn,
+    OrderOut,
+    Problem,
+    ShipmentDetailOut,
+    ShipmentIn,
+    ShipmentOut,
+    ShipmentPage,
+    StatusName,
+    Text,
+    Timestamp,
+)
+from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
+from shipments.models import Order, Shipment
+from shipments.services import order_upsert, shipment_add
+
+API_DESCRIPTION = """
+Push a shop's orders and shipments in, read their tracking state back.
+
+* **Authentication:** `Authorization: Bearer <API key>` (keys are issued in the admin, per shop).
+* **Safe retries:** send `Idempotency-Key: <unique string>` with every POST. A repeat with the same key and
+  body returns the first response (header `Idempotent-Replayed: true`); the same key with another body is a 422.
+* **Errors** are problem details (RFC 9457, `application/problem+json`) with `errors: [{field, message}]`.
+  Unknown fields are refused; bodies over the size limit get a 413; nothing is stored when a request fails.
+* **Rate limit:** per API key per minute; over it you get a 429 with `Retry-After` (seconds).
+"""
+
+ERRORS: dict[int, type[BaseModel]] = {401: Problem, 413: Problem, 415: Problem, 422: Problem, 429: Problem}
+READ_ERRORS: dict[int, type[BaseModel]] = {401: Problem, 422: Problem, 429: Problem}
+
+IDEMPOTENCY_PARAMETER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": IDEMPOTENCY_HEADER,
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": "A unique key per intended write; repeats return the first response.",
+        }
+    ]
+}
+
+api = NinjaAPI(
+    title="Parcelfront API",
+    version="1",
+    description=API_DESCRIPTION,
+    urls_namespace="api:v1",
+    docs=LocalSwagger(),
+    auth=ApiKeyAuth(),
+)
+install_problem_handlers(api)
+
+orders = Router(tags=["orders"])
+shipments = Router(tags=["shipments"])
+
+
+def tracking_url(order: Order) -> str:
+    """The public tracking page of ``order``."""
+    return f"{settings.PUBLIC_BASE_URL}/t/{order.public_token}"
+
+
+def shipment_out(shipment: Shipment, *, with_events: bool = False) -> dict[str, Any]:
+    """The API view of a shipment (its order must be loaded)."""
+    body: dict[str, Any] = {
+        "id": shipment.pk,
+        "order_number": shipment.order.number,
+        "carrier": shipment.carrier,
+        "carrier_confidence": shipment.carrier_confidence,
+        "carrier_detected": shipment.carrier_confidence is not None,
+        "tracking_number": shipment.tracking_number,
+        "direction": shipment.direction,
+        "service": shipment.service,
+        "status": shipment.status,
+        "reason": shipment.reason,
+        "status_changed_at": shipment.status_changed_at,
+        "eta_from": shipment.eta_from,
+        "eta_to": shipment.eta_to,
+        "delivered_at": shipment.delivered_at,
+        "pickup_point": shipment.pickup_point,
+        "tracking_url": tracking_url(shipment.order),
+        "created_at": shipment.created_at,
+        "updated_at": shipment.updated_at,
+    }
+    if with_events:
+        body["events"] = [
+            EventOut(
+                occurred_at=event.occurred_at,
+                status=event.status,
+                reason=event.reason,
+                raw_code=event.raw_code,
+                text=event.text,
+                location=event.location,
+            )
+            for event in shipment.events.all()
+        ]
+    return body
+
+
+def order_out(order: Order) -> OrderOut:
+    """The API view of an order with items, shipments and events (prefetched by ``order_of_shop``)."""
+    return OrderOut(
+        number=order.number,
+        customer_name=order.customer_name,
+        customer_email=order.customer_email,
+        customer_phone=order.customer_phone,
+        shipping_city=order.shipping_city,
+        shipping_postcode=order.shipping_postcode,
+        shipping_country=order.shipping_country,
+        locale=order.locale,
+        marketing_consent=order.marketing_consent,
+        currency=order.currency,
+        total_amount=order.total_amount,
+        shipping_method=order.shipping_method,
+        placed_at=order.placed_at,
+        promised_delivery_date=order.promised_delivery_date,
+        tracking_url=tracking_url(order),
+        items=[
+            ItemOut(
+                sku=item.sku,
+                name=item.name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                image_url=item.image_url,
+                product_url=item.product_url,
+            )
+            for item in order.items.all()
+        ],
+        shipments=[ShipmentDetailOut(**shipment_out(shipment, with_events=True)) for shipment in order.shipments.all()],
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+    )
+
+
+def _order_or_404(request: HttpRequest, number: str) -> Order:
+    order = order_of_shop(shop=request.shop, number=number)  # type: ignore[attr-defined]
+    if order is None:
+        raise ApiProblem(404, f"No order {number!r} in this shop.", slug="not-found")
+    return order
+
+
+def _conflict(error: IntegrityError) -> ApiProblem:
+    return ApiProblem(409, "A concurrent request changed the same order; retry it.", slug="conflict")
+
+
+@orders.post(
+    "/orders",
+    response={200: OrderOut, 201: OrderOut, **ERRORS, 409: Problem},
+    summary="Create or update an order with its items and shipments",
+    description=(
+        "Creates the order `number` or updates it (201 / 200). `items`, when given, replace the stored items; "
+        "`shipments` are added (existing ones are kept). A shipment without `carrier` gets a detected one and "
+        "its `carrier_confidence`; a number no carrier can be told from with confidence is a 422 naming the "
+        "candidates. All or nothing."
+    ),
+    openapi_extra=IDEMPOTENCY_PARAMETER,
+)
+@idempotent_write
+def order_put(request: HttpRequest, payload: OrderIn) -> tuple[int, OrderOut]:
+    fields = payload.model_dump(exclude={"number", "items", "shipments"})
+    if fields["placed_at"] is None:
+        del fields["placed_at"]
+    items = None if payload.items is None else [item.model_dump() for item in payload.items]
+    try:
+        order, created = order_upsert(
+            shop=request.shop,  # type: ignore[attr-defined]
+            number=payload.number,
+            items=items,
+            shipments=[shipment.model_dump() for shipment in payload.shipments],
+            **fields,
+        )
+    except IntegrityError as error:
+        raise _conflict(error) from error
+    return (201 if created else 200), order_out(_order_or_404(request, order.number))
+
+
+@orders.get(
+    "/orders/{number}",
+    response={200: OrderOut, 404: Problem, **READ_ERRORS},
+    summary="Read an order with its shipments, their events and the tracking page URL",
+)
+def order_get(request: HttpRequest, number: str) -> OrderOut:
+    return order_out(_order_or_404(request, number))
+
+
+@orders.post(
+    "/orders/{number}/shipments",
+    response={200: ShipmentOut, 201: ShipmentOut, 404: Problem, **ERRORS, 409: Problem},
+    summary="Add a shipment to an order",
+    description="201 with the new shipment, or 200 with the existing one when the number was already added.",
+    openapi_extra=IDEMPOTENCY_PARAMETER,
+)
+@idempotent_write
+def order_shipment_add(request: HttpRequest, number: str, payload: ShipmentIn) -> tuple[int, ShipmentOut]:
+    order = _order_or_404(request, number)
+    known_ids = {shipment.pk for shipment in order.shipments.all()}
+    try:
+        shipment = shipment_add(order=order, **payload.model_dump())
+    except IntegrityError as error:
+        raise _conflict(error) from error
+    shipment.order = order
+    return (200 if shipment.pk in known_ids else 201), ShipmentOut(**shipment_out(shipment))
+
+
+class ShipmentFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: StatusName | None = None
+    carrier: Text(32) | None = None
+    updated_since: Timestamp | None = Field(None, description="Only shipments updated at or after this time")
+    cursor: Text(500) | None = Field(None, description="next_cursor of the previous page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+@shipments.get(
+    "/shipments",
+    response={200: ShipmentPage, **READ_ERRORS},
+    summary="List shipments, oldest update first, with filters and cursor pagination",
+)
+def shipment_list(request: HttpRequest, filters: Query[ShipmentFilters]) -> ShipmentPage:
+    try:
+        page = shipments_page(shop=request.shop, **filters.model_dump())  # type: ignore[attr-defined]
+    except InvalidCursor as error:
+        errors = [{"field": "cursor", "message": str(error)}]
+        raise ApiProblem(422, "The cursor is not valid.", slug="validation-error", errors=errors) from error
+    return ShipmentPage(
+        items=[ShipmentOut(**shipment_out(shipment)) for shipment in page.shipments], next_cursor=page.next_cursor
+    )
+
+
+@shipments.get(
+    "/shipments/{shipment_id}",
+    response={200: ShipmentDetailOut, 404: Problem, **READ_ERRORS},
+    summary="Read one shipment with its events",
+)
+def shipment_get(request: HttpRequest, shipment_id: int = PathParam(..., ge=1, le=2**63 - 1)) -> ShipmentDetailOut:
+    shipment = shipment_of_shop(shop=request.shop, shipment_id=shipment_id)  # type: ignore[attr-defined]
+    if shipment is None:
+        raise ApiProblem(404, f"No shipment {shipment_id} in this shop.", slug="not-found")
+    return ShipmentDetailOut(**shipment_out(shipment, with_events=True))
+
+
+api.add_router("", orders)
+api.add_router("", shipments)

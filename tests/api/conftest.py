@@ -1,0 +1,67 @@
+"""Fixtures of the API tests: issued keys for two shops and a JSON client."""
+
+import json
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from shops.services import api_key_create
+
+
+class ApiClient:
+    """A test client speaking JSON with one shop's API key."""
+
+    def __init__(self, raw_key: str | None) -> None:
+        self.raw_key = raw_key
+        self.client = Client()
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        merged = {"Authorization": f"Bearer {self.raw_key}"} if self.raw_key else {}
+        merged.update(headers or {})
+        return merged
+
+    def get(self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+        return self.client.get(f"/api/v1{path}", params or {}, headers=self._headers(headers))
+
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ):
+        data = raw if raw is not None else json.dumps(body)
+        return self.client.post(f"/api/v1{path}", data, content_type=content_type, headers=self._headers(headers))
+
+    def delete(self, path: str, headers: dict[str, str] | None = None):
+        return self.client.delete(f"/api/v1{path}", headers=self._headers(headers))
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def issued_key(shop):
+    return api_key_create(shop=shop, name="Integration")
+
+
+@pytest.fixture
+def api(issued_key):
+    return ApiClient(issued_key.raw_key)
+
+
+@pytest.fixture
+def other_api(other_shop):
+    return ApiClient(api_key_create(shop=other_shop, name="Other").raw_key)
+
+
+@pytest.fixture
+def anonymous_api(db):
+    return ApiClient(None)
