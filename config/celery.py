@@ -68,4 +68,6 @@ def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]
 
 
 # Every periodic job of every app, in one place so ops see the whole beat at a glance.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", 30),
+}

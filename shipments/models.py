@@ -118,6 +118,10 @@ class Shipment(models.Model):
     last_error = models.TextField(blank=True)
     last_error_kind = models.CharField(max_length=24, blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Failed polls in a row; drives the error back-off and resets on the next good answer.
+    poll_errors = models.PositiveIntegerField(default=0)
+    # Newest carrier event time; "idle" parcels (no news for days) are polled less often.
+    last_event_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,3 +198,75 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment}: {self.from_status} → {self.to_status}"
+
+
+class CarrierAccount(models.Model):
+    """A shop's own credentials for one carrier, its push secret, and that carrier's health for the shop.
+
+    Created on the first poll when missing (with no credentials: the deployment's env credentials
+    are used), so health and an auth pause exist for every (shop, carrier) that is polled.
+    Secrets are write-only in the admin.
+    """
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="carrier_accounts")
+    carrier = models.CharField(max_length=32)
+    enabled = models.BooleanField(default=True, help_text="Off: this shop's parcels of this carrier are not polled")
+    api_key = models.CharField(max_length=500, blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    password = models.CharField(max_length=500, blank=True)
+    account_number = models.CharField(max_length=100, blank=True)
+    webhook_secret = models.CharField(
+        max_length=200, blank=True, help_text="Signs carrier pushes to /webhooks/carriers/<carrier>/<shop>/"
+    )
+
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_auth_error = models.TextField(blank=True)
+    last_auth_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    success_count = models.PositiveBigIntegerField(default=0)
+    error_count = models.PositiveBigIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_kind = models.CharField(max_length=24, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shop_id", "carrier"]
+        constraints = [models.UniqueConstraint(fields=["shop", "carrier"], name="carrier_account_unique_per_shop")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} for {self.shop_id}"
+
+    @property
+    def has_credentials(self) -> bool:
+        """True when this shop overrides the deployment's credentials for the carrier."""
+        return bool(self.api_key or self.username or self.password or self.account_number)
+
+
+class UnmappedCode(models.Model):
+    """A raw carrier code no adapter mapping knows, counted so the mapping can be completed.
+
+    Not tenant data (codes are the carrier's, the example text is the carrier's wording); only
+    superusers see it in the admin. ``tenant_path`` is None, so the tenant-scoped admin refuses to
+    scope it and the admin class limits it to superusers.
+    """
+
+    tenant_path = None
+
+    carrier = models.CharField(max_length=32)
+    raw_code = models.CharField(max_length=120)
+    example_text = models.TextField(blank=True)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-count"]
+        constraints = [models.UniqueConstraint(fields=["carrier", "raw_code"], name="unmapped_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.raw_code}"

@@ -9,12 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from carriers.detection import detect
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from carriers.detection import detect
 from carriers.registry import carrier_codes
 from shipments.models import Direction, Order, OrderItem, Shipment
 from shops.models import Shop

@@ -1,4 +1,11 @@
-"""URLs of the shipments app."""
+"""URLs of the shipments app: carrier push webhooks."""
+
+from django.urls import path
+
+from shipments.webhooks import carrier_push
 
 app_name = "shipments"
-urlpatterns: list = []
+urlpatterns = [
+    path("webhooks/carriers/<slug:carrier>/<slug:shop_slug>/", carrier_push, name="carrier_push"),
+    path("webhooks/carriers/<slug:carrier>/<slug:shop_slug>", carrier_push, name="carrier_push_no_slash"),
+]

@@ -1,0 +1,292 @@
+"""Applying what a carrier said (poll or push) to a shipment: events, status, outbox, next poll.
+
+Status rules, recomputed from ALL stored events of the shipment each time (so repeats and
+out-of-order arrivals give the same answer as an in-order stream):
+
+1. Only events with a normalized status count; unmapped or informational events never move the
+   status (they are stored, shown verbatim, and unmapped codes are counted in ``UnmappedCode``).
+2. Events are read oldest first by ``(occurred_at, arrival)``; the newest one wins, except:
+3. ``delivered`` is sticky: once any event says delivered, later forward-leg events (in transit,
+   out for delivery, exceptions...) do not bring the parcel back; only a return-leg event may
+   follow it.
+4. The return leg is its own status: after the first ``returning_to_sender`` event, forward-leg
+   events are part of the trip back and keep ``returning_to_sender``; a later ``delivered`` (the
+   parcel handed back to the sender) or ``returned_to_sender`` makes it ``returned_to_sender``,
+   which is final and sticky.
+5. No counting event at all keeps the current status (``pending`` for a new shipment).
+
+After the events, a shipment past its maximum age is ``expired`` (``shipments.polling``).
+Every status change writes one ``StatusChange`` row in the same transaction and, on commit,
+publishes each task in ``settings.STATUS_CHANGE_TASKS`` with its id (broker errors are logged and
+left to the consumers' sweepers).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
+from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
+from shipments.polling import expiry_due, next_poll_time
+from shipments.services import order_touch
+
+logger = logging.getLogger(__name__)
+
+RETURN_LEG = frozenset({Status.RETURNING_TO_SENDER, Status.RETURNED_TO_SENDER})
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What applying one outcome did to one shipment."""
+
+    shipment_id: int
+    new_events: int = 0
+    status_changed: bool = False
+    from_status: str = ""
+    to_status: str = ""
+    status_change_id: int | None = None
+    error_kind: str = ""
+
+
+@dataclass(frozen=True)
+class DerivedStatus:
+    """The status the stored events add up to, and the event that decided it."""
+
+    status: str
+    reason: str
+    occurred_at: datetime | None
+
+
+def status_from_events(events: Sequence[tuple[str, str, datetime]], *, current: str) -> DerivedStatus:
+    """Apply the module's rules to ``(status, reason, occurred_at)`` tuples in arrival order."""
+    ordered = sorted(
+        ((status, reason, at, index) for index, (status, reason, at) in enumerate(events) if status),
+        key=lambda item: (item[2], item[3]),
+    )
+    decided: DerivedStatus | None = None
+    for status, reason, at, _ in ordered:
+        previous = decided.status if decided is not None else ""
+        if previous == Status.RETURNED_TO_SENDER:
+            continue
+        if previous == Status.RETURNING_TO_SENDER and status not in RETURN_LEG:
+            if status == Status.DELIVERED:
+                decided = DerivedStatus(Status.RETURNED_TO_SENDER, reason, at)
+            continue
+        if previous == Status.DELIVERED and status not in RETURN_LEG:
+            continue
+        decided = DerivedStatus(status, reason, at)
+    if decided is None:
+        return DerivedStatus(current, "", None)
+    return decided
+
+
+def shipment_apply_result(
+    *,
+    shipment_id: int,
+    outcome: TrackingResult | TrackingError,
+    source: str,
+    now: datetime | None = None,
+) -> ApplyReport:
+    """Store a carrier's answer for one shipment in one transaction; safe to repeat.
+
+    A result adds its new events (deduplicated per shipment), recomputes the status by the module's
+    rules, refreshes ETA, pickup point, proof of delivery and service, writes a StatusChange when the
+    status moved, and schedules the next poll. An error only records itself and reschedules; stored
+    events and status are never lost. ``source`` is ``poll`` or ``push``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        if isinstance(outcome, TrackingError):
+            report = _apply_error(shipment, outcome, source=source, now=now)
+        else:
+            report = _apply_result(shipment, outcome, source=source, now=now)
+    return report
+
+
+def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: datetime) -> ApplyReport:
+    shipment.last_error = error.message[:2000]
+    shipment.last_error_kind = error.kind
+    shipment.last_error_at = now
+    shipment.poll_errors += 1
+    fields = ["last_error", "last_error_kind", "last_error_at", "poll_errors", "updated_at"]
+    if source == "poll":
+        shipment.last_polled_at = now
+        shipment.poll_count += 1
+        fields += ["last_polled_at", "poll_count"]
+    status_change = None
+    if expiry_due(status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at,
+                  now=now):
+        status_change = _change_status(shipment, Status.EXPIRED, "", now)
+        fields += ["status", "reason", "status_changed_at"]
+    shipment.next_poll_at = next_poll_time(
+        carrier=shipment.carrier,
+        status=shipment.status,
+        created_at=shipment.created_at,
+        last_event_at=shipment.last_event_at,
+        now=now,
+        error=error if status_change is None else None,
+        errors_in_row=shipment.poll_errors,
+    )
+    fields.append("next_poll_at")
+    shipment.save(update_fields=fields)
+    if error.kind not in (ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED, ErrorKind.NOT_FOUND):
+        logger.warning("shipment %s (%s) poll failed: %s", shipment.pk, shipment.carrier, error.message)
+    if status_change is not None:
+        order_touch(order_id=shipment.order_id)
+    return _report(shipment, status_change, new_events=0, from_status="", error_kind=error.kind)
+
+
+def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, now: datetime) -> ApplyReport:
+    existing = set(TrackingEvent.objects.filter(shipment=shipment).values_list("dedupe_key", flat=True))
+    fresh: dict[str, TrackingEvent] = {}
+    for event in result.events:
+        key = event.dedupe_key
+        if key in existing or key in fresh:
+            continue
+        fresh[key] = TrackingEvent(
+            shipment=shipment,
+            occurred_at=event.occurred_at,
+            status=event.status.value if event.status is not None else "",
+            reason=str(event.reason or ""),
+            raw_code=event.raw_code[:120],
+            text=event.text,
+            location=event.location[:255],
+            source=source,
+            mapped=event.mapped,
+            dedupe_key=key,
+        )
+    if fresh:
+        TrackingEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        _count_unmapped(shipment.carrier, [event for event in fresh.values() if not event.mapped], now)
+
+    before = _visible(shipment)
+    stored = list(
+        TrackingEvent.objects.filter(shipment=shipment).order_by("pk").values_list("status", "reason", "occurred_at")
+    )
+    derived = status_from_events(stored, current=shipment.status)
+    from_status = shipment.status
+    status_change = None
+    if stored:
+        shipment.last_event_at = max(at for _, _, at in stored)
+    if derived.status != shipment.status:
+        status_change = _change_status(shipment, derived.status, derived.reason, derived.occurred_at or now)
+    else:
+        shipment.reason = derived.reason if derived.occurred_at is not None else shipment.reason
+
+    if result.eta_from is not None or result.eta_to is not None:
+        shipment.eta_from, shipment.eta_to = result.eta_from, result.eta_to
+    if result.pickup_point is not None:
+        shipment.pickup_point = _jsonable(asdict(result.pickup_point))
+    if result.proof_of_delivery is not None:
+        shipment.proof_of_delivery = _jsonable(asdict(result.proof_of_delivery))
+    if result.service:
+        shipment.service = result.service[:120]
+    if shipment.status == Status.DELIVERED:
+        shipment.delivered_at = derived.occurred_at or shipment.delivered_at
+        shipment.eta_from = shipment.eta_to = None
+    if shipment.status != Status.DELIVERED and from_status == Status.DELIVERED:
+        shipment.delivered_at = None
+
+    if status_change is None and expiry_due(
+        status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at, now=now
+    ):
+        from_status = shipment.status
+        status_change = _change_status(shipment, Status.EXPIRED, "", now)
+
+    if source == "poll":
+        shipment.last_polled_at = now
+        shipment.poll_count += 1
+    shipment.last_error, shipment.last_error_kind, shipment.last_error_at, shipment.poll_errors = "", "", None, 0
+    shipment.next_poll_at = next_poll_time(
+        carrier=shipment.carrier,
+        status=shipment.status,
+        created_at=shipment.created_at,
+        last_event_at=shipment.last_event_at,
+        now=now,
+    )
+    shipment.save()
+    if fresh or _visible(shipment) != before:
+        order_touch(order_id=shipment.order_id)
+    return _report(shipment, status_change, new_events=len(fresh), from_status=from_status)
+
+
+def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: datetime) -> StatusChange:
+    status_change = StatusChange.objects.create(
+        shipment=shipment, from_status=shipment.status, to_status=status, reason=reason, occurred_at=occurred_at
+    )
+    shipment.status, shipment.reason, shipment.status_changed_at = status, reason, occurred_at
+    transaction.on_commit(partial(status_change_publish, status_change_id=status_change.pk))
+    return status_change
+
+
+def status_change_publish(*, status_change_id: int) -> None:
+    """Publish every ``settings.STATUS_CHANGE_TASKS`` task by name; broker errors are logged, not raised.
+
+    Each consumer is idempotent and sweeps unprocessed StatusChange rows, so a lost publish is late,
+    never lost.
+    """
+    from config.celery import app
+
+    for task_name in settings.STATUS_CHANGE_TASKS:
+        try:
+            app.send_task(task_name, args=[status_change_id])
+        except Exception:
+            logger.exception("could not publish %s for status change %s", task_name, status_change_id)
+
+
+def _count_unmapped(carrier: str, events: Sequence[TrackingEvent], now: datetime) -> None:
+    for event in events:
+        logger.warning("unmapped %s code %r stored for shipment %s", carrier, event.raw_code, event.shipment_id)
+        code, created = UnmappedCode.objects.get_or_create(
+            carrier=carrier,
+            raw_code=event.raw_code,
+            defaults={"example_text": event.text[:2000], "count": 1, "first_seen": now, "last_seen": now},
+        )
+        if not created:
+            UnmappedCode.objects.filter(pk=code.pk).update(count=F("count") + 1, last_seen=now)
+
+
+def _visible(shipment: Shipment) -> tuple:
+    # What the tracking page shows of a shipment; a difference bumps the order's version.
+    return (
+        shipment.status,
+        shipment.reason,
+        shipment.eta_from,
+        shipment.eta_to,
+        shipment.pickup_point,
+        shipment.proof_of_delivery,
+        shipment.service,
+        shipment.delivered_at,
+    )
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _report(
+    shipment: Shipment, status_change: StatusChange | None, *, new_events: int, from_status: str, error_kind: str = ""
+) -> ApplyReport:
+    return ApplyReport(
+        shipment_id=shipment.pk,
+        new_events=new_events,
+        status_changed=status_change is not None,
+        from_status=status_change.from_status if status_change is not None else from_status,
+        to_status=shipment.status,
+        status_change_id=status_change.pk if status_change is not None else None,
+        error_kind=error_kind,
+    )
