@@ -27,8 +27,18 @@ from shops.services import member_add, shop_create
 
 # The demo's parcels: which carrier, and how many parcels the order is split into.
 ORDER_PLAN = [
-    ("inpost", 1), ("dpd", 1), ("dhl", 1), ("poczta_polska", 1), ("inpost", 2), ("inpost", 1),
-    ("dpd", 1), ("dhl", 1), ("poczta_polska", 1), ("inpost", 1), ("packeta", 1), ("dpd", 1),
+    ("inpost", 1),
+    ("dpd", 1),
+    ("dhl", 1),
+    ("poczta_polska", 1),
+    ("inpost", 2),
+    ("inpost", 1),
+    ("dpd", 1),
+    ("dhl", 1),
+    ("poczta_polska", 1),
+    ("inpost", 1),
+    ("packeta", 1),
+    ("dpd", 1),
 ]
 
 
@@ -134,7 +144,10 @@ def demo_seed(*, reset: bool = True, now: datetime | None = None, seed: int = 20
 
     # A customer sends something back: the return leg is its own shipment on the same order.
     shipment_add(
-        order=orders[0], carrier="inpost", tracking_number=demo_tracking_number("inpost", rng), direction=Direction.RETURN
+        order=orders[0],
+        carrier="inpost",
+        tracking_number=demo_tracking_number("inpost", rng),
+        direction=Direction.RETURN,
     )
 
     order_upsert(

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from shops.models import Membership, Role
 from shops.selectors import roles_for_user
@@ -121,6 +121,14 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
         if shop_ids is None:
             return queryset
         return filter_by_shops(queryset, shop_ids)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> models.Model:
+        # Another shop's object is "not found" (404), exactly like a missing one: no redirect that
+        # would confirm it exists, and no way to tell the two apart.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such object in your shops.")
+        return obj
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.tenant_allows(request, "view")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,6 +96,10 @@ def shop_create(
 
     Everything happens in one transaction: a taken slug or a bad field stores nothing.
     """
+    try:
+        validate_email(owner_email)
+    except ValidationError as error:
+        raise ValidationError({"owner_email": f"{owner_email!r} is not a valid email address."}) from error
     if Shop.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"The slug {slug!r} is taken by another shop."}, code="unique")
     shop = Shop(name=name, slug=slug, locale=locale, timezone=timezone_name, **fields)

@@ -25,7 +25,7 @@ from demo.services import demo_seed
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """The fake carrier's access log would drown the demo's own output."""
 
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         try:
             for name, command in commands.items():
                 log = (log_dir / f"{name}.log").open("a")
-                processes[name] = subprocess.Popen(
+                processes[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
                     command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
                 )
             self._wait_for_web(base_url, processes["web"])

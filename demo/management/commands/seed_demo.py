@@ -14,4 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: bool) -> None:
         seeded = demo_seed(reset=not options["keep"])
         shipments = sum(order.shipments.count() for order in seeded.orders)
-        self.stdout.write(self.style.SUCCESS(f"Demo shop {seeded.shop.name}: {len(seeded.orders)} orders, {shipments} parcels"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo shop {seeded.shop.name}: {len(seeded.orders)} orders, {shipments} parcels")
+        )
