@@ -1,0 +1,137 @@
+"""The dispatcher: claiming due shipments with a lease, grouping them into batch tasks."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from shipments import polling
+from shipments.models import Shipment
+from shipments.polling import LEASE, PollBatch, poll_batches_plan, poll_dispatch, shipments_claim_due
+from tests.factories import OrderFactory, ShipmentFactory
+from tests.shipments.factories import CarrierAccountFactory
+
+NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_claim_takes_due_rows_oldest_first_and_leases_them(shop):
+    # given two due shipments, one not yet due and one final (no due time)
+    order = OrderFactory(shop=shop)
+    late = ShipmentFactory(order=order, next_poll_at=NOW - timedelta(hours=2))
+    due = ShipmentFactory(order=order, next_poll_at=NOW - timedelta(minutes=1))
+    later = ShipmentFactory(order=order, next_poll_at=NOW + timedelta(minutes=5))
+    final = ShipmentFactory(order=order, status="delivered", next_poll_at=None)
+
+    # when the dispatcher claims
+    claimed = shipments_claim_due(now=NOW, limit=10)
+
+    # then only the due ones are claimed, oldest first, and their due time is a lease ahead
+    assert claimed == [(late.pk, shop.pk, "inpost"), (due.pk, shop.pk, "inpost")]
+    assert set(Shipment.objects.filter(next_poll_at=NOW + LEASE).values_list("pk", flat=True)) == {late.pk, due.pk}
+    later.refresh_from_db()
+    final.refresh_from_db()
+    assert (later.next_poll_at, final.next_poll_at) == (NOW + timedelta(minutes=5), None)
+    # and a second tick finds nothing until the lease runs out
+    assert shipments_claim_due(now=NOW + timedelta(minutes=1), limit=10) == []
+    assert [row[0] for row in shipments_claim_due(now=NOW + LEASE, limit=10)] == [later.pk, late.pk, due.pk]
+
+
+@pytest.mark.django_db
+def test_claim_honours_limit_and_filters(shop, other_shop):
+    # given due shipments of two shops and two carriers
+    mine = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=NOW)
+    ShipmentFactory(order=OrderFactory(shop=shop), carrier="dhl", tracking_number="1234567890", next_poll_at=NOW)
+    ShipmentFactory(order=OrderFactory(shop=other_shop), next_poll_at=NOW)
+
+    # when claiming for one shop and carrier, then with a limit
+    filtered = shipments_claim_due(now=NOW, limit=10, shop_id=shop.pk, carrier="inpost")
+    limited = shipments_claim_due(now=NOW, limit=1)
+
+    # then the filters and the limit hold
+    assert filtered == [(mine.pk, shop.pk, "inpost")]
+    assert len(limited) == 1
+
+
+@pytest.mark.django_db
+def test_plan_groups_by_carrier_and_credentials_and_chunks(shop, other_shop, monkeypatch):
+    # given a shop with its own InPost credentials and others on the deployment's credentials
+    monkeypatch.setattr(polling, "NUMBERS_PER_TASK", 2)
+    account = CarrierAccountFactory(shop=shop, carrier="inpost", api_key="own-key")
+    claimed = [
+        (1, shop.pk, "inpost"),
+        (2, other_shop.pk, "inpost"),
+        (3, other_shop.pk, "inpost"),
+        (4, other_shop.pk, "inpost"),
+        (5, shop.pk, "dhl"),
+    ]
+
+    # when planned
+    batches = poll_batches_plan(claimed)
+
+    # then each carrier and credential set gets its own batches of at most the task size
+    assert batches == [
+        PollBatch("dhl", None, (5,)),
+        PollBatch("inpost", None, (2, 3)),
+        PollBatch("inpost", None, (4,)),
+        PollBatch("inpost", account.pk, (1,)),
+    ]
+
+
+@pytest.mark.django_db
+def test_dispatch_enqueues_batch_tasks_after_commit(shop, monkeypatch, django_capture_on_commit_callbacks):
+    # given two due shipments
+    first = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=NOW)
+    second = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=NOW)
+    sent = []
+    from shipments.tasks import poll_batch
+
+    monkeypatch.setattr(poll_batch, "apply_async", lambda args=(), kwargs=None, **options: sent.append(args))
+
+    # when a tick runs
+    with django_capture_on_commit_callbacks(execute=True):
+        batches = poll_dispatch(now=NOW)
+
+    # then one batch task is published with the claimed ids, routed to the carriers queue
+    assert sent == [("inpost", [first.pk, second.pk], None)]
+    assert len(batches) == 1
+    from config.celery import app
+
+    assert app.amqp.router.route({}, "shipments.poll_batch")["queue"].name == "carriers"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_dispatchers_never_claim_the_same_shipment(shop):
+    # given 400 due shipments
+    order = OrderFactory(shop=shop)
+    Shipment.objects.bulk_create(
+        [
+            Shipment(shop=shop, order=order, carrier="inpost", tracking_number=f"6200{index:020d}", next_poll_at=NOW)
+            for index in range(400)
+        ]
+    )
+    claims: list[list[int]] = [[], [], [], []]
+    start = threading.Barrier(4)
+
+    def dispatcher(slot: int) -> None:
+        try:
+            start.wait()
+            while rows := shipments_claim_due(now=NOW, limit=7):
+                claims[slot].extend(row[0] for row in rows)
+        finally:
+            connection.close()
+
+    # when four dispatchers (threads with their own connections) claim at once until nothing is due
+    threads = [threading.Thread(target=dispatcher, args=(slot,)) for slot in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then every shipment was claimed exactly once
+    everything = [pk for claim in claims for pk in claim]
+    assert len(everything) == 400
+    assert len(set(everything)) == 400
+    assert sum(1 for claim in claims if claim) >= 2
