@@ -1,0 +1,54 @@
+"""Reads of the notifications app: settings with defaults, due and stuck rows, an order's messages."""
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from notifications.models import Message, MessageStatus, NotificationSettings, StatusTemplate
+from shipments.models import StatusChange
+from shops.models import Shop
+
+
+def notification_settings_for(*, shop: Shop) -> NotificationSettings:
+    """The shop's email settings, or the defaults (unsaved) when the shop never changed them."""
+    try:
+        return shop.notification_settings
+    except NotificationSettings.DoesNotExist:
+        return NotificationSettings(shop=shop)
+
+
+def status_template_for(*, shop: Shop, status: str, language: str) -> StatusTemplate | None:
+    """The shop's override for ``status`` in ``language``, if it wrote one."""
+    return StatusTemplate.objects.filter(shop=shop, status=status, language=language).first()
+
+
+def status_changes_unprocessed(*, created_before: datetime, limit: int = 500) -> list[int]:
+    """Outbox rows nobody processed (broker down at commit time, worker lost), oldest first."""
+    return list(
+        StatusChange.objects.filter(processed_at__isnull=True, created_at__lt=created_before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def messages_stuck_sending(*, claimed_before: datetime) -> QuerySet[Message]:
+    """Messages claimed so long ago that their worker must be gone."""
+    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=claimed_before)
+
+
+def messages_for_order(*, order_id: int) -> QuerySet[Message]:
+    """Every message about an order, newest first, with its events."""
+    return Message.objects.filter(order_id=order_id).prefetch_related("events").order_by("-created_at", "-pk")
+
+
+def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
+    """Emails about one parcel that went out (or are on their way) since ``since``; the daily cap counts these."""
+    return Message.objects.filter(
+        shipment_id=shipment_id,
+        created_at__gte=since,
+        status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT],
+    ).count()
+
+
+
+
