@@ -263,7 +263,8 @@ def _choose(ranked: list[Candidate], enabled: frozenset[str]) -> Candidate | Non
         return None
     top = ranked[0]
     for rival in ranked[1:]:
-        if top.confidence - rival.confidence >= AMBIGUITY_MARGIN:
+        # Rounded, because 0.95 - 0.85 is 0.0999... in floating point.
+        if round(top.confidence - rival.confidence, 6) >= AMBIGUITY_MARGIN:
             break
         # A close rival is only outweighed when the shop uses the top carrier and not the rival.
         if not (top.carrier in enabled and rival.carrier not in enabled):

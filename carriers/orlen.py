@@ -18,8 +18,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from xml.sax.saxutils import escape
 
+import defusedxml
+import defusedxml.ElementTree
 import httpx
 
 from carriers.base import CarrierAdapter, Outcome
@@ -32,6 +35,7 @@ from carriers.types import (
     Status,
     TrackingError,
     TrackingEvent,
+    TrackingResult,
 )
 
 SOAP_NAMESPACE = "https://91.242.220.103/WebServicePwR"
@@ -128,8 +132,9 @@ class OrlenPaczkaAdapter(CarrierAdapter):
 
     def classify_response(self, response: httpx.Response) -> TrackingError | None:
         """A SOAP fault arrives as HTTP 500 but is a refusal, not an outage: do not retry it."""
-        if response.status_code == 500 and b"Fault" in response.content:
-            return TrackingError(ErrorKind.CARRIER_ERROR, f"SOAP fault: {self.describe_response(response)}", None, 500)
+        fault = _fault_string(response) if response.status_code == 500 else None
+        if fault is not None:
+            return TrackingError(ErrorKind.CARRIER_ERROR, f"Orlen Paczka SOAP fault: {fault}", None, 500)
         return super().classify_response(response)
 
     def parse_response(self, numbers: Sequence[str], response: httpx.Response) -> Mapping[str, Outcome]:
@@ -141,10 +146,13 @@ class OrlenPaczkaAdapter(CarrierAdapter):
         if not rows:
             _raise_on_error_row(root)
         return {
-            number: self.result(number, [self._event(row) for row in number_rows], raw=response.text)
+            number: self.parse_guarded(number, partial(self._result, number, number_rows, response.text))
             for number, number_rows in rows.items()
             if number in numbers
         }
+
+    def _result(self, number: str, rows: list[dict[str, str]], raw: str) -> TrackingResult:
+        return self.result(number, [self._event(row) for row in rows], raw=raw)
 
     def _event(self, row: Mapping[str, str]) -> TrackingEvent:
         trans = row["Trans"]
@@ -165,6 +173,18 @@ def _rows(root: ET.Element, key: str) -> list[dict[str, str]]:
         if any(_local(child.tag) == key for child in children):
             found.append({_local(child.tag): (child.text or "").strip() for child in children if len(child) == 0})
     return found
+
+
+def _fault_string(response: httpx.Response) -> str | None:
+    """The faultstring of a SOAP fault body, or None when the body is something else (a real outage)."""
+    try:
+        root = defusedxml.ElementTree.fromstring(response.content)
+    except (ET.ParseError, defusedxml.DefusedXmlException):
+        return None
+    for element in root.iter():
+        if _local(element.tag) == "Fault":
+            return " ".join(element.findtext("faultstring", "").split()) or "no faultstring"
+    return None
 
 
 def _raise_on_error_row(root: ET.Element) -> None:
