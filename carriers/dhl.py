@@ -54,6 +54,7 @@ REFINEMENTS: Mapping[str, tuple[tuple[str, Status, str], ...]] = {
         ("delivery attempt", Status.FAILED_ATTEMPT, ""),
         ("refused", Status.FAILED_ATTEMPT, Reason.REFUSED),
         ("address", Status.EXCEPTION, Reason.ADDRESS_PROBLEM),
+        ("storage period", Status.EXCEPTION, Reason.PICKUP_EXPIRED),
         ("damaged", Status.EXCEPTION, Reason.DAMAGED),
         ("returned to the sender", Status.RETURNING_TO_SENDER, ""),
         ("return to sender", Status.RETURNING_TO_SENDER, ""),

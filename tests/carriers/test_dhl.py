@@ -1,13 +1,15 @@
 """DHL Shipment Tracking - Unified adapter, against recorded-shape payloads through httpx.MockTransport."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from carriers.registry import build_adapter
+from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import (
     CarrierConfig,
     ErrorKind,
@@ -24,6 +26,22 @@ BERLIN = ZoneInfo("Europe/Berlin")
 CET = ZoneInfo("Etc/GMT-1")  # a fixed +01:00, as DHL sends it
 
 Handler = Callable[[httpx.Request], httpx.Response]
+
+
+# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
+STEP_STATUS = {
+    "label": Status.INFO_RECEIVED,
+    "picked_up": Status.IN_TRANSIT,
+    "sorting": Status.IN_TRANSIT,
+    "delayed": Status.IN_TRANSIT,
+    "out_for_delivery": Status.OUT_FOR_DELIVERY,
+    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
+    "failed_attempt": Status.FAILED_ATTEMPT,
+    "delivered": Status.DELIVERED,
+    "pickup_expired": Status.EXCEPTION,
+    "returning": Status.RETURNING_TO_SENDER,
+    "returned": Status.RETURNED_TO_SENDER,
+}
 
 
 def fixture(name: str) -> bytes:
@@ -300,3 +318,40 @@ def test_language_comes_from_config():
 
     # then DHL is asked for Polish
     assert seen[0].url.params["language"] == "pl"
+
+
+@pytest.mark.parametrize(
+    "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
+)
+def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
+    # given the demo carrier speaking DHL, and a number it plays this scenario for
+    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
+    adapter = build_adapter("dhl", config=CarrierConfig(base_url="http://simulator/dhl", api_key="demo"), client=client)
+    number = next(n for n in (f"00340434{i:012d}" for i in range(1000)) if scenario_for("dhl", n) == scenario)
+    first = adapter.fetch([number])[number]  # the first question starts the journey
+    clock[0] += timedelta(days=3)
+
+    # when the number is fetched after the whole journey has played
+    result = adapter.fetch([number])[number]
+
+    # then the adapter reads every step as what it means, with no code left unmapped
+    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["dhl"].steps]
+    assert first.status == STEP_STATUS[played[0]]
+    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
+    assert result.unmapped_codes == ()
+    # and a parcel that waited at a pickup point says which one
+    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
+
+
+def test_simulator_answers_unknown_numbers_like_dhl():
+    # given the demo carrier speaking DHL
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
+    adapter = build_adapter("dhl", config=CarrierConfig(base_url="http://simulator/dhl", api_key="demo"), client=client)
+
+    # when a number it treats as unknown is fetched
+    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
+
+    # then the adapter sees DHL's not-found answer
+    assert isinstance(outcome, TrackingError)
+    assert outcome.kind == ErrorKind.NOT_FOUND

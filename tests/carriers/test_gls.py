@@ -1,20 +1,38 @@
 """GLS Track And Trace v1 adapter (OAuth client credentials), through httpx.MockTransport."""
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from carriers.registry import build_adapter
+from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Reason, Status, TrackingError, TrackingResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "gls"
 CET = ZoneInfo("Etc/GMT-1")  # GLS sends "+0100"
 TOKEN_PATH = "/oauth2/v2/token"
 TRACK_PATH = "/track-and-trace-v1/tracking/simple/trackids/"
+
+
+# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
+STEP_STATUS = {
+    "label": Status.INFO_RECEIVED,
+    "picked_up": Status.IN_TRANSIT,
+    "sorting": Status.IN_TRANSIT,
+    "delayed": Status.IN_TRANSIT,
+    "out_for_delivery": Status.OUT_FOR_DELIVERY,
+    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
+    "failed_attempt": Status.FAILED_ATTEMPT,
+    "delivered": Status.DELIVERED,
+    "pickup_expired": Status.EXCEPTION,
+    "returning": Status.RETURNING_TO_SENDER,
+    "returned": Status.RETURNED_TO_SENDER,
+}
 
 
 def fixture(name: str) -> bytes:
@@ -309,3 +327,38 @@ def test_unknown_codes_are_listed_and_only_families_guide_the_status():
         ("XXXXXX.NEW", None),
     ]
     assert result.status == Status.IN_TRANSIT
+
+
+@pytest.mark.parametrize("scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery"])
+def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
+    # given the demo carrier speaking GLS, and a number it plays this scenario for
+    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
+    adapter = build_adapter("gls", config=CarrierConfig(base_url="http://simulator/gls"), client=client)
+    number = next(n for n in (f"{36301900000 + i}" for i in range(1000)) if scenario_for("gls", n) == scenario)
+    first = adapter.fetch([number])[number]  # the first question starts the journey
+    clock[0] += timedelta(days=3)
+
+    # when the number is fetched after the whole journey has played
+    result = adapter.fetch([number])[number]
+
+    # then the adapter reads every step as what it means, with no code left unmapped
+    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["gls"].steps]
+    assert first.status == STEP_STATUS[played[0]]
+    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
+    assert result.unmapped_codes == ()
+    # and a parcel that waited at a pickup point says which one
+    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
+
+
+def test_simulator_answers_unknown_numbers_like_gls():
+    # given the demo carrier speaking GLS
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
+    adapter = build_adapter("gls", config=CarrierConfig(base_url="http://simulator/gls"), client=client)
+
+    # when a number it treats as unknown is fetched
+    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
+
+    # then the adapter sees GLS's not-found answer
+    assert isinstance(outcome, TrackingError)
+    assert outcome.kind == ErrorKind.NOT_FOUND

@@ -2,14 +2,16 @@
 
 import base64
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from carriers.registry import build_adapter
+from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import (
     CarrierConfig,
     ErrorKind,
@@ -26,6 +28,22 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 CET = ZoneInfo("Etc/GMT-1")  # UPS's gmtOffset "+01:00"
 TOKEN_PATH = "/security/v1/oauth/token"
 DETAILS_PATH = "/api/track/v1/details/"
+
+
+# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
+STEP_STATUS = {
+    "label": Status.INFO_RECEIVED,
+    "picked_up": Status.IN_TRANSIT,
+    "sorting": Status.IN_TRANSIT,
+    "delayed": Status.IN_TRANSIT,
+    "out_for_delivery": Status.OUT_FOR_DELIVERY,
+    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
+    "failed_attempt": Status.FAILED_ATTEMPT,
+    "delivered": Status.DELIVERED,
+    "pickup_expired": Status.EXCEPTION,
+    "returning": Status.RETURNING_TO_SENDER,
+    "returned": Status.RETURNED_TO_SENDER,
+}
 
 
 def fixture(name: str) -> bytes:
@@ -324,3 +342,40 @@ def test_unmapped_codes_are_listed_and_only_known_types_guide_the_status():
         ("QQ", None, False),
     ]
     assert result.status == Status.IN_TRANSIT
+
+
+@pytest.mark.parametrize(
+    "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
+)
+def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
+    # given the demo carrier speaking UPS, and a number it plays this scenario for
+    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
+    adapter = build_adapter("ups", config=CarrierConfig(base_url="http://simulator/ups"), client=client)
+    number = next(n for n in (f"1Z12345E{i:010d}" for i in range(1000)) if scenario_for("ups", n) == scenario)
+    first = adapter.fetch([number])[number]  # the first question starts the journey
+    clock[0] += timedelta(days=3)
+
+    # when the number is fetched after the whole journey has played
+    result = adapter.fetch([number])[number]
+
+    # then the adapter reads every step as what it means, with no code left unmapped
+    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["ups"].steps]
+    assert first.status == STEP_STATUS[played[0]]
+    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
+    assert result.unmapped_codes == ()
+    # and a parcel that waited at a pickup point says which one
+    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
+
+
+def test_simulator_answers_unknown_numbers_like_ups():
+    # given the demo carrier speaking UPS
+    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
+    adapter = build_adapter("ups", config=CarrierConfig(base_url="http://simulator/ups"), client=client)
+
+    # when a number it treats as unknown is fetched
+    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
+
+    # then the adapter sees UPS's not-found answer
+    assert isinstance(outcome, TrackingError)
+    assert outcome.kind == ErrorKind.NOT_FOUND
