@@ -225,6 +225,11 @@ class CarrierAdapter(ABC):
             raise CarrierFailure(
                 TrackingError(ErrorKind.TRANSIENT, f"{self.name} unreachable: {type(exc).__name__}: {exc}")
             ) from exc
+        except httpx.RequestError as exc:
+            # Undecodable content, redirect loops: the carrier answered, but unusably.
+            raise CarrierFailure(
+                TrackingError(ErrorKind.CARRIER_ERROR, f"{self.name} answer unusable: {type(exc).__name__}: {exc}")
+            ) from exc
         error = self.classify_response(response)
         if error is not None:
             raise CarrierFailure(error)

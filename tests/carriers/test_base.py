@@ -255,6 +255,18 @@ def test_network_failures_are_transient_for_every_number(exception):
     assert all(outcome.retryable for outcome in outcomes.values())
 
 
+@pytest.mark.parametrize("exception", [httpx.DecodingError("bad gzip"), httpx.TooManyRedirects("loop")])
+def test_unusable_answers_are_carrier_errors_not_retries(exception):
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exception
+
+    outcome = acme(handler).fetch(["A"])["A"]
+
+    assert outcome == TrackingError(
+        ErrorKind.CARRIER_ERROR, f"ACME answer unusable: {type(exception).__name__}: {exception}"
+    )
+
+
 def test_an_unusable_base_url_is_a_carrier_error_not_a_retry():
     client = httpx.Client()
     adapter = AcmeAdapter(config=CarrierConfig(base_url="ftp://example.invalid"), client=client)
