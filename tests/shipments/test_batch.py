@@ -1,0 +1,232 @@
+"""The batch run: adapter over a fake HTTP seam, outcomes applied, pauses, health, rate limiter."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from shipments import polling
+from shipments.models import CarrierAccount, Shipment
+from shipments.polling import RateLimiter, carrier_config, carrier_env_config, shipments_poll_batch
+from shipments.tasks import poll_batch
+from tests.factories import OrderFactory, ShipmentFactory
+from tests.shipments.factories import CarrierAccountFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
+
+
+def inpost_body(number: str, *statuses: tuple[str, str]) -> dict:
+    """A ShipX tracking object; ``statuses`` are (code, ISO time) oldest first."""
+    return {
+        "tracking_number": number,
+        "service": "inpost_locker_standard",
+        "status": statuses[-1][0],
+        "custom_attributes": {"size": "B"},
+        "tracking_details": [
+            {"status": code, "origin_status": "X", "agency": None, "datetime": at} for code, at in reversed(statuses)
+        ],
+    }
+
+
+class FakeInPost:
+    """Answers ShipX tracking from a dict of number -> (status code, body); records requests."""
+
+    def __init__(self, answers: dict[str, tuple[int, object, dict]]):
+        self.answers = answers
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        number = request.url.path.rsplit("/", 1)[-1]
+        status, body, headers = self.answers.get(number, (404, {"error": "resource_not_found"}, {}))
+        return httpx.Response(status, content=json.dumps(body).encode(), headers=headers)
+
+
+@pytest.fixture
+def fake(settings):
+    settings.CARRIER_ENV = {"CARRIER_INPOST_BASE_URL": "http://inpost.test", "CARRIER_INPOST_RATE": "none"}
+    return FakeInPost({})
+
+
+def run(fake, shipments, now=NOW, account_id=None):
+    with httpx.Client(transport=httpx.MockTransport(fake)) as client:
+        return shipments_poll_batch(
+            carrier="inpost", shipment_ids=[s.pk for s in shipments], account_id=account_id, now=now, client=client
+        )
+
+
+def test_a_batch_fetches_each_number_and_applies_every_outcome(shop, fake, django_capture_on_commit_callbacks):
+    # given three InPost shipments: one moving, one unknown to InPost, one answered with a 5xx
+    order = OrderFactory(shop=shop)
+    moving = ShipmentFactory(order=order, tracking_number="620000000000000000000001")
+    unknown = ShipmentFactory(order=order, tracking_number="620000000000000000000002")
+    failing = ShipmentFactory(order=order, tracking_number="620000000000000000000003")
+    fake.answers = {
+        moving.tracking_number: (
+            200,
+            inpost_body(
+                moving.tracking_number,
+                ("confirmed", "2026-11-03T09:15:00.000+01:00"),
+                ("out_for_delivery", "2026-11-04T08:00:00.000+01:00"),
+            ),
+            {},
+        ),
+        failing.tracking_number: (503, {"error": "unavailable"}, {"Retry-After": "120"}),
+    }
+
+    # when the batch runs
+    report = run(fake, [moving, unknown, failing])
+
+    # then every number was asked once with a timeout, and each outcome landed on its shipment
+    assert sorted(r.url.path for r in fake.requests) == [
+        f"/v1/tracking/{n}" for n in sorted([moving.tracking_number, unknown.tracking_number, failing.tracking_number])
+    ]
+    assert all(r.extensions["timeout"]["read"] == 10.0 for r in fake.requests)
+    assert (report.fetched, report.changed, report.new_events, report.errors) == (
+        3,
+        1,
+        2,
+        {"not_found": 1, "transient": 1},
+    )
+    moving.refresh_from_db()
+    unknown.refresh_from_db()
+    failing.refresh_from_db()
+    assert (moving.status, moving.service, moving.events.count()) == ("out_for_delivery", "inpost_locker_standard", 2)
+    assert (unknown.status, unknown.last_error_kind) == ("pending", "not_found")
+    assert (failing.status, failing.last_error_kind, failing.poll_errors) == ("pending", "transient", 1)
+    assert failing.next_poll_at >= NOW + timedelta(seconds=120)
+    account = CarrierAccount.objects.get(shop=shop, carrier="inpost")
+    assert (account.success_count, account.error_count, account.last_success_at) == (1, 2, NOW)
+
+
+def test_rerunning_a_batch_is_harmless(shop, fake):
+    # given a batch already run
+    shipment = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
+    fake.answers = {
+        shipment.tracking_number: (
+            200,
+            inpost_body(shipment.tracking_number, ("delivered", "2026-11-04T08:00:00.000+01:00")),
+            {},
+        )
+    }
+    run(fake, [shipment])
+
+    # when it runs again (acks_late redelivery)
+    report = run(fake, [shipment])
+
+    # then the delivered shipment is not fetched again and nothing doubles
+    assert (report.fetched, len(fake.requests)) == (0, 1)
+    assert shipment.events.count() == 1
+    assert shipment.status_changes.count() == 1
+
+
+def test_an_auth_error_pauses_the_shop_account_and_its_parcels(shop, other_shop, fake):
+    # given a shop whose own InPost key is rejected, with two due parcels, and another shop's parcel
+    account = CarrierAccountFactory(shop=shop, carrier="inpost", api_key="revoked")
+    first = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
+    second = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000002", next_poll_at=NOW)
+    elsewhere = ShipmentFactory(order=OrderFactory(shop=other_shop), next_poll_at=NOW)
+    fake.answers = {first.tracking_number: (401, {"error": "unauthorized"}, {})}
+
+    # when a batch with the shop's credentials gets the 401
+    report = run(fake, [first], account_id=account.pk)
+
+    # then the account is paused with the error, the shop's parcels wait, the other shop is untouched
+    account.refresh_from_db()
+    assert report.errors == {"auth": 1}
+    assert account.paused_until == NOW + polling.AUTH_PAUSE
+    assert "credentials rejected" in account.last_auth_error
+    assert account.last_auth_error_at == NOW
+    for shipment in (first, second):
+        shipment.refresh_from_db()
+        assert shipment.next_poll_at >= NOW + polling.AUTH_PAUSE
+    elsewhere.refresh_from_db()
+    assert elsewhere.next_poll_at == NOW
+
+    # and a batch during the pause does not call the carrier
+    calls = len(fake.requests)
+    skipped = run(fake, [second], now=NOW + timedelta(minutes=5), account_id=account.pk)
+    assert (skipped.skipped, skipped.fetched, len(fake.requests)) == (1, 0, calls)
+
+
+def test_the_task_runs_the_batch(shop, fake, monkeypatch):
+    # given a shipment and the HTTP client of the worker replaced by the fake
+    shipment = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
+    fake.answers = {
+        shipment.tracking_number: (
+            200,
+            inpost_body(shipment.tracking_number, ("confirmed", "2026-11-03T09:15:00.000+01:00")),
+            {},
+        )
+    }
+    client = httpx.Client(transport=httpx.MockTransport(fake))
+    monkeypatch.setattr(polling, "http_client", lambda: client)
+
+    # when the task runs (as a worker would call it)
+    outcome = poll_batch.run("inpost", [shipment.pk], None)
+
+    # then it reports what it did
+    assert outcome == {"fetched": 1, "changed": 1, "errors": 0}
+    assert Shipment.objects.get(pk=shipment.pk).status == "info_received"
+
+
+def test_config_comes_from_env_and_the_shops_credentials_override_it(shop, settings):
+    # given env settings for a carrier, and a shop with its own key
+    settings.CARRIER_ENV = {
+        "CARRIER_DHL_BASE_URL": "http://127.0.0.1:9/dhl",
+        "CARRIER_DHL_API_KEY": "deployment-key",
+        "CARRIER_DHL_TIMEOUT": "3.5",
+        "CARRIER_POCZTA_POLSKA_BATCH_SIZE": "50",
+    }
+    account = CarrierAccountFactory(shop=shop, carrier="dhl", api_key="shop-key")
+
+    # when configs are built
+    env = carrier_env_config("dhl")
+    own = carrier_config("dhl", account)
+
+    # then env fills the fields, the shop's key wins, and the base URL stays the deployment's
+    assert (env.base_url, env.api_key, env.timeout) == ("http://127.0.0.1:9/dhl", "deployment-key", 3.5)
+    assert (own.base_url, own.api_key, own.timeout) == ("http://127.0.0.1:9/dhl", "shop-key", 3.5)
+    assert dict(carrier_env_config("poczta_polska").extra) == {"batch_size": "50"}
+
+
+def test_the_local_rate_limiter_holds_the_carrier_rate(settings, monkeypatch):
+    # given DHL at 1 request per second and a clock we control
+    settings.CARRIER_ENV = {}
+    clock = {"now": 1000.0}
+    sleeps = []
+    monkeypatch.setattr(polling.time, "monotonic", lambda: clock["now"])
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock["now"] += seconds
+
+    monkeypatch.setattr(polling.time, "sleep", sleep)
+    limiter = RateLimiter()
+
+    # when five requests are made at once
+    waited = [limiter.acquire("dhl") for _ in range(5)]
+
+    # then the first goes at once and each other waits its second
+    assert waited == [0.0, 1.0, 1.0, 1.0, 1.0]
+    assert sum(sleeps) == pytest.approx(4.0)
+
+
+@pytest.mark.redis
+def test_the_redis_rate_limiter_is_shared_between_limiters(settings):
+    # given two limiters (two workers) sharing Redis, and DHL at 1 request per second
+    settings.CARRIER_ENV = {"CARRIER_DHL_RATE": "1"}
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).delete("pf:rate:carrier:dhl")
+    first, second = RateLimiter(redis_url=settings.REDIS_URL), RateLimiter(redis_url=settings.REDIS_URL)
+
+    # when each takes a token without waiting
+    granted = [first._take("dhl", 1.0), second._take("dhl", 1.0)]
+
+    # then only the first is granted; the second must wait about a second
+    assert granted[0] == 0.0
+    assert 0.9 <= granted[1] <= 1.0
