@@ -42,26 +42,30 @@ class OAuthClientCredentials(CarrierAdapter):
         self.clock: Callable[[], float] = time.monotonic
         self._token = ""
         self._token_expires_at = 0.0
-        self._token_reused = False
         self._token_lock = threading.Lock()
+        # The engine fetches chunks of one adapter from several threads; each remembers its own token.
+        self._this_call = threading.local()
 
     def access_token(self) -> str:
         """A valid bearer token: the cached one while it lives, else a new one from the carrier."""
+        # The lock is held across the token call on purpose: other threads wait for that token
+        # instead of each asking the carrier for one of their own.
         with self._token_lock:
-            if self._token and self.clock() < self._token_expires_at:
-                self._token_reused = True
-                return self._token
-            token, lifetime = self._request_token()
-            self._token = token
-            self._token_expires_at = self.clock() + max(0.0, lifetime - _EXPIRY_MARGIN_SECONDS)
-            self._token_reused = False
-            return token
+            cached = bool(self._token) and self.clock() < self._token_expires_at
+            if not cached:
+                token, lifetime = self._request_token()
+                self._token = token
+                self._token_expires_at = self.clock() + max(0.0, lifetime - _EXPIRY_MARGIN_SECONDS)
+            self._this_call.token = self._token
+            self._this_call.reused = cached
+            return self._token
 
-    def forget_token(self) -> None:
-        """Drop the cached token so the next call fetches a fresh one."""
+    def forget_token(self, token: str) -> None:
+        """Drop `token` from the cache, unless another thread already replaced it."""
         with self._token_lock:
-            self._token = ""
-            self._token_expires_at = 0.0
+            if self._token == token:
+                self._token = ""
+                self._token_expires_at = 0.0
 
     def token_request_headers(self) -> Mapping[str, str]:
         """Extra headers for the token call (UPS takes an optional merchant id here)."""
@@ -69,12 +73,14 @@ class OAuthClientCredentials(CarrierAdapter):
 
     def fetch_chunk(self, numbers: Sequence[str]) -> Mapping[str, Outcome]:
         """The base flow, retried once with a fresh token when a cached token is refused."""
+        self._this_call.token, self._this_call.reused = "", False
         try:
             return super().fetch_chunk(numbers)
         except CarrierFailure as failure:
-            if failure.error.kind is not ErrorKind.AUTH or not self._token_reused:
+            # Only a token we had cached can have been revoked; a fresh one refused means bad credentials.
+            if failure.error.kind is not ErrorKind.AUTH or not self._this_call.reused:
                 raise
-            self.forget_token()
+            self.forget_token(self._this_call.token)
             return super().fetch_chunk(numbers)
 
     def _request_token(self) -> tuple[str, float]:

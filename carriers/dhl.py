@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -132,7 +133,7 @@ class DhlAdapter(CarrierAdapter):
         status, reason = refinement
         return dataclasses.replace(event, status=status, reason=str(reason))
 
-    def _eta(self, shipment: Mapping[str, Any]) -> tuple[Any, Any]:
+    def _eta(self, shipment: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
         frame = shipment.get("estimatedDeliveryTimeFrame") or {}
         if frame.get("estimatedFrom") or frame.get("estimatedThrough"):
             start = self.parse_time(frame["estimatedFrom"]) if frame.get("estimatedFrom") else None

@@ -2,6 +2,9 @@
 
 import base64
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -259,6 +262,33 @@ def test_token_is_cached_on_the_adapter():
 
     # then UPS issued one token for both
     assert fake.paths() == [TOKEN_PATH, DETAILS_PATH + "1Z12345E0205271688", DETAILS_PATH + "1Z12345E6605272234"]
+
+
+def test_threads_sharing_an_adapter_share_one_token():
+    # given one adapter used by four threads at once, as the poller does, and a slow token endpoint
+    fake = FakeUps(ok("journey.json"))
+    barrier = threading.Barrier(4)
+
+    def slow_token(request: httpx.Request) -> httpx.Response:
+        if request.url.path == TOKEN_PATH:
+            time.sleep(0.05)
+        return fake(request)
+
+    client = httpx.Client(transport=httpx.MockTransport(slow_token))
+    adapter = build_adapter("ups", config=CarrierConfig(base_url="https://ups.test"), client=client)
+
+    def fetch(number: str) -> object:
+        barrier.wait()
+        return adapter.fetch([number])[number]
+
+    # when four numbers are fetched concurrently
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(fetch, [f"1Z12345E020527168{index}" for index in range(4)]))
+
+    # then UPS was asked for one token, and every number was tracked with it
+    assert fake.paths().count(TOKEN_PATH) == 1
+    assert fake.paths().count(TOKEN_PATH) + 4 == len(fake.requests)
+    assert all(isinstance(outcome, TrackingResult) for outcome in outcomes)
 
 
 def test_merchant_id_goes_to_the_token_call():
