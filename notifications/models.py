@@ -33,7 +33,7 @@ class NotificationSettings(models.Model):
     email_statuses = models.JSONField(
         default=default_email_statuses,
         blank=True,
-        help_text="Statuses that send the transactional email, e.g. [\"out_for_delivery\", \"delivered\"].",
+        help_text='Statuses that send the transactional email, e.g. ["out_for_delivery", "delivered"].',
     )
     quiet_hours_start = models.TimeField(
         null=True, blank=True, help_text="Non-urgent emails wait from this local time (customer's timezone)."

@@ -139,9 +139,9 @@ def eta_text(*, eta_from: datetime | None, eta_to: datetime | None, timezone: st
     end = _local(eta_to or eta_from, timezone)  # type: ignore[arg-type]
     day = format_date(start.date(), format="EEEE, d MMMM", locale=language)
     if start.date() != end.date():
-        return f"{day} – {format_date(end.date(), format='EEEE, d MMMM', locale=language)}"
+        return f"{day} \u2013 {format_date(end.date(), format='EEEE, d MMMM', locale=language)}"
     if start != end:
-        return f"{day}, {start:%H:%M}–{end:%H:%M}"
+        return f"{day}, {start:%H:%M}\u2013{end:%H:%M}"
     return day
 
 
@@ -165,9 +165,7 @@ def override_values(facts: EmailFacts) -> dict[str, str]:
         "tracking_url": tracking_url(facts.order_token),
         "tracking_number": facts.tracking_number,
         "carrier": facts.carrier,
-        "eta": eta_text(
-            eta_from=facts.eta_from, eta_to=facts.eta_to, timezone=facts.timezone, language=facts.language
-        ),
+        "eta": eta_text(eta_from=facts.eta_from, eta_to=facts.eta_to, timezone=facts.timezone, language=facts.language),
         "pickup_point_name": str(point.get("name", "")),
         "pickup_point_address": _pickup_address(facts.pickup_point),
         "latest_event_text": facts.latest_event_text,
@@ -254,9 +252,9 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "items": facts.items,
         "placements": placements,
         "money": lambda amount, currency: _money(amount, currency, facts.language),
-        "format_day": lambda moment: format_date(moment, format="d MMMM y", locale=facts.language)
-        if isinstance(moment, date)
-        else "",
+        "format_day": lambda moment: (
+            format_date(moment, format="d MMMM y", locale=facts.language) if isinstance(moment, date) else ""
+        ),
         "unsubscribe_url": facts.unsubscribe_url,
         "support_email": facts.shop.support_email,
         "footer_text": facts.shop.footer_text,
@@ -313,7 +311,7 @@ def sample_facts(*, shop: Shop, status: str, language: str, overrides: dict[str,
         reason="",
         customer_name="Anna Kowalska",
         order_number="1001",
-        order_token="sample-token",
+        order_token="sample-token",  # noqa: S106 - a made-up page token for previews
         tracking_number="620000000000000000000001",
         carrier="inpost",
         timezone=shop.timezone,
@@ -339,7 +337,7 @@ def in_quiet_hours(*, moment: datetime, start: time | None, end: time | None, ti
     if start < end:
         quiet = start <= now_time < end
         end_day = local.date()
-    else:  # overnight window, e.g. 21:00–08:00
+    else:  # overnight window, e.g. 21:00 to 08:00
         quiet = now_time >= start or now_time < end
         end_day = local.date() + timedelta(days=1) if now_time >= start else local.date()
     if not quiet:

@@ -48,7 +48,3 @@ def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
         created_at__gte=since,
         status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT],
     ).count()
-
-
-
-

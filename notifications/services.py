@@ -187,7 +187,9 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
     for send in campaign_sends_for_status_change(status_change=change):
         fields = {**common, "campaign_key": send.campaign_id, "campaign_id": send.campaign_id, "variant": send.variant}
         if not order.marketing_consent:
-            Message.objects.create(**fields, status=MessageStatus.SKIPPED, reason="No marketing consent", send_after=now)
+            Message.objects.create(
+                **fields, status=MessageStatus.SKIPPED, reason="No marketing consent", send_after=now
+            )
             continue
         earliest = max(now, send.send_after) if send.send_after else now
         Message.objects.create(
@@ -578,9 +580,12 @@ def message_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Messa
         logger.info("%s %s event for an unknown message %s", esp_name, event.event_type, event.message_id)
         return None
     occurred_at = event.timestamp or timezone.now()
-    event_id = event.event_id or hashlib.sha256(
-        f"{event.event_type}|{event.message_id}|{occurred_at.isoformat()}|{event.recipient}".encode()
-    ).hexdigest()
+    event_id = (
+        event.event_id
+        or hashlib.sha256(
+            f"{event.event_type}|{event.message_id}|{occurred_at.isoformat()}|{event.recipient}".encode()
+        ).hexdigest()
+    )
     try:
         with transaction.atomic():
             recorded = MessageEvent.objects.create(
@@ -599,9 +604,9 @@ def message_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Messa
     stamp = EVENT_TIMESTAMPS.get(event.event_type)
     if stamp and getattr(message, stamp) is None:
         changes[stamp] = occurred_at
-    if event.event_type in ACCEPTED_EVENTS and message.status == MessageStatus.FAILED:
-        if message.reason.startswith(OUTCOME_UNKNOWN):
-            changes.update(status=MessageStatus.SENT, sent_at=occurred_at, reason="")
+    unknown = message.status == MessageStatus.FAILED and message.reason.startswith(OUTCOME_UNKNOWN)
+    if event.event_type in ACCEPTED_EVENTS and unknown:
+        changes.update(status=MessageStatus.SENT, sent_at=occurred_at, reason="")
     if event.message_id and not message.esp_message_id:
         changes["esp_message_id"] = str(event.message_id)[:200]
     Message.objects.filter(pk=message.pk).update(**changes)

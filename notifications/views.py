@@ -28,7 +28,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if done:
         suppression_add(shop_id=shop.pk, email=email, reason=SuppressionReason.UNSUBSCRIBED)
     language = language_or_default(getattr(request, "LANGUAGE_CODE", None) or shop.locale)
-    context = {"valid": True, "done": done, "shop": shop, "email": email, "language": language, "brand": brand_colours(shop)}
+    context = {
+        "valid": True,
+        "done": done,
+        "shop": shop,
+        "email": email,
+        "language": language,
+        "brand": brand_colours(shop),
+    }
     response = render(request, "emails/unsubscribe_page.html", context)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
