@@ -1,0 +1,207 @@
+"""Rendering of the portal pages: the order page (cached per order version), the parcel page, the widget JSON.
+
+Views decide who may see what; this module turns loaded data into bytes plus the CSP that allows them.
+Nothing request-specific goes into a cached page (no CSRF token, no nonce): the one inline style block is
+allowed by its hash, and the feedback form is authorised by the unguessable token in its URL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from babel.numbers import format_currency
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from campaigns.placements import Placements, page_placements
+from carriers.types import Status
+from shipments.models import Order, Shipment
+from shops.models import Shop
+from tracking_portal.presenters import OrderPage, carrier_tracking_url, format_day, order_page_build, shop_zone
+from tracking_portal.security import content_security_policy, style_hash
+from tracking_portal.texts import Texts
+
+PAGE_CACHE_SECONDS = getattr(settings, "TRACKING_PORTAL_PAGE_CACHE_SECONDS", 300)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page ready to serve, and the Content-Security-Policy that allows exactly its inline style."""
+
+    html: str
+    csp: str
+
+
+def page_cache_key(*, order_id: int, version: int, shop_updated_at: datetime, language: str) -> str:
+    """One cache entry per order version, shop branding version and language."""
+    return f"tp:page:{order_id}:{version}:{shop_updated_at.timestamp():.6f}:{language}"
+
+
+def _marketing(placements: Placements | None, *, language: str, shop: Shop) -> dict[str, Any]:
+    """Formatted marketing slots (prices, expiry dates) for the template."""
+    if placements is None or placements.is_empty:
+        return {}
+    zone = shop_zone(shop)
+    products = [
+        {
+            "name": product.name,
+            "url": product.url,
+            "image_url": product.image_url,
+            "price": (
+                format_currency(product.price, product.currency, locale=language)
+                if product.price is not None and product.currency
+                else ""
+            ),
+        }
+        for product in placements.products
+    ]
+    discount = placements.discount
+    return {
+        "products": products,
+        "banner": placements.banner,
+        "discount": discount,
+        "discount_expires": (
+            format_day(discount.expires_at, language=language, zone=zone) if discount and discount.expires_at else ""
+        ),
+        "links": placements.links,
+        "feedback_prompt": placements.feedback_prompt,
+    }
+
+
+def render_page(
+    *,
+    shop: Shop,
+    page: OrderPage,
+    placements: Placements | None = None,
+    feedback_url: str = "",
+    feedback_given: bool = False,
+    lookup_url: str = "",
+    preview: dict | None = None,
+) -> RenderedPage:
+    """HTML of an order or parcel page with its CSP."""
+    context = {
+        "shop": shop,
+        "page": page,
+        "language": page.language,
+        "t": Texts(page.language),
+        "theme_css": page.theme.css,
+        "marketing": _marketing(placements, language=page.language, shop=shop),
+        "feedback_url": feedback_url,
+        "feedback_given": feedback_given,
+        "lookup_url": lookup_url,
+        "preview": preview,
+        # The preview bar has its own language links (they keep the sample scenario).
+        "languages": () if preview else page.languages,
+        "outbound_count": sum(1 for shipment in page.shipments if not shipment.is_return),
+    }
+    html = render_to_string("tracking_portal/page.html", context)
+    return RenderedPage(html=html, csp=content_security_policy(style_sources=style_hash(page.theme.css)))
+
+
+def lookup_url_for(shop: Shop, *, on_custom_domain: bool) -> str:
+    """Where customers of ``shop`` look up an order: /track on its own domain, /<slug>/track elsewhere."""
+    if on_custom_domain:
+        return reverse("tracking_portal:domain_lookup")
+    return reverse("tracking_portal:lookup", args=[shop.slug])
+
+
+def order_page_render(*, order: Order, language: str, on_custom_domain: bool, feedback_given: bool) -> RenderedPage:
+    """The full page of an order loaded by ``shipments.selectors.order_for_token``."""
+    token = order.public_token
+    shipments = list(order.shipments.all())
+    shop = order.shop
+
+    def carrier_url(index: int, shipment: Shipment) -> str:
+        return reverse("tracking_portal:go_carrier", args=[token, index]) if _has_carrier_page(shipment) else ""
+
+    page = order_page_build(
+        shop=shop,
+        order=order,
+        items=list(order.items.all()),
+        shipments=[(shipment, list(shipment.events.all())) for shipment in shipments],
+        language=language,
+        carrier_url_for=carrier_url,
+        support_url=reverse("tracking_portal:go_support", args=[token]) if shop.support_url else "",
+    )
+    placements = page_placements(order=order, language=page.language)
+    return render_page(
+        shop=shop,
+        page=page,
+        placements=placements,
+        feedback_url=reverse("tracking_portal:feedback", args=[token]),
+        feedback_given=feedback_given,
+        lookup_url=lookup_url_for(shop, on_custom_domain=on_custom_domain),
+    )
+
+
+def _has_carrier_page(shipment: Shipment) -> bool:
+    return bool(carrier_tracking_url(shipment.carrier, shipment.tracking_number))
+
+
+def shipment_page_render(*, shipment: Shipment, language: str, on_custom_domain: bool) -> RenderedPage:
+    """The tracking-number-only page: status, ETA, pickup point and timeline; no order details or items."""
+    token = shipment.public_token
+
+    def carrier_url(index: int, parcel: Shipment) -> str:
+        del index
+        return reverse("tracking_portal:parcel_go_carrier", args=[token]) if _has_carrier_page(parcel) else ""
+
+    page = order_page_build(
+        shop=shipment.shop,
+        order=None,
+        items=[],
+        shipments=[(shipment, list(shipment.events.all()))],
+        language=language,
+        carrier_url_for=carrier_url,
+        support_url="",
+    )
+    return render_page(
+        shop=shipment.shop,
+        page=page,
+        lookup_url=lookup_url_for(shipment.shop, on_custom_domain=on_custom_domain),
+    )
+
+
+def order_widget_json(*, order: Order, language: str, page_url: str) -> str:
+    """The widget's JSON: the status of every parcel, no personal data, no items."""
+    page = order_page_build(
+        shop=order.shop,
+        order=order,
+        items=[],
+        shipments=[(shipment, list(shipment.events.all())) for shipment in order.shipments.all()],
+        language=language,
+        carrier_url_for=lambda index, shipment: "",
+    )
+    shipments = []
+    for view in page.shipments:
+        latest = view.events[0] if view.events else None
+        shipments.append(
+            {
+                "heading": view.heading,
+                "direction": "return" if view.is_return else "outbound",
+                "status": view.status,
+                "status_label": view.status_label,
+                "explanation": view.explanation,
+                "attention": view.attention,
+                "delivered": view.status == Status.DELIVERED,
+                "eta": asdict(view.eta) if view.eta else None,
+                "carrier": view.carrier,
+                "carrier_name": view.carrier_name,
+                "tracking_number": view.tracking_number,
+                "pickup_point": asdict(view.pickup) if view.pickup else None,
+                "latest_event": asdict(latest) if latest else None,
+                "steps": [asdict(step) for step in view.steps],
+            }
+        )
+    body = {
+        "order_number": order.number,
+        "language": page.language,
+        "title": page.title,
+        "page_url": page_url,
+        "shipments": shipments,
+    }
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,454 @@
+"""Turn an order (saved or sample) into exactly what the tracking page and the widget show.
+
+Everything here is pure: plain model instances and lists in, frozen dataclasses out, no queries.
+That is what lets the admin preview render unsaved sample data through the same code as real orders,
+and what keeps the page's query count independent of how many events a parcel has.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+from django.utils import timezone
+
+from carriers.registry import UnknownCarrier, adapter_class
+from carriers.types import FINAL_STATUSES, Status
+from shipments.labels import language_or_default, status_explanation, status_label
+from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
+from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
+from shops.models import Shop
+from tracking_portal.texts import LANGUAGE_NAMES, Texts
+
+# Newest events shown straight away; older ones sit in a <details> that works without JavaScript.
+VISIBLE_EVENTS = 5
+ATTENTION_STATUSES = frozenset(
+    {
+        Status.FAILED_ATTEMPT,
+        Status.EXCEPTION,
+        Status.RETURNING_TO_SENDER,
+        Status.RETURNED_TO_SENDER,
+        Status.CANCELLED,
+        Status.EXPIRED,
+    }
+)
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# UI components (progress bar, focus ring) need 3:1 against the background (WCAG 1.4.11).
+WCAG_NON_TEXT = 3.0
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One line of the timeline: our label beside the carrier's own words."""
+
+    occurred_at: str  # ISO 8601 for <time datetime>
+    when: str
+    label: str
+    text: str
+    location: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    label: str
+    state: str  # "done", "current" or "todo"
+
+
+@dataclass(frozen=True)
+class PickupView:
+    name: str
+    address_lines: tuple[str, ...]
+    opening_hours: str
+    description: str
+    map_url: str
+
+
+@dataclass(frozen=True)
+class EtaView:
+    kind: str  # "expected", "late" or "delivered"
+    text: str
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    """One parcel as the customer sees it."""
+
+    index: int
+    heading: str
+    is_return: bool
+    status: str
+    status_label: str
+    explanation: str
+    attention: bool
+    updated: str
+    eta: EtaView | None
+    steps: tuple[StepView, ...]
+    pickup: PickupView | None
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+    carrier_url: str
+    events: tuple[EventView, ...]
+    older_events: tuple[EventView, ...]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    name: str
+    quantity: int
+    image_url: str
+    product_url: str
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The shop's colours made safe: validated hex values, text colours adjusted to stay readable."""
+
+    css: str  # the body of the page's one inline <style> block (CSP allows it by hash)
+    font_stack: str
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """Everything the page template renders."""
+
+    language: str
+    title: str
+    order_number: str
+    placed_on: str
+    destination: str
+    shipments: tuple[ShipmentView, ...]
+    items: tuple[ItemView, ...]
+    show_order_details: bool
+    languages: tuple[LanguageLink, ...]
+    support_url: str
+    theme: Theme
+    extra: dict = field(default_factory=dict)
+
+
+def shop_zone(shop: Shop) -> ZoneInfo:
+    """The shop's time zone (dates on the page are in it), Warsaw if the stored name is unusable."""
+    try:
+        return ZoneInfo(shop.timezone)
+    except (ValueError, KeyError):
+        return ZoneInfo("Europe/Warsaw")
+
+
+def format_when(moment: datetime, *, language: str, zone: ZoneInfo) -> str:
+    """A short date and time in the customer's language and the shop's time zone: "czw., 5 lis, 10:30"."""
+    day = format_skeleton("MMMEd", moment, tzinfo=zone, locale=language)
+    return f"{day}, {format_time(moment, 'short', tzinfo=zone, locale=language)}"
+
+
+def format_day(day: date | datetime, *, language: str, zone: ZoneInfo) -> str:
+    """A weekday and date: "Thursday, 5 November" in the customer's language."""
+    if isinstance(day, datetime):
+        return format_skeleton("MMMMEd", day, tzinfo=zone, locale=language)
+    return format_skeleton("MMMMEd", day, locale=language)
+
+
+def _eta_window(eta_from: datetime | None, eta_to: datetime | None, *, language: str, zone: ZoneInfo) -> str:
+    start, end = eta_from or eta_to, eta_to or eta_from
+    assert start is not None and end is not None
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    day = format_day(local_start, language=language, zone=zone)
+    if local_start.date() != local_end.date():
+        return f"{day} \u2013 {format_day(local_end, language=language, zone=zone)}"
+    if local_start.time() == time(0) and local_end.time() in (time(0), time(23, 59), time(23, 59, 59)):
+        return day  # a whole day, not a time window
+    if local_start == local_end:
+        return f"{day}, {format_time(local_start, 'short', locale=language)}"
+    start_text = format_time(local_start, "short", locale=language)
+    end_text = format_time(local_end, "short", locale=language)
+    return f"{day}, {start_text}\u2013{end_text}"  # an en dash between times
+
+
+def shipment_eta(
+    shipment: Shipment, *, promised: date | None, language: str, zone: ZoneInfo, now: datetime, texts: Texts
+) -> EtaView | None:
+    """The ETA line: when delivered, when expected, or that it is late (a passed ETA is never "upcoming")."""
+    status = Status(shipment.status)
+    if status == Status.DELIVERED:
+        when = shipment.delivered_at or shipment.status_changed_at
+        if when is None:
+            return None
+        return EtaView("delivered", texts("delivered_on", when=format_when(when, language=language, zone=zone)))
+    if status in FINAL_STATUSES or status in (Status.RETURNING_TO_SENDER,):
+        return None
+    if shipment.eta_from or shipment.eta_to:
+        deadline = shipment.eta_to or shipment.eta_from
+        assert deadline is not None
+        local_deadline = deadline.astimezone(zone)
+        if local_deadline.time() == time(0):
+            # A date-only ETA means "by the end of that day".
+            local_deadline = local_deadline + timedelta(days=1)
+        window = _eta_window(shipment.eta_from, shipment.eta_to, language=language, zone=zone)
+    elif promised is not None and shipment.direction == Direction.OUTBOUND:
+        local_deadline = datetime.combine(promised + timedelta(days=1), time(0), tzinfo=zone)
+        window = format_day(promised, language=language, zone=zone)
+    else:
+        return None
+    if now >= local_deadline:
+        return EtaView("late", texts("late", when=window))
+    key = "expected_return" if shipment.direction == Direction.RETURN else "expected"
+    return EtaView("expected", texts(key, when=window))
+
+
+def shipment_steps(shipment: Shipment, *, texts: Texts) -> tuple[StepView, ...]:
+    """The progress bar: where the parcel is on its normalized journey."""
+    status = Status(shipment.status)
+    if shipment.direction == Direction.RETURN:
+        keys = ["step_return_created", "step_return_on_the_way", "step_return_received"]
+        position = {
+            Status.PENDING: 0,
+            Status.INFO_RECEIVED: 0,
+            Status.CANCELLED: 0,
+            Status.DELIVERED: 2,
+            Status.RETURNED_TO_SENDER: 2,
+        }.get(status, 1)
+    else:
+        last_mile = (
+            "step_ready_for_pickup"
+            if status == Status.AVAILABLE_FOR_PICKUP or shipment.pickup_point
+            else "step_out_for_delivery"
+        )
+        keys = ["step_ordered", "step_shipped", "step_on_the_way", last_mile, "step_delivered"]
+        position = {
+            Status.PENDING: 0,
+            Status.CANCELLED: 0,
+            Status.INFO_RECEIVED: 1,
+            Status.OUT_FOR_DELIVERY: 3,
+            Status.AVAILABLE_FOR_PICKUP: 3,
+            Status.FAILED_ATTEMPT: 3,
+            Status.DELIVERED: 4,
+        }.get(status, 2)
+    steps = []
+    for index, key in enumerate(keys):
+        state = "done" if index < position else "current" if index == position else "todo"
+        if status == Status.DELIVERED or (shipment.direction == Direction.RETURN and position == len(keys) - 1):
+            state = "done"
+        steps.append(StepView(texts(key), state))
+    return tuple(steps)
+
+
+def osm_link(pickup: dict) -> str:
+    """A plain OpenStreetMap link for a pickup point: coordinates when known, else an address search."""
+    latitude, longitude = pickup.get("latitude"), pickup.get("longitude")
+    if isinstance(latitude, (int, float)) and isinstance(longitude, (int, float)):
+        return (
+            f"https://www.openstreetmap.org/?{urlencode({'mlat': f'{latitude:.6f}', 'mlon': f'{longitude:.6f}'})}"
+            f"#map=18/{latitude:.6f}/{longitude:.6f}"
+        )
+    query = " ".join(str(pickup.get(key) or "") for key in ("address", "postcode", "city")).strip()
+    return f"https://www.openstreetmap.org/search?query={quote(query)}" if query else ""
+
+
+def pickup_view(pickup: dict | None) -> PickupView | None:
+    """Pickup point details (locker, shop, post office) as stored from ``carriers.types.PickupPoint``."""
+    if not pickup:
+        return None
+    place = " ".join(part for part in (pickup.get("postcode") or "", pickup.get("city") or "") if part)
+    lines = tuple(line for line in (pickup.get("address") or "", place) if line)
+    return PickupView(
+        name=str(pickup.get("name") or pickup.get("id") or ""),
+        address_lines=lines,
+        opening_hours=str(pickup.get("opening_hours") or ""),
+        description=str(pickup.get("description") or ""),
+        map_url=osm_link(pickup),
+    )
+
+
+def carrier_name(code: str) -> str:
+    """The carrier's display name; an unknown code (carrier module removed) shows as the code."""
+    try:
+        return adapter_class(code).name
+    except UnknownCarrier:
+        return code.upper()
+
+
+def carrier_tracking_url(code: str, number: str) -> str:
+    """The carrier's own public tracking page for ``number`` (empty when the carrier has none)."""
+    try:
+        return adapter_class(code).tracking_url(number)
+    except UnknownCarrier:
+        return ""
+
+
+def event_view(event: TrackingEvent, *, language: str, zone: ZoneInfo) -> EventView:
+    return EventView(
+        occurred_at=event.occurred_at.isoformat(),
+        when=format_when(event.occurred_at, language=language, zone=zone),
+        label=status_label(event.status, language) if event.status else "",
+        text=event.text,
+        location=event.location,
+    )
+
+
+def shipment_view(
+    shipment: Shipment,
+    events: Sequence[TrackingEvent],
+    *,
+    index: int,
+    count: int,
+    promised: date | None,
+    language: str,
+    zone: ZoneInfo,
+    now: datetime,
+    texts: Texts,
+    carrier_url: str,
+) -> ShipmentView:
+    """One parcel's card; ``events`` newest first."""
+    status = Status(shipment.status)
+    is_return = shipment.direction == Direction.RETURN
+    if is_return:
+        heading = texts("return_parcel")
+    elif count > 1:
+        heading = texts("parcel_n_of_m", n=index, m=count)
+    else:
+        heading = texts("parcel_title")
+    latest = shipment.status_changed_at or (events[0].occurred_at if events else None)
+    views = tuple(event_view(event, language=language, zone=zone) for event in events)
+    return ShipmentView(
+        index=index,
+        heading=heading,
+        is_return=is_return,
+        status=status.value,
+        status_label=status_label(status, language),
+        explanation=status_explanation(status, language),
+        attention=status in ATTENTION_STATUSES,
+        updated=texts("updated", when=format_when(latest, language=language, zone=zone)) if latest else "",
+        eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now, texts=texts),
+        steps=shipment_steps(shipment, texts=texts),
+        pickup=pickup_view(shipment.pickup_point),
+        carrier=shipment.carrier,
+        carrier_name=carrier_name(shipment.carrier),
+        tracking_number=shipment.tracking_number,
+        carrier_url=carrier_url,
+        events=views[:VISIBLE_EVENTS],
+        older_events=views[VISIBLE_EVENTS:],
+    )
+
+
+def _safe_hex(value: str, default: str) -> str:
+    return value if isinstance(value, str) and _HEX.match(value) else default
+
+
+def theme_for(shop: Shop) -> Theme:
+    """CSS custom properties from the shop's brand colours, corrected where they would be unreadable.
+
+    Only validated ``#RRGGBB`` values and fonts from the allowlist reach the stylesheet, so the block
+    can be emitted unescaped and allowed by its hash in the Content-Security-Policy.
+    """
+    background = _safe_hex(shop.background_color, "#FFFFFF")
+    text = _safe_hex(shop.text_color, "#1C1C1C")
+    primary = _safe_hex(shop.primary_color, "#1F4E79")
+    accent = _safe_hex(shop.accent_color, "#F2A900")
+    if contrast_ratio(text, background) < WCAG_AA_NORMAL_TEXT:
+        text = readable_text_on(background)
+    # Links and headings use the primary colour only where it is readable on the background.
+    link = primary if contrast_ratio(primary, background) >= WCAG_AA_NORMAL_TEXT else text
+    ui = primary if contrast_ratio(primary, background) >= WCAG_NON_TEXT else text
+    properties = {
+        "--pf-bg": background,
+        "--pf-text": text,
+        "--pf-link": link,
+        "--pf-ui": ui,
+        "--pf-primary": primary,
+        "--pf-on-primary": readable_text_on(primary),
+        "--pf-accent": accent,
+        "--pf-on-accent": readable_text_on(accent),
+        "--pf-font": shop.font_stack,
+    }
+    css = ":root{" + ";".join(f"{name}:{value}" for name, value in properties.items()) + "}"
+    return Theme(css=css, font_stack=shop.font_stack)
+
+
+def language_links(current: str, base_query: dict[str, str] | None = None) -> tuple[LanguageLink, ...]:
+    """Links switching the page language with ``?lang=`` (plain links: they work without JavaScript)."""
+    links = []
+    for code, name in LANGUAGE_NAMES.items():
+        query = {**(base_query or {}), "lang": code}
+        links.append(LanguageLink(code=code, name=name, url="?" + urlencode(query), current=code == current))
+    return tuple(links)
+
+
+def masked_destination(order: Order) -> str:
+    """Postcode and city only: never the street, never the customer's name, email or phone."""
+    return " ".join(part for part in (order.shipping_postcode, order.shipping_city) if part)
+
+
+def order_page_build(
+    *,
+    shop: Shop,
+    order: Order | None,
+    items: Sequence[OrderItem],
+    shipments: Sequence[tuple[Shipment, Sequence[TrackingEvent]]],
+    language: str,
+    carrier_url_for: Callable[[int, Shipment], str],
+    support_url: str = "",
+    now: datetime | None = None,
+) -> OrderPage:
+    """The page for ``order`` (or, with ``order=None``, for a parcel looked up by tracking number only).
+
+    ``shipments`` pairs each shipment with its events newest first; ``carrier_url_for(index, shipment)``
+    gives the (click-recording) link to the carrier's own page.
+    """
+    language = language_or_default(language)
+    texts = Texts(language)
+    zone = shop_zone(shop)
+    now = now or timezone.now()
+    outbound = [pair for pair in shipments if pair[0].direction != Direction.RETURN]
+    returns = [pair for pair in shipments if pair[0].direction == Direction.RETURN]
+    promised = order.promised_delivery_date if order is not None else None
+    views = []
+    for position, (shipment, events) in enumerate([*outbound, *returns], start=1):
+        views.append(
+            shipment_view(
+                shipment,
+                events,
+                index=position,
+                count=len(outbound),
+                promised=promised,
+                language=language,
+                zone=zone,
+                now=now,
+                texts=texts,
+                carrier_url=carrier_url_for(position, shipment),
+            )
+        )
+    show_details = order is not None
+    return OrderPage(
+        language=language,
+        title=texts("order_title", number=order.number) if order is not None else texts("parcel_title"),
+        order_number=order.number if order is not None else "",
+        placed_on=(
+            texts("placed_on", date=format_day(order.placed_at, language=language, zone=zone))
+            if order is not None and order.placed_at
+            else ""
+        ),
+        destination=masked_destination(order) if order is not None else "",
+        shipments=tuple(views),
+        items=tuple(
+            ItemView(name=item.name, quantity=item.quantity, image_url=item.image_url, product_url=item.product_url)
+            for item in items
+        )
+        if show_details
+        else (),
+        show_order_details=show_details,
+        languages=language_links(language),
+        support_url=support_url,
+        theme=theme_for(shop),
+    )

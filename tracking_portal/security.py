@@ -1,0 +1,120 @@
+"""Privacy and security plumbing of the public pages: headers, CORS for the widget, token-free logs."""
+
+import base64
+import hashlib
+import logging
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from shops.models import Shop
+
+# /t/<order token>, /p/<parcel token> and anything after them (".json", "/go/...", "/feedback").
+TOKEN_PATH_RE = re.compile(r"(/[tp]/)[A-Za-z0-9_-]{8,}")
+MASK = r"\1[token]"
+
+TOKEN_LOGGERS = ("django.server", "django.request", "gunicorn.access", "gunicorn.error")
+
+
+def mask_tokens(text: str) -> str:
+    """``text`` with every tracking-page token replaced by a placeholder."""
+    return TOKEN_PATH_RE.sub(MASK, text)
+
+
+class TokenMaskingFilter(logging.Filter):
+    """Rewrites log records so the public tokens in tracking URLs never reach a log file.
+
+    The token is the only secret guarding an order's page; access logs are read by many people and
+    kept for long. Usable from LOGGING as ``{"()": "tracking_portal.security.TokenMaskingFilter"}``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        masked = mask_tokens(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def install_token_filter() -> None:
+    """Attach the masking filter to the loggers that print request paths (idempotent)."""
+    for name in TOKEN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, TokenMaskingFilter) for existing in logger.filters):
+            logger.addFilter(TokenMaskingFilter())
+
+
+def style_hash(css: str) -> str:
+    """The CSP source expression allowing exactly one inline <style> block."""
+    digest = hashlib.sha256(css.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def content_security_policy(*, style_sources: str = "") -> str:
+    """No inline scripts, no third-party origins except images over HTTPS (shop logos, product photos)."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            f"style-src 'self' {style_sources}".strip(),
+            "img-src 'self' https: data:",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def portal_headers(response: HttpResponse, *, csp: str, private: bool = True) -> HttpResponse:
+    """Security headers of every portal page: CSP, no referrer to carriers and shops, no shared caching."""
+    response["Content-Security-Policy"] = csp
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
+    response["Cross-Origin-Opener-Policy"] = "same-origin"
+    if private:
+        # The URL is the secret: no proxy or shared cache may keep the page, no search engine index it.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def shop_origins(shop: Shop) -> set[str]:
+    """Host names whose pages may read the shop's widget JSON: its website and its custom domain."""
+    hosts = set()
+    if shop.website_url:
+        host = (urlsplit(shop.website_url).hostname or "").lower()
+        if host:
+            hosts.add(host)
+    if shop.custom_domain:
+        hosts.add(shop.custom_domain.lower())
+    return hosts
+
+
+def cors_allowed_origin(request: HttpRequest, allowed_hosts: set[str]) -> str:
+    """The request's Origin when it belongs to one of ``allowed_hosts`` (HTTPS, or HTTP in development)."""
+    origin = request.headers.get("Origin", "")
+    if not origin:
+        return ""
+    parts = urlsplit(origin)
+    schemes = {"https"} if not settings.DEBUG else {"https", "http"}
+    if parts.scheme in schemes and (parts.hostname or "").lower() in allowed_hosts:
+        return origin
+    return ""
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address; behind ``TRACKING_PORTAL_PROXY_COUNT`` trusted proxies, from X-Forwarded-For."""
+    proxies = getattr(settings, "TRACKING_PORTAL_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

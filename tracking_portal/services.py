@@ -1,0 +1,139 @@
+"""Writes of the tracking page: view and click counters, delivery feedback, lookup rate limits."""
+
+import hashlib
+import hmac
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shipments.models import Order
+from shipments.services import order_touch
+from tracking_portal.models import ActivityKind, DeliveryFeedback, PageActivity
+
+# Page views are counted in memory and written in batches: a busy cached page must cost a cache
+# read, not a database write per view. A crashed process loses at most this many seconds of counts.
+VIEW_FLUSH_SECONDS = getattr(settings, "TRACKING_PORTAL_VIEW_FLUSH_SECONDS", 30)
+
+LOOKUP_WINDOW_SECONDS = 15 * 60
+LOOKUPS_PER_CLIENT = 20
+LOOKUPS_PER_ORDER = 8
+
+_pending_views: Counter[tuple[int, int]] = Counter()
+_pending_lock = threading.Lock()
+_last_flush = time.monotonic()
+
+
+def page_activity_add(*, shop_id: int, order_id: int, kind: str, count: int = 1) -> None:
+    """Add ``count`` to an order's counter of ``kind`` (view or a page-only link click)."""
+    now = timezone.now()
+    updated = PageActivity.objects.filter(order_id=order_id, kind=kind).update(count=F("count") + count, last_at=now)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            PageActivity.objects.create(
+                shop_id=shop_id, order_id=order_id, kind=kind, count=count, first_at=now, last_at=now
+            )
+    except IntegrityError:
+        # Another process created the row between our update and insert: add to it instead.
+        PageActivity.objects.filter(order_id=order_id, kind=kind).update(count=F("count") + count, last_at=now)
+
+
+def page_view_record(*, shop_id: int, order_id: int) -> None:
+    """Count one view of an order's page; written to the database at most every VIEW_FLUSH_SECONDS."""
+    with _pending_lock:
+        _pending_views[(shop_id, order_id)] += 1
+        due = time.monotonic() - _last_flush >= VIEW_FLUSH_SECONDS
+    if due:
+        page_views_flush()
+
+
+def page_views_flush() -> int:
+    """Write the page views counted in this process; returns how many views were written."""
+    global _last_flush
+    with _pending_lock:
+        pending = dict(_pending_views)
+        _pending_views.clear()
+        _last_flush = time.monotonic()
+    for (shop_id, order_id), count in pending.items():
+        page_activity_add(shop_id=shop_id, order_id=order_id, kind=ActivityKind.VIEW, count=count)
+    return sum(pending.values())
+
+
+def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") -> DeliveryFeedback:
+    """Store (or replace) the customer's rating of the delivery and refresh the page that asks for it."""
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": "Choose a rating from 1 to 5."}, code="invalid_rating")
+    comment = " ".join(comment.split())[:1000]
+    feedback, _ = DeliveryFeedback.objects.update_or_create(
+        order=order, defaults={"shop_id": order.shop_id, "rating": rating, "comment": comment}
+    )
+    order_touch(order_id=order.pk)
+    return feedback
+
+
+@dataclass(frozen=True)
+class LookupQuota:
+    """Whether one more lookup is allowed, and if not, how long to wait."""
+
+    allowed: bool
+    retry_after: int = 0
+
+
+def _hit(key: str, limit: int) -> bool:
+    """Count one attempt under ``key`` in the shared cache; True while within ``limit`` per window."""
+    cache.add(key, 0, timeout=LOOKUP_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr: this attempt opens a new window.
+        cache.set(key, 1, timeout=LOOKUP_WINDOW_SECONDS)
+        attempts = 1
+    return attempts <= limit
+
+
+def lookup_quota_take(*, client_ip: str, shop_id: int, reference: str) -> LookupQuota:
+    """Count a lookup attempt per client and per (shop, order or tracking number); refuse over the limits.
+
+    Counted whether or not the order exists, so the limit itself reveals nothing.
+    """
+    reference_digest = hashlib.sha256(f"{shop_id}:{reference.strip().upper()}".encode()).hexdigest()[:32]
+    client_ok = _hit(f"tp:lookup:ip:{client_ip}", LOOKUPS_PER_CLIENT)
+    reference_ok = _hit(f"tp:lookup:ref:{reference_digest}", LOOKUPS_PER_ORDER)
+    if client_ok and reference_ok:
+        return LookupQuota(allowed=True)
+    return LookupQuota(allowed=False, retry_after=LOOKUP_WINDOW_SECONDS)
+
+
+def _normalize_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _normalize_postcode(value: str) -> str:
+    return "".join(character for character in value.upper() if character.isalnum())
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
+
+
+# Compared against when the order does not exist, so both branches do the same work.
+_ABSENT = _digest("\x00absent")
+
+
+def lookup_secret_matches(*, order: Order | None, secret: str) -> bool:
+    """True when ``secret`` is the order's email or postcode; constant-time, same work for a missing order."""
+    email = _digest(_normalize_email(order.customer_email)) if order and order.customer_email else _ABSENT
+    postcode_value = _normalize_postcode(order.shipping_postcode) if order else ""
+    postcode = _digest(postcode_value) if postcode_value else _ABSENT
+    email_ok = hmac.compare_digest(_digest(_normalize_email(secret)), email)
+    postcode_ok = hmac.compare_digest(_digest(_normalize_postcode(secret)), postcode)
+    return order is not None and (email_ok or postcode_ok)

@@ -1,0 +1,378 @@
+"""Public views: the order page, the parcel page, the widget JSON, the lookup, clicks, feedback; the admin preview."""
+
+from urllib.parse import urlencode
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carriers.types import Status
+from shipments.labels import SUPPORTED_LANGUAGES, language_or_default
+from shipments.selectors import order_for_token
+from shops.models import Shop
+from shops.selectors import roles_for_user
+from tracking_portal.models import ActivityKind
+from tracking_portal.pages import (
+    PAGE_CACHE_SECONDS,
+    RenderedPage,
+    lookup_url_for,
+    order_page_render,
+    order_widget_json,
+    page_cache_key,
+    render_page,
+    shipment_page_render,
+)
+from tracking_portal.presenters import carrier_tracking_url, language_links, theme_for
+from tracking_portal.samples import SCENARIOS, sample_page
+from tracking_portal.security import (
+    client_ip,
+    content_security_policy,
+    cors_allowed_origin,
+    portal_headers,
+    shop_origins,
+    style_hash,
+)
+from tracking_portal.selectors import (
+    feedback_exists,
+    order_for_lookup,
+    order_page_key,
+    shipment_for_token,
+    shipment_for_tracking_number,
+    shop_for_lookup,
+)
+from tracking_portal.services import (
+    delivery_feedback_submit,
+    lookup_quota_take,
+    lookup_secret_matches,
+    page_activity_add,
+    page_view_record,
+)
+from tracking_portal.texts import Texts
+
+MAX_REFERENCE_LENGTH = 64
+MAX_SECRET_LENGTH = 254
+
+
+def _language(request: HttpRequest, default: str) -> str:
+    """``?lang=`` when it names a supported language, else the order's (or shop's) language."""
+    requested = request.GET.get("lang", "")
+    return requested if requested in SUPPORTED_LANGUAGES else language_or_default(default)
+
+
+def _portal_shop_id(request: HttpRequest) -> int | None:
+    return getattr(request, "portal_shop_id", None)
+
+
+def _host_serves(request: HttpRequest, shop_id: int) -> bool:
+    """A shop's custom domain serves only that shop's pages; the platform host serves every shop."""
+    portal_shop_id = _portal_shop_id(request)
+    return portal_shop_id is None or portal_shop_id == shop_id
+
+
+def _message_page(
+    request: HttpRequest, *, shop: Shop | None, language: str, title: str, body: str, status: int, link: str = ""
+) -> HttpResponse:
+    """A small branded page for "not found", "too many attempts" and "thank you"."""
+    css = theme_for(shop).css if shop is not None else theme_for(Shop()).css
+    t = Texts(language)
+    html = render_to_string(
+        "tracking_portal/message.html",
+        {
+            "shop": shop,
+            "language": language,
+            "t": t,
+            "theme_css": css,
+            "title": title,
+            "body": body,
+            "link": link,
+            "languages": (),
+        },
+    )
+    response = HttpResponse(html, status=status)
+    return portal_headers(response, csp=content_security_policy(style_sources=style_hash(css)))
+
+
+def _not_found(request: HttpRequest, shop: Shop | None = None) -> HttpResponse:
+    language = _language(request, shop.locale if shop else "en")
+    t = Texts(language)
+    return _message_page(
+        request, shop=shop, language=language, title=t("not_found_title"), body=t("not_found_body"), status=404
+    )
+
+
+def _serve(rendered: RenderedPage) -> HttpResponse:
+    return portal_headers(HttpResponse(rendered.html), csp=rendered.csp)
+
+
+@require_GET
+def order_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The tracking page of one order; a cache read per view while the order and branding are unchanged."""
+    key = order_page_key(token=token)
+    if key is None or not _host_serves(request, key.shop_id):
+        return _not_found(request)
+    language = _language(request, key.locale)
+    on_custom_domain = _portal_shop_id(request) is not None
+    cache_key = page_cache_key(
+        order_id=key.order_id, version=key.version, shop_updated_at=key.shop_updated_at, language=language
+    )
+    if on_custom_domain:
+        cache_key += ":domain"
+    rendered = cache.get(cache_key)
+    if rendered is None:
+        order = order_for_token(token=token)
+        if order is None:
+            return _not_found(request)
+        rendered = order_page_render(
+            order=order,
+            language=language,
+            on_custom_domain=on_custom_domain,
+            feedback_given=feedback_exists(order_id=order.pk),
+        )
+        cache.set(cache_key, rendered, timeout=PAGE_CACHE_SECONDS)
+    page_view_record(shop_id=key.shop_id, order_id=key.order_id)
+    return _serve(rendered)
+
+
+@require_GET
+def order_json(request: HttpRequest, token: str) -> HttpResponse:
+    """The widget's JSON for one order; other sites may read it only from the shop's own domains (CORS)."""
+    key = order_page_key(token=token)
+    if key is None or not _host_serves(request, key.shop_id):
+        response = HttpResponse('{"error":"not_found"}', status=404, content_type="application/json")
+        return portal_headers(response, csp="default-src 'none'")
+    language = _language(request, key.locale)
+    cache_key = "json:" + page_cache_key(
+        order_id=key.order_id, version=key.version, shop_updated_at=key.shop_updated_at, language=language
+    )
+    cached = cache.get(cache_key)
+    if cached is None:
+        order = order_for_token(token=token)
+        if order is None:
+            raise Http404
+        page_url = request.build_absolute_uri(reverse("tracking_portal:page", args=[token]))
+        cached = (
+            order_widget_json(order=order, language=language, page_url=page_url),
+            frozenset(shop_origins(order.shop)),
+        )
+        cache.set(cache_key, cached, timeout=PAGE_CACHE_SECONDS)
+    body, allowed_hosts = cached
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    portal_headers(response, csp="default-src 'none'; frame-ancestors 'none'")
+    response["Referrer-Policy"] = "no-referrer"
+    response["Vary"] = "Origin"
+    origin = cors_allowed_origin(request, set(allowed_hosts))
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@require_GET
+def parcel_page(request: HttpRequest, token: str) -> HttpResponse:
+    """One parcel found by its tracking number: status and journey only, no order details or items."""
+    shipment = shipment_for_token(token=token)
+    if shipment is None or not _host_serves(request, shipment.shop_id):
+        return _not_found(request)
+    language = _language(request, shipment.order.effective_locale)
+    rendered = shipment_page_render(
+        shipment=shipment, language=language, on_custom_domain=_portal_shop_id(request) is not None
+    )
+    return _serve(rendered)
+
+
+@require_GET
+def go_carrier(request: HttpRequest, token: str, index: int) -> HttpResponse:
+    """Record a click on a parcel's carrier link, then go to the carrier's own tracking page."""
+    order = order_for_token(token=token)
+    if order is None or not _host_serves(request, order.shop_id):
+        return _not_found(request)
+    shipments = sorted(order.shipments.all(), key=lambda shipment: shipment.direction == "return")
+    if not 1 <= index <= len(shipments):
+        return _not_found(request, order.shop)
+    shipment = shipments[index - 1]
+    # The target is computed from our own data, never taken from the request: no open redirect.
+    target = carrier_tracking_url(shipment.carrier, shipment.tracking_number)
+    if not target:
+        return _not_found(request, order.shop)
+    page_activity_add(shop_id=order.shop_id, order_id=order.pk, kind=ActivityKind.CARRIER_LINK)
+    response = HttpResponseRedirect(target)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def parcel_go_carrier(request: HttpRequest, token: str) -> HttpResponse:
+    """The carrier link of the tracking-number-only page (counted on the parcel's order)."""
+    shipment = shipment_for_token(token=token)
+    if shipment is None or not _host_serves(request, shipment.shop_id):
+        return _not_found(request)
+    target = carrier_tracking_url(shipment.carrier, shipment.tracking_number)
+    if not target:
+        return _not_found(request, shipment.shop)
+    page_activity_add(shop_id=shipment.shop_id, order_id=shipment.order_id, kind=ActivityKind.CARRIER_LINK)
+    response = HttpResponseRedirect(target)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def go_support(request: HttpRequest, token: str) -> HttpResponse:
+    """Record a click on the shop's help-centre link, then go there."""
+    key = order_page_key(token=token)
+    if key is None or not _host_serves(request, key.shop_id):
+        return _not_found(request)
+    shop = Shop.objects.only("support_url").get(pk=key.shop_id)
+    if not shop.support_url:
+        return _not_found(request)
+    page_activity_add(shop_id=key.shop_id, order_id=key.order_id, kind=ActivityKind.SUPPORT_LINK)
+    response = HttpResponseRedirect(shop.support_url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# The unguessable token in the URL is what authorises the rating; the page is cached and shared by all
+# views of the order, so it cannot carry a per-visitor CSRF token.
+@csrf_exempt
+@require_POST
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """Store the customer's delivery rating (only once a parcel of the order is delivered)."""
+    order = order_for_token(token=token)
+    if order is None or not _host_serves(request, order.shop_id):
+        return _not_found(request)
+    language = language_or_default(request.POST.get("lang") or order.effective_locale)
+    t = Texts(language)
+    page_url = f"{reverse('tracking_portal:page', args=[token])}?lang={language}"
+    if not any(shipment.status == Status.DELIVERED for shipment in order.shipments.all()):
+        return _not_found(request, order.shop)
+    try:
+        rating = int(request.POST.get("rating", ""))
+        delivery_feedback_submit(order=order, rating=rating, comment=request.POST.get("comment", ""))
+    except (ValueError, ValidationError):
+        return _message_page(
+            request,
+            shop=order.shop,
+            language=language,
+            title=t("feedback_question"),
+            body=t("feedback_invalid"),
+            status=400,
+            link=page_url + "#feedback",
+        )
+    return HttpResponseRedirect(page_url + "#feedback", status=303)
+
+
+def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "", status: int = 200):
+    css = theme_for(shop).css
+    html = render_to_string(
+        "tracking_portal/lookup.html",
+        {
+            "shop": shop,
+            "language": language,
+            "t": Texts(language),
+            "theme_css": css,
+            "error": error,
+            "languages": language_links(language),
+            "order_number": request.POST.get("number", "")[:MAX_REFERENCE_LENGTH] if error else "",
+            "tracking_number": request.POST.get("tracking_number", "")[:MAX_REFERENCE_LENGTH] if error else "",
+        },
+        request=request,
+    )
+    response = HttpResponse(html, status=status)
+    # Not "no-referrer": a form POST under that policy sends "Origin: null", which CSRF checks refuse.
+    portal_headers(response, csp=content_security_policy(style_sources=style_hash(css)))
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
+    language = _language(request, shop.locale)
+    if request.method != "POST":
+        return _lookup_page(request, shop=shop, language=language)
+    t = Texts(language)
+    by_parcel = "tracking_number" in request.POST
+    reference = (request.POST.get("tracking_number" if by_parcel else "number") or "").strip()[:MAX_REFERENCE_LENGTH]
+    if by_parcel:
+        reference = "".join(reference.split()).upper()
+    quota = lookup_quota_take(client_ip=client_ip(request), shop_id=shop.pk, reference=reference)
+    if not quota.allowed:
+        response = _message_page(
+            request,
+            shop=shop,
+            language=language,
+            title=t("rate_limited_title"),
+            body=t("rate_limited_body", minutes=max(1, quota.retry_after // 60)),
+            status=429,
+        )
+        response["Retry-After"] = str(quota.retry_after)
+        return response
+    if by_parcel:
+        shipment = shipment_for_tracking_number(shop_id=shop.pk, tracking_number=reference) if reference else None
+        if shipment is not None:
+            target = reverse("tracking_portal:parcel", args=[shipment.public_token])
+            return HttpResponseRedirect(f"{target}?lang={language}", status=303)
+        return _lookup_page(request, shop=shop, language=language, error=t("tracking_lookup_failed"))
+    secret = (request.POST.get("secret") or "")[:MAX_SECRET_LENGTH]
+    # Always the same work: one query and two constant-time comparisons, whether or not the order exists.
+    order = order_for_lookup(shop_id=shop.pk, number=reference)
+    if lookup_secret_matches(order=order, secret=secret):
+        assert order is not None
+        target = reverse("tracking_portal:page", args=[order.public_token])
+        return HttpResponseRedirect(f"{target}?lang={language}", status=303)
+    return _lookup_page(request, shop=shop, language=language, error=t("lookup_failed"))
+
+
+@require_http_methods(["GET", "POST"])
+def lookup(request: HttpRequest, shop_slug: str) -> HttpResponse:
+    """/<shop>/track: find an order by number + email or postcode, or a parcel by its tracking number."""
+    shop = shop_for_lookup(slug=shop_slug)
+    if shop is None or not _host_serves(request, shop.pk):
+        return _not_found(request)
+    return _lookup(request, shop)
+
+
+@require_http_methods(["GET", "POST"])
+def domain_lookup(request: HttpRequest) -> HttpResponse:
+    """/track on a shop's custom domain."""
+    shop_id = _portal_shop_id(request)
+    shop = shop_for_lookup(shop_id=shop_id) if shop_id else None
+    if shop is None:
+        return _not_found(request)
+    return _lookup(request, shop)
+
+
+@staff_member_required
+@require_GET
+def preview(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop's tracking page with sample (unsaved) data, for its members in the admin."""
+    shop = Shop.objects.filter(pk=shop_id).first()
+    allowed = request.user.is_superuser or (shop is not None and shop.pk in roles_for_user(user=request.user))
+    if shop is None or not allowed:
+        raise Http404
+    language = _language(request, shop.locale)
+    scenario = request.GET.get("scenario", "")
+    if scenario not in SCENARIOS:
+        scenario = next(iter(SCENARIOS))
+    page, placements = sample_page(shop=shop, language=language, scenario=scenario)
+    rendered = render_page(
+        shop=shop,
+        page=page,
+        placements=placements,
+        lookup_url=lookup_url_for(shop, on_custom_domain=False),
+        preview={
+            "scenarios": [
+                (code, label, f"?{urlencode({'lang': language, 'scenario': code})}", code == scenario)
+                for code, label in SCENARIOS.items()
+            ],
+            "languages": [
+                (link.code, link.name, f"?{urlencode({'lang': link.code, 'scenario': scenario})}", link.current)
+                for link in page.languages
+            ],
+        },
+    )
+    response = _serve(rendered)
+    response["Referrer-Policy"] = "same-origin"
+    return response
