@@ -69,5 +69,7 @@ def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]
 
 # Every periodic job of every app, in one place so ops see the whole beat at a glance.
 app.conf.beat_schedule = {
-    "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", 30),
+    "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", float(os.environ.get("POLL_DISPATCH_SECONDS", 30))),
+    "api-webhook-sweep": beat_entry("api.webhook_sweep", 15),
+    "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
 }

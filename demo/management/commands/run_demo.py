@@ -12,34 +12,15 @@ import sys
 import threading
 import time
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carriers.registry import carrier_codes
-from carriers.simulator import make_wsgi_app
+from carriers.simulator import make_simulator_server
 from demo.catalog import DEMO_MARKETER, DEMO_OWNER, DEMO_SUPPORT, OTHER_OWNER
 from demo.services import demo_seed
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """The fake carrier's access log would drown the demo's own output."""
-
-
-class _ThreadingWSGIServer(WSGIServer):
-    daemon_threads = True
-
-    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
-        threading.Thread(target=self._handle, args=(request, client_address), daemon=True).start()
-
-    def _handle(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
-        try:
-            self.finish_request(request, client_address)
-        finally:
-            self.shutdown_request(request)
 
 
 class Command(BaseCommand):
@@ -49,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--speed", type=float, default=240.0, help="How much faster than real life parcels move (default 240x)"
+            "--speed", type=float, default=720.0, help="How much faster than real life parcels move (default 720x)"
         )
         parser.add_argument("--keep", action="store_true", help="Keep existing demo data instead of reseeding")
 
@@ -67,9 +48,7 @@ class Command(BaseCommand):
 
         seeded = demo_seed(reset=not options["keep"])
 
-        carrier_server = make_server(
-            "127.0.0.1", 0, make_wsgi_app(speed=speed), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
+        carrier_server = make_simulator_server("127.0.0.1", 0, speed=speed)
         threading.Thread(target=carrier_server.serve_forever, daemon=True).start()
         carrier_url = f"http://127.0.0.1:{carrier_server.server_port}"
 
@@ -77,7 +56,9 @@ class Command(BaseCommand):
         env.update({f"CARRIER_{code.upper()}_BASE_URL": f"{carrier_url}/{code}" for code in carrier_codes()})
         env.update({f"CARRIER_{code.upper()}_API_KEY": "demo" for code in carrier_codes()})
         env.setdefault("PUBLIC_BASE_URL", base_url)
+        # Polling intervals shrink with the journeys, and the dispatcher ticks often enough to follow them.
         env["POLLING_TIME_SCALE"] = str(1 / speed)
+        env["POLL_DISPATCH_SECONDS"] = "5"
         env["PYTHONUNBUFFERED"] = "1"
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         celery = [sys.executable, "-m", "celery", "-A", "config"]
