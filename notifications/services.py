@@ -332,7 +332,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
         status=MessageStatus.SENT,
         sent_at=timezone.now(),
         esp_name=connection.esp_name,
-        esp_message_id=str(status.message_id or "")[:200],
+        esp_message_id="" if status.message_id is None else str(status.message_id)[:200],
         reason="",
         updated_at=timezone.now(),
     )

@@ -20,7 +20,9 @@ def clock():
 
 
 @pytest.fixture(autouse=True)
-def fresh_connections():
+def fresh_connections(settings):
+    # Django's test setup swaps in the locmem backend; our pipeline needs an anymail backend.
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     # Connections are kept open per process; tests switch backends, so each starts clean.
     services._connections.clear()
     mail.outbox = []
