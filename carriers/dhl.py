@@ -105,7 +105,8 @@ class DhlAdapter(CarrierAdapter):
         return {number: self._result(number, shipment, body)}
 
     def _result(self, number: str, shipment: Mapping[str, Any], body: Any) -> TrackingResult:
-        events = [self._event(raw) for raw in shipment.get("events") or []]
+        # DHL lists newest first; oldest first keeps same-minute events in their real order.
+        events = [self._event(raw) for raw in reversed(shipment.get("events") or [])]
         if not events and shipment.get("status"):
             # Some divisions send only the current status; it is still an event with a time.
             events = [self._event(shipment["status"])]

@@ -170,7 +170,8 @@ class DpdAdapter(CarrierAdapter):
         rows = answer.findall("./return/eventsList")
         if not rows:
             return {number: TrackingError(ErrorKind.NOT_FOUND, f"DPD has no events for {number}")}
-        pairs = [(row, self._event(row)) for row in rows]
+        # DPD lists newest first; oldest first keeps same-second events in their real order.
+        pairs = [(row, self._event(row)) for row in reversed(rows)]
         result = self.result(
             number, [event for _, event in pairs], pickup_point=_pickup_point(pairs), raw=response.text
         )

@@ -161,7 +161,8 @@ class FedexAdapter(OAuthClientCredentials):
         return max(parsed, key=_last_activity)
 
     def _result(self, number: str, track: Mapping[str, Any]) -> TrackingResult:
-        events = [self._event(scan) for scan in track.get("scanEvents") or []]
+        # FedEx lists newest first; oldest first keeps same-second scans in their real order.
+        events = [self._event(scan) for scan in reversed(track.get("scanEvents") or [])]
         eta_from, eta_to = self._eta(track)
         return self.result(
             number,

@@ -101,13 +101,13 @@ class GlsAdapter(OAuthClientCredentials):
     def _result(self, number: str, parcel: Mapping[str, Any]) -> TrackingResult:
         events = []
         pickup_point = None
-        for raw in parcel.get("events") or []:
+        # GLS lists newest first; oldest first keeps same-second events in their real order.
+        for raw in reversed(parcel.get("events") or []):
             event = self.event(
                 self.parse_time(raw["eventDateTime"]), raw["code"], raw.get("description", ""), _location(raw)
             )
             events.append(event)
-            # GLS lists newest first, so the first ParcelShop event seen is the current one.
-            if pickup_point is None and raw["code"] == "DELIVD.PARCELSHOP" and raw.get("city"):
+            if raw["code"] == "DELIVD.PARCELSHOP" and raw.get("city"):
                 # T&T names only the shop's town; its id needs the Delivery Info API and the
                 # original postal code, which a tracking poll does not have.
                 pickup_point = PickupPoint(

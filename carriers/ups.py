@@ -238,7 +238,8 @@ class UpsAdapter(OAuthClientCredentials):
         return {number: self._result(number, package, body)}
 
     def _result(self, number: str, package: Mapping[str, Any], body: Any) -> TrackingResult:
-        scans = [(activity, self._event(activity)) for activity in package.get("activity") or []]
+        # UPS lists the most recent activity first; oldest first keeps same-second scans in order.
+        scans = [(activity, self._event(activity)) for activity in reversed(package.get("activity") or [])]
         events = [event for _, event in scans]
         eta_from, eta_to = self._eta(package)
         service = (package.get("service") or {}).get("description", "")

@@ -320,6 +320,19 @@ def test_language_comes_from_config():
     assert seen[0].url.params["language"] == "pl"
 
 
+def test_events_at_the_same_instant_keep_the_carriers_order():
+    # given DHL reporting out-for-delivery and delivery at the same minute
+    body = fixture("delivered.json").replace(b"2025-03-06T07:41:00+01:00", b"2025-03-06T11:27:00+01:00")
+    adapter = dhl(lambda request: httpx.Response(200, content=body))
+
+    # when it is fetched
+    result = adapter.fetch(["00340434292135100124"])["00340434292135100124"]
+
+    # then delivery stays the newest event, so the parcel is delivered
+    assert result.latest_event.status == Status.DELIVERED
+    assert result.status == Status.DELIVERED
+
+
 @pytest.mark.parametrize(
     "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
 )

@@ -268,6 +268,19 @@ def test_unknown_variant_of_a_known_family_takes_the_family_status():
     assert result.unmapped_codes == ("200299",)
 
 
+def test_events_at_the_same_instant_keep_the_carriers_order():
+    # given DPD reporting out-for-delivery and delivery at the same second
+    body = fixture("delivered.xml").replace(b"2025-03-04T07:58:02", b"2025-03-04T13:05:44")
+    adapter = dpd(lambda request: httpx.Response(200, content=body))
+
+    # when it is fetched
+    result = adapter.fetch(["0000123456789U"])["0000123456789U"]
+
+    # then delivery stays the newest event, so the parcel is delivered
+    assert result.latest_event.status == Status.DELIVERED
+    assert result.status == Status.DELIVERED
+
+
 @pytest.mark.parametrize(
     "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
 )

@@ -356,6 +356,19 @@ def test_unmapped_event_type_is_listed_and_not_guessed():
     assert result.status == Status.IN_TRANSIT
 
 
+def test_events_at_the_same_instant_keep_the_carriers_order():
+    # given FedEx reporting out-for-delivery and delivery at the same second
+    body = fixture("delivered.json").replace(b"2025-03-05T07:44:00+01:00", b"2025-03-05T11:27:00+01:00")
+    adapter = fedex(FakeFedex(httpx.Response(200, content=body)))
+
+    # when it is fetched
+    result = adapter.fetch(["794887075006"])["794887075006"]
+
+    # then delivery stays the newest event, so the parcel is delivered
+    assert result.latest_event.status == Status.DELIVERED
+    assert result.status == Status.DELIVERED
+
+
 @pytest.mark.parametrize(
     "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
 )

@@ -329,6 +329,19 @@ def test_unknown_codes_are_listed_and_only_families_guide_the_status():
     assert result.status == Status.IN_TRANSIT
 
 
+def test_events_at_the_same_instant_keep_the_carriers_order():
+    # given GLS reporting out-for-delivery and delivery at the same second
+    body = fixture("delivered.json").replace(b"2025-03-05T06:52:37+0100", b"2025-03-05T10:02:00+0100")
+    adapter = gls(FakeGls(httpx.Response(200, content=body)))
+
+    # when it is fetched
+    result = adapter.fetch(["604831862623"])["604831862623"]
+
+    # then delivery stays the newest event, so the parcel is delivered
+    assert result.latest_event.status == Status.DELIVERED
+    assert result.status == Status.DELIVERED
+
+
 @pytest.mark.parametrize("scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery"])
 def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
     # given the demo carrier speaking GLS, and a number it plays this scenario for

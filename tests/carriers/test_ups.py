@@ -374,6 +374,19 @@ def test_unmapped_codes_are_listed_and_only_known_types_guide_the_status():
     assert result.status == Status.IN_TRANSIT
 
 
+def test_events_at_the_same_instant_keep_the_carriers_order():
+    # given UPS reporting out-for-delivery and delivery at the same second
+    body = fixture("delivered.json").replace(b'"gmtTime": "64400"', b'"gmtTime": "102700"')
+    adapter = ups(FakeUps(httpx.Response(200, content=body)))
+
+    # when it is fetched
+    result = adapter.fetch(["1Z12345E6605272234"])["1Z12345E6605272234"]
+
+    # then delivery stays the newest event, so the parcel is delivered
+    assert result.latest_event.status == Status.DELIVERED
+    assert result.status == Status.DELIVERED
+
+
 @pytest.mark.parametrize(
     "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
 )
