@@ -127,7 +127,9 @@ def test_an_auth_error_pauses_the_shop_account_and_its_parcels(shop, other_shop,
     # given a shop whose own InPost key is rejected, with two due parcels, and another shop's parcel
     account = CarrierAccountFactory(shop=shop, carrier="inpost", api_key="revoked")
     first = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
-    second = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000002", next_poll_at=NOW)
+    second = ShipmentFactory(
+        order=OrderFactory(shop=shop), tracking_number="620000000000000000000002", next_poll_at=NOW
+    )
     elsewhere = ShipmentFactory(order=OrderFactory(shop=other_shop), next_poll_at=NOW)
     fake.answers = {first.tracking_number: (401, {"error": "unauthorized"}, {})}
 

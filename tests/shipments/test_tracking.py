@@ -209,10 +209,9 @@ def test_result_fields_eta_pickup_point_pod_and_service_are_stored(shipment, pub
 
 def test_nothing_is_published_when_the_transaction_rolls_back(shipment, published, django_capture_on_commit_callbacks):
     # given an apply inside an outer transaction that then fails
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            apply(shipment, result(shipment.tracking_number, event(8, "delivered", Status.DELIVERED)))
-            raise RuntimeError("boom")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        apply(shipment, result(shipment.tracking_number, event(8, "delivered", Status.DELIVERED)))
+        raise RuntimeError("boom")
 
     # then nothing was stored or published
     shipment.refresh_from_db()

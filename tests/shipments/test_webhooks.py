@@ -25,8 +25,9 @@ def shipment(shop):
 def push(shop, body, *, secret=SECRET, carrier="inpost", signature=None):
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {SIGNATURE_HEADER: signature if signature is not None else signature_for(secret, raw)}
-    return Client().post(f"/webhooks/carriers/{carrier}/{shop.slug}/", raw, content_type="application/json",
-                         headers=headers)
+    return Client().post(
+        f"/webhooks/carriers/{carrier}/{shop.slug}/", raw, content_type="application/json", headers=headers
+    )
 
 
 INPOST_PUSH = {
