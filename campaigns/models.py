@@ -205,6 +205,10 @@ class Campaign(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     priority = models.IntegerField(default=0, help_text="Higher wins when several campaigns match")
+    # A/B split as "A:50, B:50" (key:weight); each order gets one variant, always the same one.
+    variants = models.CharField(
+        max_length=200, default="A:100", help_text='Variants and weights, e.g. "A:50, B:50"; one variant: "A:100"'
+    )
 
     trigger_type = models.CharField(max_length=20, choices=TriggerType.choices, default=TriggerType.STATUS_ENTERED)
     trigger_status = models.CharField(max_length=24, choices=STATUS_CHOICES, blank=True)
@@ -247,23 +251,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class CampaignVariant(models.Model):
-    """An A/B variant; orders are split by weight, deterministically per order."""
-
-    tenant_path = "campaign__shop"
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
-    key = models.CharField(max_length=16, help_text='Short name, e.g. "A" or "B"')
-    weight = models.PositiveIntegerField(default=50, help_text="Relative share of orders")
-
-    class Meta:
-        ordering = ["campaign", "key"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "key"], name="variant_key_unique_per_campaign")]
-
-    def __str__(self) -> str:
-        return f"{self.campaign} / {self.key}"
 
 
 class CampaignContent(models.Model):
@@ -371,6 +358,8 @@ class CampaignDispatch(models.Model):
     variant = models.CharField(max_length=16)
     customer_email = models.CharField(max_length=254, blank=True)
     due_at = models.DateTimeField()
+    # True: handed straight back to the status-change consumer; False: waits for the beat task.
+    immediate = models.BooleanField(default=False)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     skipped_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,7 +5,6 @@ import factory
 from campaigns.models import (
     Campaign,
     CampaignContent,
-    CampaignVariant,
     DiscountCode,
     DiscountPool,
     Product,
@@ -68,15 +67,6 @@ class CampaignFactory(factory.django.DjangoModelFactory):
     trigger_type = "status_entered"
     trigger_status = "delivered"
     require_marketing_consent = True
-
-
-class CampaignVariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = CampaignVariant
-
-    campaign = factory.SubFactory(CampaignFactory)
-    key = "A"
-    weight = 50
 
 
 class CampaignContentFactory(factory.django.DjangoModelFactory):
