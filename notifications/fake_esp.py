@@ -117,13 +117,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8025)
     arguments = parser.parse_args()
     with FakeEsp(port=arguments.port) as fake:
-        print(f"fake ESP (Postmark API) on {fake.url}; Ctrl-C to stop", flush=True)  # noqa: T201
+        print(f"fake ESP (Postmark API) on {fake.url}; Ctrl-C to stop", flush=True)
         try:
             while True:
                 time.sleep(5)
         except KeyboardInterrupt:
             pass
-    print(f"accepted {len(fake.accepted)} emails", flush=True)  # noqa: T201
+    print(f"accepted {len(fake.accepted)} emails", flush=True)
 
 
 if __name__ == "__main__":
