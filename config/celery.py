@@ -72,4 +72,6 @@ app.conf.beat_schedule = {
     "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", float(os.environ.get("POLL_DISPATCH_SECONDS", 30))),
     "api-webhook-sweep": beat_entry("api.webhook_sweep", 15),
     "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
+    "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
+    "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
 }
