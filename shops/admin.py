@@ -7,10 +7,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from shops.admin_base import ALL, READ, TenantScopedAdmin
 from shops.branding import contrast_warnings
-from shops.models import ApiKey, Membership, Role, Shop
+from shops.models import LANGUAGE_CHOICES, ApiKey, Membership, Role, Shop
 from shops.services import api_key_create, api_key_revoke, member_add
 
 
@@ -39,6 +41,7 @@ class ShopAdmin(TenantScopedAdmin):
                     "banner_text",
                     "banner_url",
                     "footer_text",
+                    "tracking_page_preview",
                 ],
                 "description": "Colours as #RRGGBB. Images: PNG, JPEG, WebP or GIF up to 1 MB (SVG is refused).",
             },
@@ -47,7 +50,19 @@ class ShopAdmin(TenantScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
         # Only platform operators move a shop to another slug or switch it off.
-        return [] if request.user.is_superuser else ["slug", "is_active"]
+        return ["tracking_page_preview"] + ([] if request.user.is_superuser else ["slug", "is_active"])
+
+    @admin.display(description="Tracking page preview")
+    def tracking_page_preview(self, obj: Shop | None) -> str:
+        """Links to the tracking page with sample data in every language (saved branding)."""
+        if obj is None or obj.pk is None:
+            return "Save the shop to preview its tracking page."
+        base = reverse("tracking_portal:preview", args=[obj.pk])
+        return format_html_join(
+            " · ",
+            '<a href="{}?lang={}" target="_blank" rel="noopener">{}</a>',
+            ((base, code, name) for code, name in LANGUAGE_CHOICES),
+        )
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Shop | None = None) -> dict:
         return self.prepopulated_fields if request.user.is_superuser else {}

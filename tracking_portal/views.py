@@ -186,15 +186,16 @@ def parcel_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_GET
-def go_carrier(request: HttpRequest, token: str, index: int) -> HttpResponse:
+def go_carrier(request: HttpRequest, token: str, index: str) -> HttpResponse:
     """Record a click on a parcel's carrier link, then go to the carrier's own tracking page."""
+    position = int(index)
     order = order_for_token(token=token)
     if order is None or not _host_serves(request, order.shop_id):
         return _not_found(request)
     shipments = sorted(order.shipments.all(), key=lambda shipment: shipment.direction == "return")
-    if not 1 <= index <= len(shipments):
+    if not 1 <= position <= len(shipments):
         return _not_found(request, order.shop)
-    shipment = shipments[index - 1]
+    shipment = shipments[position - 1]
     # The target is computed from our own data, never taken from the request: no open redirect.
     target = carrier_tracking_url(shipment.carrier, shipment.tracking_number)
     if not target:

@@ -1,0 +1,16 @@
+"""Every tracking-portal test starts with an empty page cache and no buffered page views."""
+
+import pytest
+from django.core.cache import cache
+
+from tracking_portal.services import page_views_flush
+
+
+@pytest.fixture(autouse=True)
+def _fresh_portal_state(db):
+    cache.clear()
+    page_views_flush()
+    yield
+    # Write buffered views while this test's database still exists, so none leak into the next test.
+    page_views_flush()
+    cache.clear()
