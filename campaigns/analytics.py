@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Q, Sum
 
 from campaigns.models import Campaign, CampaignDispatch, Click, ClickSource, DiscountAllocation, DiscountRedemption
@@ -108,15 +108,17 @@ def message_counts(*, campaign_id: int) -> dict[str, dict[str, int]] | None:
     if not {"campaign_id", "variant", "status", "delivered_at", "opened_at"} <= fields:
         return None
     try:
-        rows = (
-            message_model.objects.filter(campaign_id=campaign_id)
-            .values("variant")
-            .annotate(
-                sent=Count("pk", filter=Q(status="sent")),
-                delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
-                opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        # A savepoint: on PostgreSQL a failed query (table missing) must not poison the caller's transaction.
+        with transaction.atomic():
+            rows = list(
+                message_model.objects.filter(campaign_id=campaign_id)
+                .values("variant")
+                .annotate(
+                    sent=Count("pk", filter=Q(status="sent")),
+                    delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
+                    opened=Count("pk", filter=Q(opened_at__isnull=False)),
+                )
             )
-        )
         return {row["variant"]: {k: row[k] for k in ("sent", "delivered", "opened")} for row in rows}
     except DatabaseError:
         return None

@@ -1,0 +1,280 @@
+"""Which campaign emails a status change triggers; delayed sends; late parcels; the due beat task."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from campaigns.models import CampaignDispatch, LateScanState
+from campaigns.placements import CampaignSend, campaign_sends_for_status_change
+from campaigns.selectors import variant_for_order
+from campaigns.services import campaign_dispatches_release, late_parcels_scan
+from tests.campaigns.factories import CampaignFactory, ProductFactory
+from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory, StatusChangeFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def published(monkeypatch):
+    calls = []
+    from config.celery import app
+
+    monkeypatch.setattr(app, "send_task", lambda name, kwargs: calls.append((name, kwargs)))
+    return calls
+
+
+def _change(shop, to_status="delivered", reason="", **order_fields):
+    order = OrderFactory(shop=shop, **order_fields)
+    shipment = ShipmentFactory(order=order, status=to_status)
+    return StatusChangeFactory(shipment=shipment, to_status=to_status, reason=reason, occurred_at=NOW)
+
+
+def test_matching_campaign_is_sent_with_its_deterministic_variant(shop):
+    campaign = CampaignFactory(shop=shop, trigger_status="delivered", variants="A:50, B:50")
+    change = _change(shop)
+
+    sends = campaign_sends_for_status_change(status_change=change)
+
+    variant = variant_for_order(campaign=campaign, order_id=change.shipment.order_id)
+    assert sends == [CampaignSend(campaign_id=campaign.pk, variant=variant, send_after=None)]
+    dispatch = CampaignDispatch.objects.get()
+    assert (dispatch.immediate, dispatch.dispatched_at, dispatch.variant) == (True, NOW, variant)
+
+
+def test_a_retry_returns_the_same_sends_and_stores_nothing_new(shop):
+    CampaignFactory(shop=shop, trigger_status="delivered")
+    change = _change(shop)
+    first = campaign_sends_for_status_change(status_change=change)
+
+    again = campaign_sends_for_status_change(status_change=change)
+
+    assert again == first
+    assert CampaignDispatch.objects.count() == 1
+
+
+def test_other_status_draft_paused_or_outside_window_sends_nothing(shop):
+    CampaignFactory(shop=shop, trigger_status="out_for_delivery")
+    CampaignFactory(shop=shop, trigger_status="delivered", status="draft")
+    CampaignFactory(shop=shop, trigger_status="delivered", status="paused")
+    CampaignFactory(shop=shop, trigger_status="delivered", starts_at=NOW + timedelta(days=1))
+    CampaignFactory(shop=shop, trigger_status="delivered", ends_at=NOW - timedelta(days=1))
+    CampaignFactory(shop=shop, trigger_status="delivered", send_email=False, show_on_page=True)
+
+    assert campaign_sends_for_status_change(status_change=_change(shop)) == []
+    assert CampaignDispatch.objects.count() == 0
+
+
+def test_campaign_of_another_shop_never_fires(shop, other_shop):
+    CampaignFactory(shop=other_shop, trigger_status="delivered")
+
+    assert campaign_sends_for_status_change(status_change=_change(shop)) == []
+
+
+def test_only_the_highest_priority_match_is_sent(shop):
+    CampaignFactory(shop=shop, trigger_status="delivered", priority=1)
+    winner = CampaignFactory(shop=shop, trigger_status="delivered", priority=9)
+
+    sends = campaign_sends_for_status_change(status_change=_change(shop))
+
+    assert [send.campaign_id for send in sends] == [winner.pk]
+
+
+@pytest.mark.parametrize(
+    ("campaign_fields", "order_fields"),
+    [
+        ({"countries": ",cz,"}, {"shipping_country": "PL"}),
+        ({"languages": ",en,"}, {"locale": "pl"}),
+        ({"min_order_value": Decimal("500")}, {"total_amount": Decimal("100")}),
+        ({"max_order_value": Decimal("50")}, {"total_amount": Decimal("100")}),
+        ({"carriers": ",dpd,"}, {}),
+        ({"require_marketing_consent": True}, {"marketing_consent": False}),
+        ({"product_categories": ",machines,"}, {}),
+        ({"customer_type": "repeat"}, {}),
+        ({}, {"customer_email": ""}),
+    ],
+)
+def test_orders_outside_the_audience_get_nothing(shop, campaign_fields, order_fields):
+    CampaignFactory(shop=shop, trigger_status="delivered", **campaign_fields)
+
+    assert campaign_sends_for_status_change(status_change=_change(shop, **order_fields)) == []
+    assert CampaignDispatch.objects.count() == 0
+
+
+def test_audience_by_category_and_repeat_customer(shop):
+    ProductFactory(shop=shop, sku="MACHINE", category="machines")
+    campaign = CampaignFactory(
+        shop=shop, trigger_status="delivered", product_categories=",machines,", customer_type="repeat"
+    )
+    OrderFactory(shop=shop, customer_email="kuba@example.com", placed_at=NOW - timedelta(days=60))
+    change = _change(shop, customer_email="kuba@example.com")
+    OrderItemFactory(order=change.shipment.order, sku="MACHINE")
+
+    sends = campaign_sends_for_status_change(status_change=change)
+
+    assert [send.campaign_id for send in sends] == [campaign.pk]
+
+
+def test_frequency_cap_counts_the_customers_recent_campaign_emails(shop):
+    first = CampaignFactory(shop=shop, trigger_status="in_transit", frequency_cap_count=1, frequency_cap_days=7)
+    second = CampaignFactory(shop=shop, trigger_status="delivered", frequency_cap_count=1, frequency_cap_days=7)
+    earlier = _change(shop, to_status="in_transit", customer_email="ewa@example.com")
+    assert [s.campaign_id for s in campaign_sends_for_status_change(status_change=earlier)] == [first.pk]
+
+    later = _change(shop, customer_email="EWA@example.com")
+
+    assert campaign_sends_for_status_change(status_change=later) == []
+    assert not CampaignDispatch.objects.filter(campaign=second).exists()
+
+
+def test_each_campaign_sends_once_per_order(shop):
+    CampaignFactory(shop=shop, trigger_status="delivered", frequency_cap_count=0)
+    change = _change(shop)
+    campaign_sends_for_status_change(status_change=change)
+    second_parcel = ShipmentFactory(order=change.shipment.order, status="delivered")
+
+    again = StatusChangeFactory(shipment=second_parcel, to_status="delivered", occurred_at=NOW)
+
+    assert campaign_sends_for_status_change(status_change=again) == []
+
+
+def test_returns_never_trigger_campaigns(shop):
+    CampaignFactory(shop=shop, trigger_status="delivered")
+    change = _change(shop)
+    change.shipment.direction = "return"
+    change.shipment.save()
+
+    assert campaign_sends_for_status_change(status_change=change) == []
+
+
+def test_delayed_trigger_is_stored_as_a_due_row_not_returned(shop):
+    campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=72)
+    change = _change(shop)
+
+    sends = campaign_sends_for_status_change(status_change=change)
+
+    assert sends == []
+    dispatch = CampaignDispatch.objects.get()
+    assert (dispatch.campaign_id, dispatch.due_at, dispatch.dispatched_at, dispatch.immediate) == (
+        campaign.pk,
+        NOW + timedelta(hours=72),
+        None,
+        False,
+    )
+
+
+def test_due_rows_are_published_by_name_when_due(shop, published, django_capture_on_commit_callbacks):
+    campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=72)
+    change = _change(shop)
+    campaign_sends_for_status_change(status_change=change)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        early = campaign_dispatches_release(now=NOW + timedelta(hours=71))
+    with django_capture_on_commit_callbacks(execute=True):
+        due = campaign_dispatches_release(now=NOW + timedelta(hours=72))
+    with django_capture_on_commit_callbacks(execute=True):
+        repeat = campaign_dispatches_release(now=NOW + timedelta(hours=80))
+
+    dispatch = CampaignDispatch.objects.get()
+    assert (early, due, repeat) == (0, 1, 0)
+    assert published == [
+        (
+            "notifications.send_campaign_message",
+            {"status_change_id": change.pk, "campaign_id": campaign.pk, "variant": dispatch.variant},
+        )
+    ]
+    assert dispatch.dispatched_at == NOW + timedelta(hours=72)
+
+
+def test_due_row_of_a_paused_campaign_is_skipped_with_its_reason(shop, published, django_capture_on_commit_callbacks):
+    campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=1)
+    campaign_sends_for_status_change(status_change=_change(shop))
+    campaign.status = "paused"
+    campaign.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        released = campaign_dispatches_release(now=NOW + timedelta(hours=2))
+
+    assert released == 0
+    assert published == []
+    assert CampaignDispatch.objects.get().skipped_reason == "campaign no longer active"
+
+
+def test_failed_publish_leaves_the_row_pending(shop, monkeypatch, django_capture_on_commit_callbacks):
+    from config.celery import app
+
+    def broken(name, kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(app, "send_task", broken)
+    CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=1)
+    campaign_sends_for_status_change(status_change=_change(shop))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_dispatches_release(now=NOW + timedelta(hours=2))
+
+    assert CampaignDispatch.objects.get().dispatched_at is None
+
+
+def test_exception_triggers_the_delay_apology_at_once(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="", kind="delay_apology")
+
+    sends = campaign_sends_for_status_change(status_change=_change(shop, to_status="exception", reason="damaged"))
+
+    assert [send.campaign_id for send in sends] == [apology.pk]
+
+
+def test_delayed_reason_triggers_the_apology_but_a_normal_transit_does_not(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+
+    normal = campaign_sends_for_status_change(status_change=_change(shop, to_status="in_transit"))
+    delayed = campaign_sends_for_status_change(status_change=_change(shop, to_status="in_transit", reason="delayed"))
+
+    assert normal == []
+    assert [send.campaign_id for send in delayed] == [apology.pk]
+
+
+def _late_shipment(shop, *, eta_to=None, promised=None, status="in_transit"):
+    order = OrderFactory(shop=shop, promised_delivery_date=promised)
+    shipment = ShipmentFactory(order=order, status=status, eta_to=eta_to)
+    change = StatusChangeFactory(shipment=shipment, to_status=status, occurred_at=NOW - timedelta(days=3))
+    return shipment, change
+
+
+def test_late_scan_queues_apologies_for_parcels_late_since_the_last_scan(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    # The previous tick ran at 23:00 the day before: the 19th's promise expired at midnight, inside the window.
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
+    late_by_eta, late_change = _late_shipment(shop, eta_to=NOW - timedelta(minutes=30))
+    _late_shipment(shop, eta_to=NOW + timedelta(hours=5))  # not late yet
+    _late_shipment(shop, eta_to=NOW - timedelta(days=3))  # late before the window: an earlier tick's business
+    _late_shipment(shop, eta_to=NOW - timedelta(minutes=30), status="delivered")
+    late_by_promise, _ = _late_shipment(shop, promised=date(2026, 11, 19))
+
+    queued = late_parcels_scan(now=NOW)
+
+    assert queued == 2
+    rows = CampaignDispatch.objects.filter(campaign=apology)
+    assert {row.order_id for row in rows} == {late_by_eta.order_id, late_by_promise.order_id}
+    assert rows.get(order=late_by_eta.order).status_change_id == late_change.pk
+    assert all(row.due_at == NOW and not row.immediate for row in rows)
+    assert LateScanState.objects.get(campaign=apology).scanned_until == NOW
+
+
+def test_late_scan_twice_queues_once(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=1))
+    _late_shipment(shop, eta_to=NOW - timedelta(minutes=30))
+
+    assert late_parcels_scan(now=NOW) == 1
+    assert late_parcels_scan(now=NOW + timedelta(minutes=5)) == 0
+    assert CampaignDispatch.objects.count() == 1
