@@ -74,4 +74,6 @@ app.conf.beat_schedule = {
     "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
     "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
     "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
+    "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
+    "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
 }
