@@ -193,7 +193,12 @@ def content_for(campaign: Campaign, *, variant: str, language: str) -> CampaignC
 
 
 def _campaign_banner(
-    campaign: Campaign, content: CampaignContent | None, *, order: Order, source: str, variant: str
+    content: CampaignContent | None,
+    *,
+    order: Order,
+    source: str,
+    campaign_id: int,
+    variant: str,
 ) -> Banner | None:
     if content is None or not (content.banner_text or content.banner_image_url or content.heading):
         return None
@@ -202,7 +207,7 @@ def _campaign_banner(
         text=content.banner_text or content.heading,
         image_url=content.banner_image_url,
         link_url=(
-            tracked_url(target_url=link, order=order, source=source, campaign_id=campaign.pk, variant=variant)
+            tracked_url(target_url=link, order=order, source=source, campaign_id=campaign_id, variant=variant)
             if link
             else ""
         ),
@@ -295,7 +300,7 @@ def page_placements(*, order: Order, language: str) -> Placements:
                 discount = _offer(allocation, pool.description)
     return Placements(
         products=products,
-        banner=_campaign_banner(campaign, content, **tracking) if campaign.show_banner else None,
+        banner=_campaign_banner(content, **tracking) if campaign.show_banner else None,
         discount=discount,
         links=links,
         feedback_prompt=delivered,
@@ -360,7 +365,7 @@ def email_placements(*, status_change: StatusChange, campaign_id: int | None, la
             notes.append(outcome.note)
     return Placements(
         products=products,
-        banner=_campaign_banner(campaign, content, **tracking) if campaign.show_banner else None,
+        banner=_campaign_banner(content, **tracking) if campaign.show_banner else None,
         discount=discount,
         links=links,
         feedback_prompt=False,
