@@ -53,6 +53,13 @@ class FakeEsp:
         self.server.shutdown()
         self.server.server_close()
 
+    def reset(self, script: list[Reply] | None = None) -> None:
+        """Forget what arrived and script the next answers (one server across several tests)."""
+        with self.lock:
+            self.script = deque(script or [])
+            self.requests.clear()
+            self.accepted.clear()
+
     def wait_for_requests(self, count: int, timeout: float = 30.0) -> bool:
         """Block until ``count`` requests arrived (or ``timeout``); True when they did."""
         deadline = time.monotonic() + timeout
