@@ -123,6 +123,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "cs": "aktuální krok",
         "sk": "aktuálny krok",
     },
+    "step_n_of_m": {
+        "en": "Step {n} of {m}: {label}",
+        "pl": "Etap {n} z {m}: {label}",
+        "de": "Schritt {n} von {m}: {label}",
+        "cs": "Krok {n} z {m}: {label}",
+        "sk": "Krok {n} z {m}: {label}",
+    },
     "step_done": {"en": "done", "pl": "zakończony", "de": "erledigt", "cs": "hotovo", "sk": "hotovo"},
     "step_ordered": {"en": "Ordered", "pl": "Zamówione", "de": "Bestellt", "cs": "Objednáno", "sk": "Objednané"},
     "step_shipped": {"en": "Shipped", "pl": "Nadane", "de": "Versendet", "cs": "Odesláno", "sk": "Odoslané"},
