@@ -36,7 +36,7 @@ def test_page_shows_status_progress_timeline_items_and_support_in_the_order_lang
     assert '<html lang="pl">' in page
     assert f"Zamówienie {order.number}" in page
     assert '<p class="status status--in_transit">W drodze</p>' in page
-    assert 'aria-current="step">W drodze' in page
+    assert 'aria-current="step"><span class="step-label">W drodze' in page
     assert "Przesyłka przyjęta w sortowni 1" in page
     assert "· Warszawa" in page
     assert "InPost" in page
@@ -117,7 +117,7 @@ def test_pickup_point_shows_name_address_hours_and_a_plain_openstreetmap_link(cl
     assert "ul. Długa 12" in page
     assert "Opening hours: 24/7" in page
     assert "https://www.openstreetmap.org/?mlat=50.068600&amp;mlon=19.939000#map=18/50.068600/19.939000" in page
-    assert 'aria-current="step">Ready for pickup' in page
+    assert 'aria-current="step"><span class="step-label">Ready for pickup' in page
     assert "<iframe" not in page
 
 
