@@ -546,22 +546,24 @@ def shipments_poll_batch(
         limiter.acquire(carrier)
         return adapter.fetch(chunk)
 
-    health: dict[int, list[TrackingError | None]] = defaultdict(list)
     workers = max(1, min(FETCH_CONCURRENCY, len(chunks)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"poll-{carrier}") as pool:
-        # Applying happens here, on the task's own thread and DB connection, as answers arrive.
-        for outcomes in pool.map(fetch, chunks):
-            for number, outcome in outcomes.items():
-                for shipment_id, shop_id in by_number.get(number, ()):
-                    applied = shipment_apply_result(shipment_id=shipment_id, outcome=outcome, source="poll", now=now)
-                    report.fetched += 1
-                    report.new_events += applied.new_events
-                    report.changed += int(applied.status_changed)
-                    if isinstance(outcome, TrackingError):
-                        report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
-                        health[shop_id].append(outcome)
-                    else:
-                        health[shop_id].append(None)
+        answers = list(pool.map(fetch, chunks))
+    # Applied after every fetch thread is done, on the task's own thread and DB connection: with the
+    # fetch threads still running, each database round trip would wait for the GIL.
+    health: dict[int, list[TrackingError | None]] = defaultdict(list)
+    for outcomes in answers:
+        for number, outcome in outcomes.items():
+            for shipment_id, shop_id in by_number.get(number, ()):
+                applied = shipment_apply_result(shipment_id=shipment_id, outcome=outcome, source="poll", now=now)
+                report.fetched += 1
+                report.new_events += applied.new_events
+                report.changed += int(applied.status_changed)
+                if isinstance(outcome, TrackingError):
+                    report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
+                    health[shop_id].append(outcome)
+                else:
+                    health[shop_id].append(None)
     for shop_id, outcomes in health.items():
         carrier_account_record(account=accounts[shop_id], outcomes=outcomes, now=now)
     return report

@@ -1,0 +1,275 @@
+"""Polling benchmark (run by hand, not in CI): sustained refreshes/s and dispatcher tick scaling.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pf_bench_polling \\
+    REDIS_URL=redis://127.0.0.1:6379/12 \\
+    .venv/bin/python bench/polling/run.py [--shipments 20000] [--workers 4] [--concurrency 16] [--big 1000000]
+
+1. Throughput. The demo carrier (``carriers.simulator``'s WSGI app, InPost wire format, 100 ms added
+   to every answer) runs threaded in its own process. ``--shipments`` InPost shipments, one order
+   each, are due. ``--workers`` processes each loop "claim due (SKIP LOCKED) -> plan batches -> run
+   ``shipments_poll_batch``" until nothing is due: real HTTP, parsing, one transaction per shipment
+   with events, status change, outbox row and the publish to Redis. Prints refreshes/second over
+   the whole run and each worker's peak RSS.
+2. Dispatcher scaling. One tick (``poll_dispatch``: claim + plan + enqueue on Redis) with 1,000 due
+   among 10,000 active shipments, then among ``--big`` active (rows made with generate_series);
+   prints the median of several ticks each and their ratio (target <= 1.5).
+
+The database named in DATABASE_URL is dropped and recreated; the Redis database is flushed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def serve_simulator(port: int, latency: float) -> None:
+    """Child process: the demo carrier's WSGI app on a threaded server with a deep accept queue."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from carriers.simulator import make_wsgi_app
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+        request_queue_size = 1024
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    make_server("127.0.0.1", port, make_wsgi_app(speed=720.0, latency=latency), Server, Quiet).serve_forever()
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    url = urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/")
+    if not name.startswith("pf_bench"):
+        raise SystemExit("refusing to drop a database whose name does not start with pf_bench")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed_orders_and_shipments(*, count: int, shop_id: int, due: bool, prefix: str) -> None:
+    """``count`` orders with one InPost shipment each, made in SQL (generate_series)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO shipments_order (shop_id, number, public_token, customer_name, customer_email,
+                customer_phone, shipping_city, shipping_postcode, shipping_country, locale, marketing_consent,
+                currency, total_amount, shipping_method, placed_at, created_at, updated_at, version)
+            SELECT %s, %s || i, md5(%s || i) || md5('o' || i), 'Anna', 'a' || i || '@example.com', '', 'Kraków',
+                '30-001', 'PL', 'pl', false, 'PLN', 100, '', now(), now(), now(), 1
+            FROM generate_series(1, %s) AS i
+            """,
+            [shop_id, prefix, prefix, count],
+        )
+        cursor.execute(
+            """
+            INSERT INTO shipments_shipment (shop_id, order_id, carrier, tracking_number, direction, public_token,
+                service, status, reason, pickup_point, proof_of_delivery, next_poll_at, poll_count, last_error,
+                last_error_kind, poll_errors, created_at, updated_at)
+            SELECT %s, o.id, 'inpost', '62' || lpad(o.id::text, 22, '0'), 'outbound', md5('s' || o.id) || md5(%s),
+                '', 'pending', '', NULL, NULL, CASE WHEN %s THEN now() - interval '1 minute'
+                ELSE now() + interval '1 hour' + random() * interval '24 hours' END, 0, '', '', 0, now(), now()
+            FROM shipments_order o WHERE o.number LIKE %s
+            """,
+            [shop_id, prefix, due, f"{prefix}%"],
+        )
+        cursor.execute("ANALYZE shipments_order; ANALYZE shipments_shipment")
+
+
+def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-untyped-def]
+    """Child process: claim, plan and run batches until nothing is due; report counts and peak RSS."""
+    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from shipments.polling import poll_batches_plan, shipments_claim_due, shipments_poll_batch
+
+    fetched = errors = 0
+    while claimed := shipments_claim_due(now=timezone.now(), limit=200):
+        for batch in poll_batches_plan(claimed):
+            report = shipments_poll_batch(carrier=batch.carrier, shipment_ids=batch.shipment_ids)
+            fetched += report.fetched
+            errors += sum(report.errors.values())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results.put((slot, fetched, errors, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
+
+
+def throughput(*, shipments: int, workers: int, concurrency: int, rounds: int) -> None:
+    import multiprocessing
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from shipments.models import Shipment, StatusChange, TrackingEvent
+    from shops.models import Shop
+
+    shop = Shop.objects.create(name="Bench", slug="bench")
+    seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
+    print(f"throughput: {shipments} shipments, {workers} worker processes x {concurrency} requests in flight")
+    total_refreshed, total_elapsed, peaks = 0, 0.0, [0.0] * workers
+    for round_number in range(1, rounds + 1):
+        if round_number > 1:
+            Shipment.objects.filter(next_poll_at__isnull=False).update(next_poll_at=timezone.now())
+        events, changes = TrackingEvent.objects.count(), StatusChange.objects.count()
+        due = Shipment.objects.filter(next_poll_at__lte=timezone.now()).count()
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        results = context.Queue()
+        started = time.perf_counter()
+        processes = [context.Process(target=worker, args=(slot, results, concurrency)) for slot in range(workers)]
+        for process in processes:
+            process.start()
+        reports = [results.get() for _ in processes]
+        elapsed = time.perf_counter() - started
+        for process in processes:
+            process.join()
+        refreshed = sum(report[1] for report in reports)
+        total_refreshed += refreshed
+        total_elapsed += elapsed
+        for slot, _, _, rss, _ in reports:
+            peaks[slot] = max(peaks[slot], rss)
+        cpu_ms = sum(report[4] for report in reports) * 1000 / max(1, sum(report[1] for report in reports))
+        print(
+            f"  round {round_number}: {due} due, refreshed {refreshed} in {elapsed:.1f} s = "
+            f"{refreshed / elapsed:.0f} refreshes/s; errors {sum(r[2] for r in reports)}, "
+            f"new events {TrackingEvent.objects.count() - events}, "
+            f"status changes {StatusChange.objects.count() - changes}; worker CPU {cpu_ms:.1f} ms/refresh; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+    print(
+        f"  sustained: {total_refreshed} refreshes in {total_elapsed:.1f} s = "
+        f"{total_refreshed / total_elapsed:.0f} refreshes/s (HTTP, parsing, DB writes, outbox publish)"
+    )
+    print("  worker peak RSS: " + ", ".join(f"{rss:.0f} MiB" for rss in peaks))
+
+
+def tick_time(repeats: int) -> float:
+    """Median seconds of one dispatcher tick claiming the 1,000 due rows; due rows are reset between ticks."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from shipments.polling import poll_dispatch
+
+    timings = []
+    for _ in range(repeats + 1):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE shipments_shipment SET next_poll_at = now() - interval '1 minute' "
+                "WHERE tracking_number LIKE 'DUE%%'"
+            )
+        started = time.perf_counter()
+        batches = poll_dispatch(now=timezone.now(), limit=5000)
+        timings.append(time.perf_counter() - started)
+        assert sum(len(batch.shipment_ids) for batch in batches) == 1000, batches
+    return statistics.median(timings[1:])
+
+
+def dispatcher_scaling(*, big: int, repeats: int) -> None:
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    from shipments.models import Shipment
+    from shops.models import Shop
+
+    Shipment.objects.all().delete()
+    shop = Shop.objects.get(slug="bench")
+    seed_orders_and_shipments(count=9000, shop_id=shop.pk, due=False, prefix="A-")
+    seed_orders_and_shipments(count=1000, shop_id=shop.pk, due=True, prefix="D-")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE shipments_shipment SET tracking_number = 'DUE' || id WHERE order_id IN "
+                       "(SELECT id FROM shipments_order WHERE number LIKE 'D-%%')")
+        cursor.execute("VACUUM ANALYZE shipments_shipment")
+    small = tick_time(repeats)
+    started = time.perf_counter()
+    seed_orders_and_shipments(count=big - 10_000, shop_id=shop.pk, due=False, prefix="B-")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE shipments_shipment")
+    seeded = time.perf_counter() - started
+    active = Shipment.objects.count()
+    large = tick_time(repeats)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    print(f"dispatcher tick (claim 1,000 due + plan + enqueue), median of {repeats}:")
+    print(f"  among 10,000 active: {small * 1000:.1f} ms")
+    print(f"  among {active:,} active: {large * 1000:.1f} ms (seeded in {seeded:.0f} s)")
+    print(f"  ratio: {large / small:.2f} (target <= 1.5)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shipments", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=16, help="carrier requests in flight per worker")
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--rounds", type=int, default=2, help="polls of every shipment (journeys move between)")
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--port", type=int, default=8197)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.serve:
+        serve_simulator(arguments.port, arguments.latency)
+        return
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL (PostgreSQL, database name pf_bench...) and REDIS_URL")
+    os.environ["CARRIER_INPOST_BASE_URL"] = f"http://127.0.0.1:{arguments.port}/inpost"
+    os.environ["CARRIER_INPOST_RATE"] = "none"
+    # Per-request INFO lines from httpx would be most of a worker's output; production sets this too.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    recreate_database()
+    import django
+
+    django.setup()
+    import redis
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    simulator = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--port", str(arguments.port), "--latency", str(arguments.latency)]
+    )
+    try:
+        time.sleep(1.0)
+        if not arguments.skip_throughput:
+            throughput(
+                shipments=arguments.shipments,
+                workers=arguments.workers,
+                concurrency=arguments.concurrency,
+                rounds=arguments.rounds,
+            )
+        else:
+            from shops.models import Shop
+
+            Shop.objects.create(name="Bench", slug="bench")
+        dispatcher_scaling(big=arguments.big, repeats=arguments.repeats)
+    finally:
+        simulator.terminate()
+        simulator.wait()
+
+
+if __name__ == "__main__":
+    main()
