@@ -1,13 +1,25 @@
 """Request and response bodies of the REST API. Requests refuse unknown fields."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from carriers.types import Status
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 STATUSES = tuple(status.value for status in Status)
 StatusName = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -35,8 +47,17 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:
     ]
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(_sane_year)]
-Day = Annotated[date, AfterValidator(_sane_year)]
+def _iso_text(value: Any) -> Any:
+    # pydantic would take 0 or "0.5" as a Unix time, which no client means here: dates are ISO 8601 text.
+    if isinstance(value, datetime | date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("Write an ISO 8601 date or date and time, e.g. 2026-11-02T10:30:00+01:00.")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_sane_year)]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_sane_year)]
 OrderNumber = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#-]*$"),
@@ -53,7 +74,7 @@ class RequestBody(BaseModel):
 class ItemIn(RequestBody):
     sku: Text(64) = ""
     name: Text(255, min_length=1)
-    quantity: int = Field(1, ge=1, le=100_000)
+    quantity: StrictInt = Field(1, ge=1, le=100_000)
     unit_price: Money = Decimal("0")
     image_url: Text(500) = ""
     product_url: Text(500) = ""
@@ -75,7 +96,7 @@ class OrderIn(RequestBody):
     shipping_postcode: Text(20) = ""
     shipping_country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")] = ""
     locale: Literal["", "pl", "en", "de", "cs", "sk"] = ""
-    marketing_consent: bool = False
+    marketing_consent: StrictBool = False
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "PLN"
     total_amount: Money = Decimal("0")
     shipping_method: Text(120) = ""

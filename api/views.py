@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import ApiKeyAuth
 from api.docs import LocalSwagger
 from api.idempotency import IDEMPOTENCY_HEADER, idempotent_write
-from api.problems import ApiProblem, install_problem_handlers
+from api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, install_problem_handlers
 from api.schemas import (
     EventOut,
     ItemOut,
@@ -46,8 +46,15 @@ Push a shop's orders and shipments in, read their tracking state back.
 * **Rate limit:** per API key per minute; over it you get a 429 with `Retry-After` (seconds).
 """
 
-ERRORS: dict[int, type[BaseModel]] = {401: Problem, 413: Problem, 415: Problem, 422: Problem, 429: Problem}
-READ_ERRORS: dict[int, type[BaseModel]] = {401: Problem, 422: Problem, 429: Problem}
+ERRORS: dict[int, type[BaseModel]] = {
+    400: Problem,
+    401: Problem,
+    413: Problem,
+    415: Problem,
+    422: Problem,
+    429: Problem,
+}
+READ_ERRORS: dict[int, type[BaseModel]] = {400: Problem, 401: Problem, 422: Problem, 429: Problem}
 
 IDEMPOTENCY_PARAMETER = {
     "parameters": [
@@ -61,7 +68,21 @@ IDEMPOTENCY_PARAMETER = {
     ]
 }
 
-api = NinjaAPI(
+
+class ParcelfrontAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document says errors come as ``application/problem+json``."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for path_item in document["paths"].values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) >= 400 and "application/json" in response.get("content", {}):
+                        response["content"] = {PROBLEM_CONTENT_TYPE: response["content"]["application/json"]}
+        return document
+
+
+api = ParcelfrontAPI(
     title="Parcelfront API",
     version="1",
     description=API_DESCRIPTION,
@@ -238,6 +259,10 @@ class ShipmentFilters(BaseModel):
     summary="List shipments, oldest update first, with filters and cursor pagination",
 )
 def shipment_list(request: HttpRequest, filters: Query[ShipmentFilters]) -> ShipmentPage:
+    unknown = sorted(set(request.GET) - set(ShipmentFilters.model_fields))
+    if unknown:
+        errors = [{"field": name, "message": "Unknown query parameter."} for name in unknown]
+        raise ApiProblem(422, "The request has unknown query parameters.", slug="validation-error", errors=errors)
     try:
         page = shipments_page(shop=request.shop, **filters.model_dump())  # type: ignore[attr-defined]
     except InvalidCursor as error:
