@@ -278,7 +278,11 @@ class SendOutcome:
 def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     """Send one message at most once (claim, render, hand to the ESP, record the result)."""
     now = now or timezone.now()
-    message = Message.objects.select_related("shop", "order", "shipment", "status_change").filter(pk=message_id).first()
+    message = (
+        Message.objects.select_related("shop__notification_settings", "order", "shipment", "status_change")
+        .filter(pk=message_id)
+        .first()
+    )
     if message is None:
         return SendOutcome(status="missing")
     if message.status != MessageStatus.QUEUED or message.send_after > now:
