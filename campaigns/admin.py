@@ -115,9 +115,25 @@ def _report_messages(request: HttpRequest, result: BulkResult, noun: str) -> Non
 # --- Catalog ----------------------------------------------------------------------------------
 
 
+class ProductForm(forms.ModelForm):
+    """Shows stored tags as the marketer typed them ("gift, ceramic"), not in their stored form."""
+
+    class Meta:
+        model = Product
+        fields = ["shop", "sku", "name", "url", "image_url", "price", "currency", "category", "tags", "active"]
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "tags" in self.fields:
+            self.initial["tags"] = ", ".join(self.instance.tag_list)
+
+
 @admin.register(Product)
 class ProductAdmin(TenantScopedAdmin):
+    """The shop's catalog, editable one by one or imported by CSV."""
+
     role_actions = MARKETING
+    form = ProductForm
     list_display = ["sku", "name", "shop", "category", "price", "currency", "active"]
     list_filter = ["active", "shop", "category"]
     search_fields = ["sku", "name", "category", "tags"]
@@ -164,6 +180,8 @@ class ProductAdmin(TenantScopedAdmin):
 
 
 class RecommendationRuleForm(forms.ModelForm):
+    """A rule says what the order must contain and what to recommend (or which content to link)."""
+
     class Meta:
         model = RecommendationRule
         fields = [
@@ -195,6 +213,8 @@ class RecommendationRuleForm(forms.ModelForm):
 
 @admin.register(RecommendationRule)
 class RecommendationRuleAdmin(TenantScopedAdmin):
+    """ "Bought X → recommend Y" rules with priorities and content links."""
+
     role_actions = MARKETING
     form = RecommendationRuleForm
     list_display = [
@@ -219,6 +239,8 @@ class RecommendationRuleAdmin(TenantScopedAdmin):
 
 
 class DiscountPoolForm(forms.ModelForm):
+    """A shared pool needs its code; unique pools get codes by upload or generation."""
+
     class Meta:
         model = DiscountPool
         fields = [
@@ -247,6 +269,8 @@ class DiscountPoolForm(forms.ModelForm):
 
 
 class GenerateCodesForm(forms.Form):
+    """How many random codes to add and their pattern."""
+
     pattern = forms.CharField(
         initial="THANKS-????-????", help_text="Each ? becomes a random letter or digit; at least six of them."
     )
@@ -254,12 +278,16 @@ class GenerateCodesForm(forms.Form):
 
 
 class CodesUploadForm(forms.Form):
+    """A CSV of unique codes for one pool."""
+
     file = forms.FileField(help_text="CSV with a 'code' column, one code per row.")
     dry_run = forms.BooleanField(required=False, initial=True, label="Only check (dry run), store nothing")
 
 
 @admin.register(DiscountPool)
 class DiscountPoolAdmin(TenantScopedAdmin):
+    """Code pools with their stock, a low-stock warning, code generation and upload."""
+
     role_actions = MARKETING
     form = DiscountPoolForm
     list_display = ["name", "shop", "kind", "free_codes_display", "allocated_display", "expires_at"]
@@ -371,6 +399,8 @@ class DiscountPoolAdmin(TenantScopedAdmin):
 
 @admin.register(DiscountCode)
 class DiscountCodeAdmin(TenantScopedAdmin):
+    """The unique codes of the shop's pools (read-only: they change only by allocation)."""
+
     role_actions = READ_ONLY
     list_display = ["code", "pool", "allocated_at"]
     list_filter = ["pool__shop"]
@@ -381,6 +411,8 @@ class DiscountCodeAdmin(TenantScopedAdmin):
 
 @admin.register(DiscountAllocation)
 class DiscountAllocationAdmin(TenantScopedAdmin):
+    """Which order got which code from which campaign (read-only)."""
+
     role_actions = READ_ONLY
     list_display = ["code", "pool", "order", "campaign", "variant", "allocated_at", "expires_at"]
     list_filter = ["pool__shop", "campaign"]
@@ -391,6 +423,8 @@ class DiscountAllocationAdmin(TenantScopedAdmin):
 
 @admin.register(DiscountRedemption)
 class DiscountRedemptionAdmin(TenantScopedAdmin):
+    """Codes used in the shop, imported by CSV (or pushed through the API)."""
+
     role_actions = MARKETING
     list_display = ["code", "order_number", "amount", "currency", "campaign", "variant", "redeemed_at", "shop"]
     list_filter = ["shop", "campaign"]
@@ -449,6 +483,8 @@ class DiscountRedemptionAdmin(TenantScopedAdmin):
 
 
 class CampaignForm(forms.ModelForm):
+    """The campaign's settings, checked together by :func:`campaign_errors`."""
+
     class Meta:
         model = Campaign
         fields = [field.name for field in Campaign._meta.concrete_fields if field.editable and field.name not in {"id"}]
@@ -489,6 +525,8 @@ class CampaignContentFormSet(BaseInlineFormSet):
 
 
 class CampaignContentInline(TenantStackedInline):
+    """Subject, heading, Markdown body, banner and call to action per variant and language."""
+
     role_actions = MARKETING
     model = CampaignContent
     formset = CampaignContentFormSet
@@ -504,6 +542,8 @@ class CampaignContentInline(TenantStackedInline):
 
 
 class DelayApologyForm(forms.Form):
+    """The few choices the ready-made delay apology needs."""
+
     shop = forms.ModelChoiceField(queryset=Shop.objects.none())
     code_count = forms.IntegerField(min_value=1, max_value=100_000, initial=500, label="Vouchers to generate")
     discount_description = forms.CharField(initial="10% off your next order", max_length=200)
@@ -518,6 +558,8 @@ class DelayApologyForm(forms.Form):
 
 @admin.register(Campaign)
 class CampaignAdmin(TenantScopedAdmin):
+    """Campaigns with content per variant and language, preview, results and the delay-apology set-up."""
+
     role_actions = MARKETING
     form = CampaignForm
     inlines = [CampaignContentInline]
@@ -752,6 +794,8 @@ def _chart(report: CampaignReport) -> SafeString:
 
 @admin.register(CampaignDispatch)
 class CampaignDispatchAdmin(TenantScopedAdmin):
+    """Campaign emails handed over or waiting for their due time (read-only)."""
+
     role_actions = READ_ONLY
     list_display = ["campaign", "order", "variant", "due_at", "dispatched_at", "skipped_reason", "immediate"]
     list_filter = ["campaign", "shop"]
@@ -762,6 +806,8 @@ class CampaignDispatchAdmin(TenantScopedAdmin):
 
 @admin.register(Click)
 class ClickAdmin(TenantScopedAdmin):
+    """Clicks through the tracked links (read-only)."""
+
     role_actions = READ_ONLY
     list_display = ["clicked_at", "source", "campaign", "variant", "order", "target_url"]
     list_filter = ["source", "campaign", "shop"]

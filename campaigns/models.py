@@ -1,8 +1,9 @@
 """Catalog, recommendation rules, discount-code pools, campaigns, scheduled sends and clicks.
 
-Lists a marketer types (countries, languages, tags, SKUs, carriers) are stored normalized as
-comma-separated text with a leading and trailing comma (",coffee,tea,"), so "contains tag X" is one
-portable ``LIKE '%,x,%'`` on SQLite and PostgreSQL alike, with no join table per list.
+A product's tags are stored normalized as comma-separated text with a leading and trailing comma
+(",coffee,tea,"), so "has tag X" is one portable ``LIKE '%,x,%'`` on SQLite and PostgreSQL alike, with
+no join table. Audience lists a marketer types (countries, languages, carriers ...) are kept as typed
+and read with :func:`text_to_list`.
 """
 
 from django.core.validators import MinValueValidator
