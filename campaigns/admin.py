@@ -30,11 +30,9 @@ from campaigns.models import (
     DiscountCode,
     DiscountPool,
     DiscountRedemption,
-    MatchKind,
     PoolKind,
     Product,
     RecommendationRule,
-    RecommendKind,
 )
 from campaigns.preview import campaign_preview
 from campaigns.services import (
@@ -45,7 +43,7 @@ from campaigns.services import (
     discount_redemptions_record,
     product_bulk_upsert,
 )
-from campaigns.validation import ContentRow, campaign_errors, content_errors
+from campaigns.validation import ContentRow, campaign_errors, content_errors, rule_errors
 from shipments.models import Order
 from shops.admin_base import MARKETING, TenantScopedAdmin, TenantStackedInline
 from shops.models import Role, Shop
@@ -197,18 +195,11 @@ class RecommendationRuleForm(forms.ModelForm):
             "link_url",
         ]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("match_kind") != MatchKind.ANY and not cleaned.get("match_value", "").strip():
-            self.add_error("match_value", "Say what the order must contain (SKUs, a category or a tag).")
-        recommend_kind = cleaned.get("recommend_kind")
-        if recommend_kind != RecommendKind.NOTHING and not cleaned.get("recommend_value", "").strip():
-            self.add_error("recommend_value", "Say what to recommend (SKUs, a category or a tag).")
-        if bool(cleaned.get("link_title")) != bool(cleaned.get("link_url")):
-            self.add_error("link_url", "A content link needs both a title and a URL.")
-        if recommend_kind == RecommendKind.NOTHING and not cleaned.get("link_url"):
-            self.add_error("link_url", "A rule without products needs a content link.")
-        return cleaned
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        for field, problems in rule_errors(self.instance).items():
+            for problem in problems:
+                self.add_error(field if field in self.fields else None, problem)
 
 
 @admin.register(RecommendationRule)

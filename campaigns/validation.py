@@ -4,7 +4,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from campaigns.content import template_errors
-from campaigns.models import Campaign, CampaignStatus, PageDiscount, PoolKind, TriggerType, text_to_list
+from campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    MatchKind,
+    PageDiscount,
+    PoolKind,
+    RecommendationRule,
+    RecommendKind,
+    TriggerType,
+    text_to_list,
+)
 from campaigns.selectors import parse_variants
 from carriers.registry import carrier_codes
 from shipments.labels import SUPPORTED_LANGUAGES
@@ -119,3 +129,17 @@ def content_errors(campaign: Campaign, contents: Iterable[ContentRow], *, shop_l
                     "whose language has none."
                 )
     return problems
+
+
+def rule_errors(rule: RecommendationRule) -> dict[str, list[str]]:
+    """Field → problems of a recommendation rule."""
+    errors: dict[str, list[str]] = {}
+    if rule.match_kind != MatchKind.ANY and not rule.match_value.strip():
+        errors.setdefault("match_value", []).append("Say what the order must contain (SKUs, a category or a tag).")
+    if rule.recommend_kind != RecommendKind.NOTHING and not rule.recommend_value.strip():
+        errors.setdefault("recommend_value", []).append("Say what to recommend (SKUs, a category or a tag).")
+    if bool(rule.link_title) != bool(rule.link_url):
+        errors.setdefault("link_url", []).append("A content link needs both a title and a URL.")
+    if rule.recommend_kind == RecommendKind.NOTHING and not rule.link_url:
+        errors.setdefault("link_url", []).append("A rule without products needs a content link.")
+    return errors
