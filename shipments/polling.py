@@ -510,7 +510,7 @@ def shipments_poll_batch(
     until the pause ends). An auth error pauses the shop's account for ``AUTH_PAUSE``.
     """
     # Imported here because shipments.tracking schedules with this module's table.
-    from shipments.tracking import shipment_apply_result
+    from shipments.tracking import shipment_apply_result, status_changes_published_together
 
     now = now or timezone.now()
     report = BatchReport(carrier=carrier)
@@ -552,18 +552,19 @@ def shipments_poll_batch(
     # Applied after every fetch thread is done, on the task's own thread and DB connection: with the
     # fetch threads still running, each database round trip would wait for the GIL.
     health: dict[int, list[TrackingError | None]] = defaultdict(list)
-    for outcomes in answers:
-        for number, outcome in outcomes.items():
-            for shipment_id, shop_id in by_number.get(number, ()):
-                applied = shipment_apply_result(shipment_id=shipment_id, outcome=outcome, source="poll", now=now)
-                report.fetched += 1
-                report.new_events += applied.new_events
-                report.changed += int(applied.status_changed)
-                if isinstance(outcome, TrackingError):
-                    report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
-                    health[shop_id].append(outcome)
-                else:
-                    health[shop_id].append(None)
+    with status_changes_published_together():
+        for outcomes in answers:
+            for number, outcome in outcomes.items():
+                for shipment_id, shop_id in by_number.get(number, ()):
+                    applied = shipment_apply_result(shipment_id=shipment_id, outcome=outcome, source="poll", now=now)
+                    report.fetched += 1
+                    report.new_events += applied.new_events
+                    report.changed += int(applied.status_changed)
+                    if isinstance(outcome, TrackingError):
+                        report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
+                        health[shop_id].append(outcome)
+                    else:
+                        health[shop_id].append(None)
     for shop_id, outcomes in health.items():
         carrier_account_record(account=accounts[shop_id], outcomes=outcomes, now=now)
     return report

@@ -232,3 +232,33 @@ def test_the_redis_rate_limiter_is_shared_between_limiters(settings):
     # then only the first is granted; the second must wait about a second
     assert granted[0] == 0.0
     assert 0.9 <= granted[1] <= 1.0
+
+
+def test_each_status_change_of_a_batch_is_published_once(shop, fake, monkeypatch, django_capture_on_commit_callbacks):
+    # given two moving parcels and a broker that records what it is sent
+    from config.celery import app
+
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kwargs: sent.append((name, args)))
+    order = OrderFactory(shop=shop)
+    parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
+    fake.answers = {
+        parcel.tracking_number: (
+            200,
+            inpost_body(parcel.tracking_number, ("confirmed", "2026-11-03T09:15:00.000+01:00")),
+            {},
+        )
+        for parcel in parcels
+    }
+
+    # when the batch runs twice and its transactions commit
+    with django_capture_on_commit_callbacks(execute=True):
+        run(fake, parcels)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(fake, parcels)
+
+    # then each change went to each consumer exactly once
+    ids = sorted(Shipment.objects.get(pk=p.pk).status_changes.get().pk for p in parcels)
+    assert sorted(sent) == sorted(
+        (name, [pk]) for pk in ids for name in ("notifications.process_status_change", "api.status_change_webhooks")
+    )

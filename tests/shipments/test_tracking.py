@@ -301,3 +301,19 @@ def test_a_push_does_not_count_as_a_poll(shipment, published):
     shipment.refresh_from_db()
     assert (shipment.poll_count, shipment.last_polled_at) == (0, None)
     assert shipment.events.get().source == "push"
+
+
+def test_changes_committed_inside_a_batch_are_published_together_at_its_end(
+    shipment, published, django_capture_on_commit_callbacks
+):
+    # given a batch block in which a change commits
+    from shipments.tracking import status_changes_published_together
+
+    with status_changes_published_together():
+        with django_capture_on_commit_callbacks(execute=True):
+            report = apply(shipment, result(shipment.tracking_number, event(8, "delivered", Status.DELIVERED)))
+        # then nothing is sent before the block ends
+        assert published == []
+
+    # and everything is sent once when it ends
+    assert published == [(name, [report.status_change_id]) for name in TASKS]
