@@ -522,6 +522,10 @@ class CampaignContentInline(TenantStackedInline):
     model = CampaignContent
     formset = CampaignContentFormSet
     extra = 0
+
+    def get_extra(self, request: HttpRequest, obj: Campaign | None = None, **kwargs) -> int:  # type: ignore[no-untyped-def]
+        # A new campaign starts with one empty content form; an unchanged one is simply ignored.
+        return 1 if obj is None else 0
     fields = [
         ("variant", "language"),
         "subject",

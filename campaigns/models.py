@@ -367,6 +367,7 @@ class CampaignDispatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name_plural = "campaign dispatches"
         constraints = [models.UniqueConstraint(fields=["campaign", "order"], name="dispatch_once_per_order")]
         indexes = [
             # The beat task's query: pending rows only, in due order — cost per tick is O(due).
