@@ -7,9 +7,9 @@ allowed by its hash, and the feedback form is authorised by the unguessable toke
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 from babel.numbers import format_currency
@@ -36,9 +36,10 @@ class RenderedPage:
     csp: str
 
 
-def page_cache_key(*, order_id: int, version: int, shop_updated_at: datetime, language: str) -> str:
+def page_cache_key(*, order_id: int, version: int, branding_stamp: str, language: str) -> str:
     """One cache entry per order version, shop branding version and language."""
-    return f"tp:page:{order_id}:{version}:{shop_updated_at.timestamp():.6f}:{language}"
+    stamp = hashlib.sha256(branding_stamp.encode()).hexdigest()[:16]
+    return f"tp:page:{order_id}:{version}:{stamp}:{language}"
 
 
 def _marketing(placements: Placements | None, *, language: str, shop: Shop) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request, key.locale)
     on_custom_domain = _portal_shop_id(request) is not None
     cache_key = page_cache_key(
-        order_id=key.order_id, version=key.version, shop_updated_at=key.shop_updated_at, language=language
+        order_id=key.order_id, version=key.version, branding_stamp=key.branding_stamp, language=language
     )
     if on_custom_domain:
         cache_key += ":domain"
@@ -147,7 +147,7 @@ def order_json(request: HttpRequest, token: str) -> HttpResponse:
         return portal_headers(response, csp="default-src 'none'")
     language = _language(request, key.locale)
     cache_key = "json:" + page_cache_key(
-        order_id=key.order_id, version=key.version, shop_updated_at=key.shop_updated_at, language=language
+        order_id=key.order_id, version=key.version, branding_stamp=key.branding_stamp, language=language
     )
     cached = cache.get(cache_key)
     if cached is None:
