@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -497,19 +498,26 @@ def _redemptions_resolve(*, shop: Shop, parsed: list[dict[str, Any]], result: Bu
     allocations_by_code: dict[str, DiscountAllocation] = {}
     unique_codes = [code for code in upper_codes if code not in shared_pool_by_code]
     if unique_codes:
-        query = Q()
-        for code in unique_codes:
-            query |= Q(code__iexact=code)
-        for allocation in DiscountAllocation.objects.filter(query, pool__shop=shop, discount_code__isnull=False):
-            allocations_by_code[allocation.code.upper()] = allocation
-    used: dict[str, str] = {}
-    for redemption in DiscountRedemption.objects.filter(shop=shop, code__in=[p["code"] for p in parsed]):
-        used.setdefault(redemption.code.upper(), redemption.order_number)
-    existing_keys = set(
-        DiscountRedemption.objects.filter(shop=shop, code__in=[p["code"] for p in parsed]).values_list(
-            "code", "order_number"
+        allocations = (
+            DiscountAllocation.objects.filter(pool__shop=shop, discount_code__isnull=False)
+            .annotate(code_upper=Upper("code"))
+            .filter(code_upper__in=unique_codes)
+            .select_related("pool", "campaign")
         )
+        for allocation in allocations:
+            allocations_by_code[allocation.code.upper()] = allocation
+    # Stored redemptions carry the code as given out, so compare case-insensitively here too.
+    used: dict[str, str] = {}
+    existing_keys: set[tuple[str, str]] = set()
+    stored = (
+        DiscountRedemption.objects.filter(shop=shop)
+        .annotate(code_upper=Upper("code"))
+        .filter(code_upper__in=upper_codes)
+        .order_by("redeemed_at", "pk")
     )
+    for code_upper, order_number in stored.values_list("code_upper", "order_number"):
+        used.setdefault(code_upper, order_number)
+        existing_keys.add((code_upper, order_number))
     campaign_by_pool: dict[int, Campaign] = {}
     for campaign in Campaign.objects.filter(shop=shop, discount_pool__isnull=False).order_by("-priority", "pk"):
         campaign_by_pool.setdefault(campaign.discount_pool_id, campaign)  # type: ignore[arg-type]
@@ -518,7 +526,7 @@ def _redemptions_resolve(*, shop: Shop, parsed: list[dict[str, Any]], result: Bu
     claimed_here: dict[str, str] = {}
     for item in parsed:
         code_key = item["code"].upper()
-        if (item["code"], item["order_number"]) in existing_keys:
+        if (code_key, item["order_number"]) in existing_keys:
             result.unchanged += 1
             continue
         allocation = allocations_by_code.get(code_key)

@@ -272,3 +272,15 @@ def test_shared_code_redemption_finds_the_variant_by_customer_email(shop):
         ("3001", campaign.pk, "A"),
         ("3002", campaign.pk, ""),
     ]
+
+
+def test_single_use_is_enforced_whatever_the_case_of_the_reported_code(shop):
+    _allocated(shop)
+    discount_redemptions_record(shop=shop, rows=[{"code": "GIFT-1", "order_number": "2001"}])
+
+    repeat = discount_redemptions_record(shop=shop, rows=[{"code": "gift-1", "order_number": "2001"}])
+    reuse = discount_redemptions_record(shop=shop, rows=[{"code": "gift-1", "order_number": "2002"}])
+
+    assert (repeat.unchanged, repeat.errors) == (1, [])
+    assert reuse.errors == [RowError(1, "code", "'gift-1' is single-use and was used in #2001")]
+    assert DiscountRedemption.objects.count() == 1
