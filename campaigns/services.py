@@ -298,11 +298,19 @@ def discount_codes_upload(
         else:
             seen[code.upper()] = number
             codes.append(code)
+    # Codes are typed by hand and matched case-insensitively, so "abc" duplicates a stored "ABC".
     stored = (
-        set(DiscountCode.objects.filter(pool=pool, code__in=codes).values_list("code", flat=True)) if codes else set()
+        set(
+            DiscountCode.objects.filter(pool=pool)
+            .annotate(code_upper=Upper("code"))
+            .filter(code_upper__in=list(seen))
+            .values_list("code_upper", flat=True)
+        )
+        if codes
+        else set()
     )
     for code in codes:
-        if code in stored:
+        if code.upper() in stored:
             result.errors.append(RowError(seen[code.upper()], "code", f"{code!r} is already in this pool"))
     result.errors.sort(key=lambda error: error.row)
     if result.errors:

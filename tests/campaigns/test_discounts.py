@@ -51,13 +51,13 @@ def test_uploaded_codes_all_or_nothing(shop):
     DiscountCodeFactory(pool=pool, code="EXISTING")
 
     result = discount_codes_upload(
-        pool=pool, rows=[{"code": "NEW-1"}, {"code": "x"}, {"code": "new-1"}, {"code": "EXISTING"}]
+        pool=pool, rows=[{"code": "NEW-1"}, {"code": "x"}, {"code": "new-1"}, {"code": "existing"}]
     )
 
     assert result.errors == [
         RowError(2, "code", "'x': 3 to 64 letters, digits, - or _"),
         RowError(3, "code", "'new-1' is already in row 1"),
-        RowError(4, "code", "'EXISTING' is already in this pool"),
+        RowError(4, "code", "'existing' is already in this pool"),
     ]
     assert list(DiscountCode.objects.values_list("code", flat=True)) == ["EXISTING"]
 
