@@ -233,3 +233,53 @@ def test_axe_finds_no_serious_or_critical_violations(watched_page, live_server, 
             if violation["impact"] in ("serious", "critical")
         ]
         assert serious == []
+
+
+def _serve_shop_site(page, live_server, *, site: str, token: str) -> list:
+    """Serve a fake shop page at ``site`` embedding the widget from a tracking host proxied to the live server.
+
+    Returns the Access-Control-Allow-Origin values the live server answered with: Playwright adds CORS
+    headers to responses it fulfils, so the browser's own CORS check cannot be observed here (the
+    refusal of foreign origins is asserted on the server's answer in test_domain_widget_feedback.py).
+    """
+    allowed_origins = []
+    shop_page = (
+        '<!doctype html><html lang="en"><head><title>My orders</title></head><body>'
+        '<div id="parcelfront-tracking">Loading</div>'
+        f'<script src="https://track.kawiarnia.example/static/tracking_portal/widget.js" data-token="{token}" '
+        'data-lang="en"></script></body></html>'
+    )
+    page.route(f"{site}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=shop_page))
+
+    def tracking_host(route):
+        upstream = route.request.url.replace("https://track.kawiarnia.example", live_server.url)
+        response = route.fetch(url=upstream)
+        if ".json" in upstream:
+            allowed_origins.append(response.headers.get("access-control-allow-origin"))
+        route.fulfill(response=response)
+
+    page.route("https://track.kawiarnia.example/**", tracking_host)
+    return allowed_origins
+
+
+def test_widget_on_the_shops_own_site_shows_every_parcel(browser, live_server, rich_order):
+    # given the shop's website is https://www.kawiarnia.example
+    from playwright.sync_api import expect
+
+    shop = rich_order.shop
+    shop.website_url = "https://www.kawiarnia.example"
+    shop.save()
+    context = browser.new_context()
+    page = context.new_page()
+    allowed_origins = _serve_shop_site(
+        page, live_server, site="https://www.kawiarnia.example", token=rich_order.public_token
+    )
+
+    # when a customer opens an order page on that site
+    page.goto("https://www.kawiarnia.example/orders/1")
+
+    # then the widget renders the parcels' status in the page's language
+    expect(page.locator(".pf-widget__status")).to_have_text(["Ready for pickup", "On its way"])
+    assert page.locator(".pf-widget__link").get_attribute("href").endswith(f"/t/{rich_order.public_token}")
+    assert allowed_origins == ["https://www.kawiarnia.example"]
+    context.close()
