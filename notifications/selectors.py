@@ -1,4 +1,4 @@
-"""Reads of the notifications app: settings with defaults, due and stuck rows, an order's messages."""
+"""Reads of the notifications app: settings with defaults, overrides, unprocessed and stuck rows."""
 
 from datetime import datetime
 
@@ -34,11 +34,6 @@ def status_changes_unprocessed(*, created_before: datetime, limit: int = 500) ->
 def messages_stuck_sending(*, claimed_before: datetime) -> QuerySet[Message]:
     """Messages claimed so long ago that their worker must be gone."""
     return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=claimed_before)
-
-
-def messages_for_order(*, order_id: int) -> QuerySet[Message]:
-    """Every message about an order, newest first, with its events."""
-    return Message.objects.filter(order_id=order_id).prefetch_related("events").order_by("-created_at", "-pk")
 
 
 def sent_recently_count(*, shipment_id: int, since: datetime) -> int:

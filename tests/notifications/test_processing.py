@@ -200,3 +200,32 @@ def test_release_tick_publishes_due_messages_once_per_lease(clock, shipment, set
     clock.shift(timedelta(seconds=61))
     assert services.messages_release_due() == [message.pk]
     assert services.messages_release_due() == []
+
+
+def test_entry_point_task_is_registered_by_the_agreed_name():
+    from config.celery import app
+
+    assert app.tasks["notifications.process_status_change"].name == tasks.process_status_change.name
+    assert app.amqp.router.route({}, "notifications.process_status_change")["queue"].name == "emails"
+
+
+def test_tasks_end_to_end_send_one_email_per_status_change(
+    clock, shipment, settings_row, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given
+    from django.core import mail
+
+    published = []
+    monkeypatch.setattr(tasks.send_message, "delay", published.append)
+    change = make_change(shipment, to_status="out_for_delivery")
+    # when: the entry point runs twice (a redelivery), then every published send runs
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.process_status_change.run(change.pk)
+        tasks.process_status_change.run(change.pk)
+    for message_id in published:
+        tasks.send_message.apply(args=[message_id])
+    # then: both runs publish the due message (the first publish may have been lost); one email goes
+    message = Message.objects.get(status_change=change)
+    assert published == [message.pk, message.pk]
+    assert len(mail.outbox) == 1
+    assert message.status == MessageStatus.SENT
