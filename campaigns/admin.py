@@ -11,7 +11,8 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -48,6 +49,8 @@ from shipments.models import Order
 from shops.admin_base import MARKETING, TenantScopedAdmin, TenantStackedInline
 from shops.models import Role, Shop
 
+# Related filters list only values present in the (tenant-scoped) list, never every shop's names.
+RelatedOnly = admin.RelatedOnlyFieldListFilter
 READ_ONLY = {Role.OWNER: frozenset({"view"}), Role.MARKETER: frozenset({"view"})}
 
 
@@ -133,7 +136,7 @@ class ProductAdmin(TenantScopedAdmin):
     role_actions = MARKETING
     form = ProductForm
     list_display = ["sku", "name", "shop", "category", "price", "currency", "active"]
-    list_filter = ["active", "shop", "category"]
+    list_filter = ["active", ("shop", RelatedOnly), "category"]
     search_fields = ["sku", "name", "category", "tags"]
     list_select_related = ["shop"]
     fields = ["shop", "sku", "name", "url", "image_url", ("price", "currency"), "category", "tags", "active"]
@@ -218,7 +221,7 @@ class RecommendationRuleAdmin(TenantScopedAdmin):
         "recommend_value",
         "active",
     ]
-    list_filter = ["active", "shop", "match_kind"]
+    list_filter = ["active", ("shop", RelatedOnly), "match_kind"]
     search_fields = ["name", "match_value", "recommend_value"]
     list_select_related = ["shop"]
 
@@ -282,7 +285,7 @@ class DiscountPoolAdmin(TenantScopedAdmin):
     role_actions = MARKETING
     form = DiscountPoolForm
     list_display = ["name", "shop", "kind", "free_codes_display", "allocated_display", "expires_at"]
-    list_filter = ["kind", "shop"]
+    list_filter = ["kind", ("shop", RelatedOnly)]
     search_fields = ["name", "shared_code"]
     list_select_related = ["shop"]
     readonly_fields = ["stock"]
@@ -292,12 +295,27 @@ class DiscountPoolAdmin(TenantScopedAdmin):
         return ["shop", "stock"] if obj is not None else ["stock"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Two independent subqueries: joining codes and allocations together would multiply the rows.
+        free = (
+            DiscountCode.objects.filter(pool=OuterRef("pk"), allocated_at__isnull=True)
+            .order_by()
+            .values("pool")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        given = (
+            DiscountAllocation.objects.filter(pool=OuterRef("pk"))
+            .order_by()
+            .values("pool")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
             .annotate(
-                free_codes=Count("codes", filter=Q(codes__allocated_at__isnull=True), distinct=True),
-                allocated=Count("allocations", distinct=True),
+                free_codes=Coalesce(Subquery(free, output_field=IntegerField()), 0),
+                allocated=Coalesce(Subquery(given, output_field=IntegerField()), 0),
             )
         )
 
@@ -394,7 +412,7 @@ class DiscountCodeAdmin(TenantScopedAdmin):
 
     role_actions = READ_ONLY
     list_display = ["code", "pool", "allocated_at"]
-    list_filter = ["pool__shop"]
+    list_filter = [("pool__shop", RelatedOnly)]
     search_fields = ["code"]
     list_select_related = ["pool"]
     show_full_result_count = False
@@ -406,7 +424,7 @@ class DiscountAllocationAdmin(TenantScopedAdmin):
 
     role_actions = READ_ONLY
     list_display = ["code", "pool", "order", "campaign", "variant", "allocated_at", "expires_at"]
-    list_filter = ["pool__shop", "campaign"]
+    list_filter = [("pool__shop", RelatedOnly), ("campaign", RelatedOnly)]
     search_fields = ["code", "order__number"]
     list_select_related = ["pool", "order", "campaign"]
     show_full_result_count = False
@@ -418,7 +436,7 @@ class DiscountRedemptionAdmin(TenantScopedAdmin):
 
     role_actions = MARKETING
     list_display = ["code", "order_number", "amount", "currency", "campaign", "variant", "redeemed_at", "shop"]
-    list_filter = ["shop", "campaign"]
+    list_filter = [("shop", RelatedOnly), ("campaign", RelatedOnly)]
     search_fields = ["code", "order_number"]
     list_select_related = ["shop", "campaign"]
     readonly_fields = ["allocation", "pool", "campaign", "variant"]
@@ -526,6 +544,7 @@ class CampaignContentInline(TenantStackedInline):
     def get_extra(self, request: HttpRequest, obj: Campaign | None = None, **kwargs) -> int:  # type: ignore[no-untyped-def]
         # A new campaign starts with one empty content form; an unchanged one is simply ignored.
         return 1 if obj is None else 0
+
     fields = [
         ("variant", "language"),
         "subject",
@@ -559,7 +578,7 @@ class CampaignAdmin(TenantScopedAdmin):
     form = CampaignForm
     inlines = [CampaignContentInline]
     list_display = ["name", "shop", "status", "kind", "trigger_type", "trigger_status", "priority", "variants"]
-    list_filter = ["status", "kind", "trigger_type", "shop"]
+    list_filter = ["status", "kind", "trigger_type", ("shop", RelatedOnly)]
     search_fields = ["name", "slug"]
     list_select_related = ["shop"]
     prepopulated_fields = {"slug": ["name"]}
@@ -793,7 +812,7 @@ class CampaignDispatchAdmin(TenantScopedAdmin):
 
     role_actions = READ_ONLY
     list_display = ["campaign", "order", "variant", "due_at", "dispatched_at", "skipped_reason", "immediate"]
-    list_filter = ["campaign", "shop"]
+    list_filter = [("campaign", RelatedOnly), ("shop", RelatedOnly)]
     search_fields = ["order__number", "customer_email"]
     list_select_related = ["campaign", "order"]
     show_full_result_count = False
@@ -805,6 +824,6 @@ class ClickAdmin(TenantScopedAdmin):
 
     role_actions = READ_ONLY
     list_display = ["clicked_at", "source", "campaign", "variant", "order", "target_url"]
-    list_filter = ["source", "campaign", "shop"]
+    list_filter = ["source", ("campaign", RelatedOnly), ("shop", RelatedOnly)]
     list_select_related = ["campaign", "order"]
     show_full_result_count = False

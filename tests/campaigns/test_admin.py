@@ -341,3 +341,12 @@ def test_redemptions_csv_import(client, world):
 
     assert "Stored: 1 new" in response.content.decode()
     assert shop.discount_redemptions.get().campaign_id == world["a"]["campaign"].pk
+
+
+def test_list_filters_never_name_other_shops(client, world):
+    client.force_login(world["a"]["marketer"])
+
+    for name in ("product", "campaign", "discountpool", "discountcode", "discountredemption", "click"):
+        page = client.get(reverse(f"admin:campaigns_{name}_changelist")).content.decode()
+        assert "Shop B" not in page, name
+        assert "Campaign b" not in page, name
