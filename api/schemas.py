@@ -189,3 +189,115 @@ class OrderOut(BaseModel):
 class ShipmentPage(BaseModel):
     items: list[ShipmentOut]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page")
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^([A-Z]{3})?$")]
+
+
+class ProductIn(RequestBody):
+    sku: Text(64, min_length=1)
+    name: Text(255, min_length=1)
+    url: Text(500, min_length=1) = Field(description="The product page, http(s)")
+    image_url: Text(500) = ""
+    price: Money | None = None
+    currency: Currency = ""
+    category: Text(120) = ""
+    tags: list[Text(60)] = Field(default_factory=list, max_length=50)
+    active: StrictBool = True
+
+
+class ProductsIn(RequestBody):
+    products: list[ProductIn] = Field(min_length=1, max_length=5000)
+
+
+class DiscountCodesIn(RequestBody):
+    codes: list[Text(64, min_length=1)] = Field(min_length=1, max_length=20000)
+
+
+class RedemptionIn(RequestBody):
+    code: Text(64, min_length=1)
+    order_number: Text(64, min_length=1)
+    amount: Money | None = None
+    currency: Currency = ""
+    redeemed_at: Timestamp | None = Field(None, description="When the code was used; now when omitted")
+    customer_email: Text(254) = ""
+
+
+class RedemptionsIn(RequestBody):
+    redemptions: list[RedemptionIn] = Field(min_length=1, max_length=5000)
+
+
+class SkippedRow(BaseModel):
+    field: str
+    message: str
+
+
+class BulkOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    skipped: list[SkippedRow] = Field(description="Rows left out on purpose, e.g. codes Parcelfront never gave out")
+
+
+class DiscountPoolOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    shared_code: str
+
+
+# Error responses every write / read may give, for the OpenAPI document.
+ERRORS: dict[int, type[BaseModel]] = {
+    400: Problem,
+    401: Problem,
+    413: Problem,
+    415: Problem,
+    422: Problem,
+    429: Problem,
+}
+READ_ERRORS: dict[int, type[BaseModel]] = {400: Problem, 401: Problem, 422: Problem, 429: Problem}
+
+IDEMPOTENCY_PARAMETER = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": "A unique key per intended write; repeats return the first response.",
+        }
+    ]
+}
+
+
+EventTypeName = Literal[
+    "shipment.status_changed",
+    "shipment.exception",
+    "shipment.delivered",
+    "shipment.available_for_pickup",
+    "message.bounced",
+]
+
+
+class WebhookEndpointIn(RequestBody):
+    url: Text(500, min_length=1) = Field(description="http(s) URL; internal and private addresses are refused")
+    event_types: list[EventTypeName] = Field(min_length=1, max_length=10)
+    description: Text(200) = ""
+
+
+class WebhookEndpointOut(BaseModel):
+    id: int
+    url: str
+    description: str
+    event_types: list[str]
+    is_active: bool
+    disabled_reason: str
+    created_at: datetime
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="Standard Webhooks signing secret (whsec_...); verify every request with it")
+
+
+class WebhookTestOut(BaseModel):
+    event_id: str

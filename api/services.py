@@ -121,6 +121,11 @@ def webhook_endpoint_validate(*, endpoint: WebhookEndpoint) -> None:
     endpoint.event_types = _event_types_check(endpoint.event_types)
 
 
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove ``endpoint`` with its deliveries and their log; the shop's events stay."""
+    endpoint.delete()
+
+
 def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
     """Stop sending to ``endpoint``; pending deliveries wait until it is enabled again."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(

@@ -15,9 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ApiKeyAuth
 from api.docs import LocalSwagger
-from api.idempotency import IDEMPOTENCY_HEADER, idempotent_write
+from api.idempotency import idempotent_write
 from api.problems import PROBLEM_CONTENT_TYPE, ApiProblem, install_problem_handlers
 from api.schemas import (
+    ERRORS,
+    IDEMPOTENCY_PARAMETER,
+    READ_ERRORS,
     EventOut,
     ItemOut,
     OrderIn,
@@ -32,6 +35,8 @@ from api.schemas import (
     Timestamp,
 )
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
+from api.views_catalog import router as catalog_router
+from api.views_webhooks import router as webhooks_router
 from shipments.models import Order, Shipment
 from shipments.services import order_upsert, shipment_add
 
@@ -45,28 +50,6 @@ Push a shop's orders and shipments in, read their tracking state back.
   Unknown fields are refused; bodies over the size limit get a 413; nothing is stored when a request fails.
 * **Rate limit:** per API key per minute; over it you get a 429 with `Retry-After` (seconds).
 """
-
-ERRORS: dict[int, type[BaseModel]] = {
-    400: Problem,
-    401: Problem,
-    413: Problem,
-    415: Problem,
-    422: Problem,
-    429: Problem,
-}
-READ_ERRORS: dict[int, type[BaseModel]] = {400: Problem, 401: Problem, 422: Problem, 429: Problem}
-
-IDEMPOTENCY_PARAMETER = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": IDEMPOTENCY_HEADER,
-            "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-            "description": "A unique key per intended write; repeats return the first response.",
-        }
-    ]
-}
 
 
 class ParcelfrontAPI(NinjaAPI):
@@ -287,3 +270,5 @@ def shipment_get(request: HttpRequest, shipment_id: int = PathParam(..., ge=1, l
 
 api.add_router("", orders)
 api.add_router("", shipments)
+api.add_router("", catalog_router)
+api.add_router("", webhooks_router)
