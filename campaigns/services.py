@@ -66,6 +66,9 @@ FALSE_WORDS = {"0", "false", "no", "n", "f", "nie", "nein", "ne", "off"}
 SEND_CAMPAIGN_TASK = "notifications.send_campaign_message"
 DELAY_APOLOGY_SLUG = "delay-apology"
 LATE_SCAN_FIRST_LOOKBACK = timedelta(days=1)
+# A trigger whose moment passed longer ago than this (history imported late, a backlog) sends nothing:
+# a "thanks for your delivery" weeks after the fact does more harm than good.
+MAX_TRIGGER_LATENESS = timedelta(days=2)
 
 _url_validator = URLValidator(schemes=["http", "https"])
 
@@ -648,7 +651,8 @@ def _dispatch_claim(
 def campaign_dispatches_plan(*, status_change: StatusChange, now: datetime | None = None) -> list[CampaignDispatch]:
     """The campaign emails ``status_change`` sends now; delayed ones are stored as due rows.
 
-    Rules: outbound parcels of orders with an email only; each campaign at most once per order;
+    Rules: outbound parcels of orders with an email only; each campaign at most once per order; no
+    trigger whose moment is more than two days past (imported history);
     among campaigns that would send now, only the highest priority one that passes its audience and
     the customer's frequency cap (one marketing email per status change, never a burst). Calling it
     again for the same status change returns the same answer (retries are safe).
@@ -666,7 +670,7 @@ def campaign_dispatches_plan(*, status_change: StatusChange, now: datetime | Non
     chosen: list[CampaignDispatch] = []
     for campaign in campaigns_live(shop_id=order.shop_id, now=now).filter(send_email=True):
         delay = trigger_delay(campaign, change)
-        if delay is None or campaign.pk in prior:
+        if delay is None or campaign.pk in prior or change.occurred_at + delay < now - MAX_TRIGGER_LATENESS:
             continue
         if (delay == timedelta(0) and chosen) or audience_mismatch(campaign, facts) is not None:
             continue

@@ -278,3 +278,25 @@ def test_late_scan_twice_queues_once(shop):
     assert late_parcels_scan(now=NOW) == 1
     assert late_parcels_scan(now=NOW + timedelta(minutes=5)) == 0
     assert CampaignDispatch.objects.count() == 1
+
+
+def test_stale_triggers_from_imported_history_send_nothing(shop):
+    CampaignFactory(shop=shop, trigger_status="delivered")
+    CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=24)
+    change = _change(shop)
+    change.occurred_at = NOW - timedelta(days=10)
+    change.save()
+
+    assert campaign_sends_for_status_change(status_change=change) == []
+    assert CampaignDispatch.objects.count() == 0
+
+
+def test_a_delayed_trigger_still_due_is_scheduled_even_if_the_status_is_days_old(shop):
+    campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=96)
+    change = _change(shop)
+    change.occurred_at = NOW - timedelta(days=3)
+    change.save()
+
+    campaign_sends_for_status_change(status_change=change)
+
+    assert CampaignDispatch.objects.get(campaign=campaign).due_at == NOW + timedelta(days=1)
