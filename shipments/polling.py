@@ -583,9 +583,7 @@ def carrier_accounts_ensure(*, shop_ids: Iterable[int], carrier: str) -> dict[in
     return accounts
 
 
-def carrier_account_record(
-    *, account: CarrierAccount, outcomes: Sequence[TrackingError | None], now: datetime
-) -> None:
+def carrier_account_record(*, account: CarrierAccount, outcomes: Sequence[TrackingError | None], now: datetime) -> None:
     """Update a shop's carrier health from one batch's outcomes; an auth error pauses the account."""
     successes = sum(1 for outcome in outcomes if outcome is None)
     errors = [outcome for outcome in outcomes if outcome is not None]
@@ -603,8 +601,9 @@ def carrier_account_record(
     if auth is not None:
         paused_until = now + AUTH_PAUSE
         changes.update(paused_until=paused_until, last_auth_error=auth.message[:2000], last_auth_error_at=now)
-        logger.warning("carrier %s rejected shop %s's credentials; paused until %s", account.carrier,
-                       account.shop_id, paused_until)
+        logger.warning(
+            "carrier %s rejected shop %s's credentials; paused until %s", account.carrier, account.shop_id, paused_until
+        )
         # Parcels of this shop and carrier wait for the pause instead of being claimed to be skipped.
         Shipment.objects.filter(
             Q(next_poll_at__lt=paused_until), shop_id=account.shop_id, carrier=account.carrier

@@ -131,8 +131,9 @@ def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: 
         shipment.poll_count += 1
         fields += ["last_polled_at", "poll_count"]
     status_change = None
-    if expiry_due(status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at,
-                  now=now):
+    if expiry_due(
+        status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at, now=now
+    ):
         status_change = _change_status(shipment, Status.EXPIRED, "", now)
         fields += ["status", "reason", "status_changed_at"]
     shipment.next_poll_at = next_poll_time(

@@ -184,4 +184,3 @@ def carrier_push(request: HttpRequest, carrier: str, shop_slug: str) -> JsonResp
             applied += 1
             changed += int(report.status_changed)
     return JsonResponse({"applied": applied, "status_changed": changed, "unknown_numbers": unknown})
-

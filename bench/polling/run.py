@@ -199,8 +199,10 @@ def dispatcher_scaling(*, big: int, repeats: int) -> None:
     seed_orders_and_shipments(count=9000, shop_id=shop.pk, due=False, prefix="A-")
     seed_orders_and_shipments(count=1000, shop_id=shop.pk, due=True, prefix="D-")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE shipments_shipment SET tracking_number = 'DUE' || id WHERE order_id IN "
-                       "(SELECT id FROM shipments_order WHERE number LIKE 'D-%%')")
+        cursor.execute(
+            "UPDATE shipments_shipment SET tracking_number = 'DUE' || id WHERE order_id IN "
+            "(SELECT id FROM shipments_order WHERE number LIKE 'D-%%')"
+        )
         cursor.execute("VACUUM ANALYZE shipments_shipment")
     small = tick_time(repeats)
     started = time.perf_counter()

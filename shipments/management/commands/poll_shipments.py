@@ -47,6 +47,7 @@ class Command(BaseCommand):
             errors = ", ".join(f"{kind}: {count}" for kind, count in sorted(report.errors.items()))
             self.stdout.write(
                 f"{code}: fetched {report.fetched}, changed {report.changed}, new events {report.new_events}, "
-                f"errors {sum(report.errors.values())}" + (f" ({errors})" if errors else "")
+                f"errors {sum(report.errors.values())}"
+                + (f" ({errors})" if errors else "")
                 + (f", skipped {report.skipped} (account paused or disabled)" if report.skipped else "")
             )
