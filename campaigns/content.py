@@ -78,7 +78,7 @@ def markdown_to_safe_html(markdown: str, *, rewrite_link: Callable[[str], str] |
         return value
 
     return nh3.clean(
-        _markdown.render(markdown),
+        _markdown.render(markdown).strip(),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
