@@ -21,7 +21,7 @@ from typing import Any
 
 import css_inline
 from babel.core import get_global
-from babel.dates import format_date, format_datetime
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency
 from django.conf import settings
 from django.template import engines
@@ -51,6 +51,8 @@ OVERRIDE_VARIABLES: dict[str, str] = {
 }
 
 URGENT_STATUSES = frozenset({"out_for_delivery", "available_for_pickup"})
+# An expected delivery means something only while the parcel is still coming to the door.
+ETA_STATUSES = frozenset({"pending", "info_received", "in_transit", "out_for_delivery", "failed_attempt", "exception"})
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,9 @@ def eta_text(*, eta_from: datetime | None, eta_to: datetime | None, timezone: st
         return ""
     start = _local(eta_from or eta_to, timezone)  # type: ignore[arg-type]
     end = _local(eta_to or eta_from, timezone)  # type: ignore[arg-type]
-    day = format_date(start.date(), format="EEEE, d MMMM", locale=language)
+    day = format_skeleton("MMMMEd", start, locale=language)
     if start.date() != end.date():
-        return f"{day} \u2013 {format_date(end.date(), format='EEEE, d MMMM', locale=language)}"
+        return f"{day} \u2013 {format_skeleton('MMMMEd', end, locale=language)}"
     if start != end:
         return f"{day}, {start:%H:%M}\u2013{end:%H:%M}"
     return day
@@ -165,7 +167,9 @@ def override_values(facts: EmailFacts) -> dict[str, str]:
         "tracking_url": tracking_url(facts.order_token),
         "tracking_number": facts.tracking_number,
         "carrier": facts.carrier,
-        "eta": eta_text(eta_from=facts.eta_from, eta_to=facts.eta_to, timezone=facts.timezone, language=facts.language),
+        "eta": eta_text(eta_from=facts.eta_from, eta_to=facts.eta_to, timezone=facts.timezone, language=facts.language)
+        if facts.status in ETA_STATUSES
+        else "",
         "pickup_point_name": str(point.get("name", "")),
         "pickup_point_address": _pickup_address(facts.pickup_point),
         "latest_event_text": facts.latest_event_text,
@@ -231,9 +235,8 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
     placements = facts.placements if facts.placements and not facts.placements.is_empty else None
     latest_at = ""
     if facts.latest_event_at:
-        latest_at = format_datetime(
-            _local(facts.latest_event_at, facts.timezone), format="d MMM, HH:mm", locale=facts.language
-        )
+        local = _local(facts.latest_event_at, facts.timezone)
+        latest_at = f"{format_skeleton('MMMd', local, locale=facts.language)}, {format_time(local, 'short', locale=facts.language)}"
     return {
         **values,
         "shop": facts.shop,
@@ -253,7 +256,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "placements": placements,
         "money": lambda amount, currency: _money(amount, currency, facts.language),
         "format_day": lambda moment: (
-            format_date(moment, format="d MMMM y", locale=facts.language) if isinstance(moment, date) else ""
+            format_skeleton("yMMMMd", moment, locale=facts.language) if isinstance(moment, date) else ""
         ),
         "unsubscribe_url": facts.unsubscribe_url,
         "support_email": facts.shop.support_email,

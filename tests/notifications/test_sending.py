@@ -106,7 +106,7 @@ def test_email_is_in_the_customers_language(clock, shipment, settings_row, langu
     assert f'<html lang="{language}">' in message.html_body
 
 
-def test_pickup_point_and_eta_are_shown(clock, shipment, settings_row):
+def test_pickup_point_is_shown_for_ready_for_pickup(clock, shipment, settings_row):
     # given
     shipment.pickup_point = {
         "id": "KRA01M",
@@ -123,7 +123,20 @@ def test_pickup_point_and_eta_are_shown(clock, shipment, settings_row):
     message.refresh_from_db()
     assert "Paczkomat KRA01M" in message.html_body
     assert "Punkt odbioru: Paczkomat KRA01M, ul. Floriańska 1, Kraków" in message.text_body
-    assert "Przewidywane doręczenie: czwartek, 5 listopada" in message.text_body
+    assert "Przewidywane doręczenie" not in message.text_body
+
+
+def test_expected_delivery_window_is_shown_in_the_customers_timezone(clock, shipment, settings_row):
+    # given: 09:00-12:00 UTC is 10:00-13:00 in Warsaw
+    shipment.eta_from = NOW + timedelta(days=1, hours=-1)
+    shipment.eta_to = NOW + timedelta(days=1, hours=2)
+    shipment.save()
+    message = queued_message(shipment, to_status="out_for_delivery")
+    # when
+    services.message_send(message_id=message.pk)
+    # then
+    message.refresh_from_db()
+    assert "Przewidywane doręczenie: czw., 5 listopada, 10:00\u201313:00" in message.text_body
 
 
 def placements_with_offer(**kwargs):
