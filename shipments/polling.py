@@ -117,6 +117,8 @@ PERMANENT_CAP = timedelta(hours=24)
 NUMBERS_PER_TASK = 50
 # Carrier calls in flight per batch task (threads; the HTTP client is shared and thread-safe).
 FETCH_CONCURRENCY = int(os.environ.get("CARRIER_FETCH_CONCURRENCY", "8"))
+# Seconds a batch may spend waiting for rate-limit tokens and fetching (the task soft limit is 240 s).
+FETCH_BUDGET_SECONDS = 120.0
 
 
 # --------------------------------------------------------------------------- schedule
@@ -302,19 +304,20 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def acquire(self, carrier: str, *, max_wait: float = 60.0) -> float:
-        """Wait for a token for ``carrier``; returns the seconds waited (0 when unlimited)."""
+    def acquire(self, carrier: str, *, max_wait: float = 30.0) -> bool:
+        """Wait up to ``max_wait`` seconds for a token for ``carrier``; False when none came in time."""
         rate = carrier_rate(carrier)
         if rate is None:
-            return 0.0
-        waited = 0.0
+            return True
+        deadline = time.monotonic() + max_wait
         while True:
             wait = self._take(carrier, rate)
-            if wait <= 0 or waited >= max_wait:
-                return waited
-            pause = min(wait, max_wait - waited)
-            time.sleep(pause)
-            waited += pause
+            if wait <= 0:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(wait, remaining))
 
     def _take(self, carrier: str, rate: float) -> float:
         burst = max(1.0, rate * self.burst_seconds)
@@ -542,8 +545,16 @@ def shipments_poll_batch(
     chunks = [numbers[start : start + size] for start in range(0, len(numbers), size)]
     limiter = rate_limiter()
 
+    # The whole batch shares one time budget so a busy carrier cannot hold a task past its time limit.
+    deadline = time.monotonic() + FETCH_BUDGET_SECONDS
+
     def fetch(chunk: list[str]) -> dict[str, Outcome]:
-        limiter.acquire(carrier)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not limiter.acquire(carrier, max_wait=min(30.0, remaining)):
+            throttled = TrackingError(
+                ErrorKind.RATE_LIMITED, f"{carrier}: no room under our own rate limit in this batch", retry_after=60.0
+            )
+            return dict.fromkeys(chunk, throttled)
         return adapter.fetch(chunk)
 
     workers = max(1, min(FETCH_CONCURRENCY, len(chunks)))

@@ -174,7 +174,9 @@ def carrier_push(request: HttpRequest, carrier: str, shop_slug: str) -> JsonResp
     for result in results:
         shipment_ids = list(
             Shipment.objects.filter(
-                shop_id=account.shop_id, carrier=carrier, tracking_number=result.tracking_number.upper()
+                shop_id=account.shop_id,
+                carrier=carrier,
+                tracking_number="".join(result.tracking_number.split()).upper(),
             ).values_list("pk", flat=True)
         )
         if not shipment_ids:

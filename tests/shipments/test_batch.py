@@ -209,12 +209,14 @@ def test_the_local_rate_limiter_holds_the_carrier_rate(settings, monkeypatch):
     monkeypatch.setattr(polling.time, "sleep", sleep)
     limiter = RateLimiter()
 
-    # when five requests are made at once
-    waited = [limiter.acquire("dhl") for _ in range(5)]
+    # when five requests are made at once, then one that may wait only half a second
+    granted = [limiter.acquire("dhl") for _ in range(5)]
+    impatient = limiter.acquire("dhl", max_wait=0.5)
 
-    # then the first goes at once and each other waits its second
-    assert waited == [0.0, 1.0, 1.0, 1.0, 1.0]
-    assert sum(sleeps) == pytest.approx(4.0)
+    # then the first goes at once, each other waits its second, and the impatient one gives up
+    assert granted == [True] * 5
+    assert sleeps == [1.0, 1.0, 1.0, 1.0, 0.5]
+    assert impatient is False
 
 
 @pytest.mark.redis
@@ -262,3 +264,19 @@ def test_each_status_change_of_a_batch_is_published_once(shop, fake, monkeypatch
     assert sorted(sent) == sorted(
         (name, [pk]) for pk in ids for name in ("notifications.process_status_change", "api.status_change_webhooks")
     )
+
+
+def test_a_batch_out_of_rate_limit_budget_reschedules_instead_of_calling(shop, fake, monkeypatch):
+    # given a batch whose time budget is already used up
+    monkeypatch.setattr(polling, "FETCH_BUDGET_SECONDS", 0.0)
+    fake.answers = {}
+    shipment = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
+
+    # when it runs
+    report = run(fake, [shipment])
+
+    # then the carrier is not called and the shipment retries after the Retry-After we set
+    shipment.refresh_from_db()
+    assert (report.errors, fake.requests) == ({"rate_limited": 1}, [])
+    assert shipment.last_error_kind == "rate_limited"
+    assert shipment.next_poll_at >= NOW + timedelta(seconds=60)
