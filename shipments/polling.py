@@ -64,7 +64,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from carriers.base import Outcome
+from carriers.base import CarrierAdapter, Outcome
 from carriers.registry import adapter_class, build_adapter
 from carriers.types import FINAL_STATUSES, CarrierConfig, ErrorKind, Status, TrackingError
 from shipments.models import CarrierAccount, Shipment
@@ -385,6 +385,23 @@ def http_client() -> httpx.Client:
         return _client
 
 
+_adapters: dict[tuple[str, CarrierConfig], CarrierAdapter] = {}
+_ADAPTER_CACHE_SIZE = 256
+
+
+def cached_adapter(carrier: str, config: CarrierConfig) -> CarrierAdapter:
+    """An adapter per (carrier, settings) kept for the process, so OAuth and login tokens are reused."""
+    client = http_client()
+    key = (carrier, config)
+    with _limiter_lock:
+        adapter = _adapters.get(key)
+        if adapter is None or adapter.client is not client:
+            if len(_adapters) >= _ADAPTER_CACHE_SIZE:
+                _adapters.clear()
+            adapter = _adapters[key] = build_adapter(carrier, config=config, client=client)
+        return adapter
+
+
 # --------------------------------------------------------------------------- dispatcher
 
 
@@ -536,7 +553,8 @@ def shipments_poll_batch(
         return report
 
     own = CarrierAccount.objects.filter(pk=account_id).first() if account_id is not None else None
-    adapter = build_adapter(carrier, config=carrier_config(carrier, own), client=client or http_client())
+    config = carrier_config(carrier, own)
+    adapter = build_adapter(carrier, config=config, client=client) if client else cached_adapter(carrier, config)
     by_number: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for shipment_id, shop_id, number in active:
         by_number[number].append((shipment_id, shop_id))
