@@ -25,7 +25,8 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -39,6 +40,7 @@ from api.models import (
 )
 from api.transport import BlockedDestination, SafeTransport, address_refusal
 from carriers.types import Status
+from notifications.models import Message
 from shipments.models import StatusChange
 from shops.models import Shop
 
@@ -303,6 +305,54 @@ def status_changes_missing_webhooks(*, since: timedelta, grace: timedelta, limit
         .exclude(Exists(WebhookEvent.objects.filter(status_change=OuterRef("pk"))))
         .order_by("created_at")[:limit]
     )
+
+
+def webhook_events_for_bounced_messages(*, since: timedelta, limit: int) -> int:
+    """``message.bounced`` events for recent bounces, once per message; returns how many were made.
+
+    Polled by the sweeper (notifications may not import api): shops with an active endpoint
+    subscribed before the bounce get one event per bounced message.
+    """
+    now = timezone.now()
+    # Event types are a JSON list (no portable "contains" lookup); active endpoints are few, so filter here.
+    subscribed_since: dict[int, datetime] = {}
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("shop_id", "created_at", "event_types"):
+        if endpoint.wants(WebhookEventType.MESSAGE_BOUNCED):
+            first = subscribed_since.get(endpoint.shop_id)
+            subscribed_since[endpoint.shop_id] = min(first, endpoint.created_at) if first else endpoint.created_at
+    if not subscribed_since:
+        return 0
+    subscribed = Q()
+    for shop_id, created_at in subscribed_since.items():
+        subscribed |= Q(shop_id=shop_id, bounced_at__gte=created_at)
+    already = WebhookEvent.objects.filter(
+        shop_id=OuterRef("shop_id"),
+        dedupe_key=Concat(Value("message_bounced:"), Cast(OuterRef("pk"), output_field=CharField())),
+    )
+    messages = (
+        Message.objects.filter(subscribed, bounced_at__gte=now - since)
+        .exclude(Exists(already))
+        .select_related("shop", "order", "shipment")
+        .order_by("bounced_at")[:limit]
+    )
+    made = 0
+    for message in messages:
+        webhook_event_emit(
+            shop=message.shop,
+            event_type=WebhookEventType.MESSAGE_BOUNCED,
+            dedupe_key=f"message_bounced:{message.pk}",
+            occurred_at=message.bounced_at,
+            data={
+                "message_id": message.pk,
+                "to_email": message.to_email,
+                "to_status": message.to_status,
+                "bounced_at": message.bounced_at.astimezone(UTC).isoformat(),
+                "order": {"number": message.order.number},
+                "shipment": {"id": message.shipment_id, "tracking_number": message.shipment.tracking_number},
+            },
+        )
+        made += 1
+    return made
 
 
 # --------------------------------------------------------------------------- delivery

@@ -12,6 +12,7 @@ from api.services import (
     webhook_deliveries_claim_due,
     webhook_delivery_attempt,
     webhook_event_emit,
+    webhook_events_for_bounced_messages,
     webhook_events_for_status_change,
 )
 from shops.models import Shop
@@ -45,7 +46,7 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
 
 @shared_task(name="api.webhook_sweep")
 def webhook_sweep() -> dict[str, int]:
-    """Beat: make events for status changes whose task was lost, and claim due (retry) deliveries."""
+    """Beat: events for status changes whose task was lost and for bounced emails; claim due deliveries."""
     missed = list(
         status_changes_missing_webhooks(since=SWEEP_WINDOW, grace=SWEEP_GRACE, limit=SWEEP_BATCH).values_list(
             "pk", flat=True
@@ -53,8 +54,9 @@ def webhook_sweep() -> dict[str, int]:
     )
     for status_change_id in missed:
         webhook_events_for_status_change(status_change_id=status_change_id)
+    bounces = webhook_events_for_bounced_messages(since=SWEEP_WINDOW, limit=SWEEP_BATCH)
     claimed = webhook_deliveries_claim_due(limit=SWEEP_BATCH)
-    return {"status_changes": len(missed), "deliveries": len(claimed)}
+    return {"status_changes": len(missed), "bounces": bounces, "deliveries": len(claimed)}
 
 
 @shared_task(name="api.emit_webhook_event")

@@ -285,3 +285,42 @@ def test_test_event_goes_to_one_endpoint(endpoint, receiver, shop):
     # then
     assert WebhookDelivery.objects.filter(event=event).count() == 1
     assert json.loads(receiver.requests[0]["body"])["type"] == "webhook.test"
+
+
+def _bounced_message(shop, bounced_at):
+    from notifications.models import Message
+
+    change = StatusChangeFactory(shipment=ShipmentFactory(order__shop=shop))
+    return Message.objects.create(
+        shop=shop,
+        status_change=change,
+        order=change.shipment.order,
+        shipment=change.shipment,
+        to_status=change.to_status,
+        to_email="anna@example.com",
+        language="pl",
+        send_after=bounced_at,
+        status="sent",
+        bounced_at=bounced_at,
+    )
+
+
+def test_bounced_message_makes_one_message_bounced_event(shop, receiver):
+    # given
+    endpoint = webhook_endpoint_create(shop=shop, url=receiver.url, event_types=["message.bounced"])
+    message = _bounced_message(shop, timezone.now() + timedelta(seconds=1))
+    # when
+    webhook_sweep()
+    webhook_sweep()
+    # then
+    event = WebhookEvent.objects.get(event_type="message.bounced")
+    assert event.payload["data"]["message_id"] == message.pk
+    assert event.payload["data"]["to_email"] == "anna@example.com"
+    assert WebhookDelivery.objects.filter(endpoint=endpoint, event=event).count() == 1
+
+
+def test_bounce_without_subscribed_endpoint_makes_nothing(shop, receiver):
+    webhook_endpoint_create(shop=shop, url=receiver.url, event_types=["shipment.delivered"])
+    _bounced_message(shop, timezone.now() + timedelta(seconds=1))
+    webhook_sweep()
+    assert not WebhookEvent.objects.filter(event_type="message.bounced").exists()
