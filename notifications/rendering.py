@@ -258,6 +258,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "format_day": lambda moment: (
             format_skeleton("yMMMMd", moment, locale=facts.language) if isinstance(moment, date) else ""
         ),
+        "absolute": absolute_url,
         "unsubscribe_url": facts.unsubscribe_url,
         "support_email": facts.shop.support_email,
         "footer_text": facts.shop.footer_text,

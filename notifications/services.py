@@ -93,8 +93,8 @@ def max_attempts() -> int:
 
 
 def sending_timeout() -> timedelta:
-    """How long a claim may last before its worker is presumed lost; longer than any task may run."""
-    return timedelta(seconds=_setting("NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 900.0))
+    """How long a claim may last before its worker is presumed lost: past Celery's 300 s hard task time limit."""
+    return timedelta(seconds=_setting("NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 360.0))
 
 
 def retry_delay(attempt: int, *, retry_after: float | None = None) -> float:
@@ -433,10 +433,8 @@ def _fail(*, message: Message, reason: str) -> SendOutcome:
 
 
 def _placements_for(message: Message) -> Placements | None:
-    if not message.order.marketing_consent:
-        return None
     try:
-        return email_placements(
+        placements = email_placements(
             status_change=message.status_change, campaign_id=message.campaign_id, language=message.language
         )
     except Exception:
@@ -445,6 +443,10 @@ def _placements_for(message: Message) -> Placements | None:
         # The transactional email always goes, with or without its marketing blocks.
         logger.exception("placements failed for message %s; sending without marketing blocks", message.pk)
         return Placements(notes=("placements failed",))
+    if message.order.marketing_consent:
+        return placements
+    # Without consent no marketing block, whatever campaigns returned; asking for feedback is not marketing.
+    return Placements(feedback_prompt=placements.feedback_prompt, notes=placements.notes)
 
 
 def _facts_for(message: Message, placements: Placements | None) -> EmailFacts:
