@@ -81,6 +81,7 @@ class ShipmentView:
     index: int
     heading: str
     is_return: bool
+    icon: str  # id of the status icon in the page's SVG sprite
     status: str
     status_label: str
     explanation: str
@@ -287,6 +288,22 @@ def carrier_tracking_url(code: str, number: str) -> str:
         return ""
 
 
+def status_icon(status: Status, *, is_return: bool) -> str:
+    """Which pictogram stands beside the status: box, truck, locker, check, alert or return arrow."""
+    if status in (Status.RETURNING_TO_SENDER, Status.RETURNED_TO_SENDER) or (
+        is_return and status not in ATTENTION_STATUSES and status != Status.DELIVERED
+    ):
+        return "return"
+    if status in ATTENTION_STATUSES:
+        return "alert"
+    return {
+        Status.PENDING: "box",
+        Status.INFO_RECEIVED: "box",
+        Status.AVAILABLE_FOR_PICKUP: "locker",
+        Status.DELIVERED: "check",
+    }.get(status, "truck")
+
+
 def event_view(event: TrackingEvent, *, language: str, zone: ZoneInfo) -> EventView:
     return EventView(
         occurred_at=event.occurred_at.isoformat(),
@@ -325,11 +342,17 @@ def shipment_view(
         index=index,
         heading=heading,
         is_return=is_return,
+        icon=status_icon(status, is_return=is_return),
         status=status.value,
         status_label=status_label(status, language),
         explanation=status_explanation(status, language),
         attention=status in ATTENTION_STATUSES,
-        updated=texts("updated", when=format_when(latest, language=language, zone=zone)) if latest else "",
+        # A delivered parcel's ETA line already says when; "last update" would repeat it.
+        updated=(
+            texts("updated", when=format_when(latest, language=language, zone=zone))
+            if latest and status != Status.DELIVERED
+            else ""
+        ),
         eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now, texts=texts),
         steps=shipment_steps(shipment, texts=texts),
         pickup=pickup_view(shipment.pickup_point),

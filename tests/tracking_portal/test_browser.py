@@ -133,7 +133,9 @@ def test_status_is_readable_with_javascript_off(browser, live_server, rich_order
 
 
 def test_lookup_flow_finds_the_order_by_number_and_postcode(watched_page, live_server, rich_order):
+    ARTIFACTS.mkdir(exist_ok=True)
     watched_page.goto(f"{live_server.url}/kawiarnia/track?lang=en")
+    watched_page.screenshot(path=str(ARTIFACTS / "lookup-phone.png"), full_page=True)
 
     watched_page.get_by_label("Order number").fill("KD-1001")
     watched_page.get_by_label("Email or postcode").fill("30 001")
@@ -205,6 +207,8 @@ def test_copy_button_copies_the_discount_code(browser, live_server, rich_order):
     page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/portal/preview/{rich_order.shop.pk}/?lang=en&scenario=delivered")
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-preview-delivered-desktop.png"), full_page=True)
     page.get_by_role("button", name="Copy code").click()
 
     expect(page.locator(".copy-status")).to_have_text("Copied: THANKS-10")
