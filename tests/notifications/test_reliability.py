@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER_DB = 13
+# Keys of this test process only (xdist workers or parallel runs share the Redis database).
+BROKER_PREFIX = f"pf-notifications-{os.getpid()}:"
 
 
 def broker_url() -> str:
@@ -83,7 +85,9 @@ def fake_esp():
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, fake_esp, tmp_path_factory):
-    redis.Redis.from_url(broker_url()).flushdb()
+    client = redis.Redis.from_url(broker_url())
+    for key in client.scan_iter(f"{BROKER_PREFIX}*"):
+        client.delete(key)
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = {
@@ -91,6 +95,7 @@ def worker(django_db_setup, fake_esp, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
         "DATABASE_URL": f"{database_url}/{db['NAME']}",
         "CELERY_BROKER_URL": broker_url(),
+        "PF_TEST_BROKER_PREFIX": BROKER_PREFIX,
         "FAKE_ESP_URL": fake_esp.url,
         "FAKE_ESP_READ_TIMEOUT": "3",
         "PYTHONPATH": str(ROOT),
@@ -105,7 +110,7 @@ def worker(django_db_setup, fake_esp, tmp_path_factory):
 
 @pytest.fixture
 def producer():
-    app = Celery("reliability-tests", broker=broker_url())
+    app = Celery("reliability-tests", broker=broker_url(), broker_transport_options={"global_keyprefix": BROKER_PREFIX})
     yield app
     app.close()
 
@@ -197,7 +202,7 @@ def test_rolled_back_transaction_sends_nothing(esp, worker, producer):
         enqueue_on_commit(task, change.pk)
         raise RuntimeError("rolled back")
     # then: nothing was published; a committed change afterwards is the only email
-    assert redis.Redis.from_url(broker_url()).llen("emails") == 0
+    assert redis.Redis.from_url(broker_url()).llen(f"{BROKER_PREFIX}emails") == 0
     committed = make_change(shipment, to_status="available_for_pickup", occurred_at=timezone.now())
     transaction.on_commit(lambda: None)
     task.apply_async(args=(committed.pk,))
