@@ -6,7 +6,8 @@ Who may do what (documented choice):
 * status templates (subject/heading/body overrides) and their previews/test emails: owners and
   marketers edit — the words of an email are marketing's craft; support reads;
 * messages, their events and the stored emails: everyone in the shop reads, nobody edits
-  (they are the record of what was sent);
+  (they are the record of what was sent); ``admin:notifications_order_messages`` (order id) shows
+  every message of one order with its preview and event timeline;
 * suppressions: owners manage, support may add one (a customer asks on the phone), marketers read.
 
 Rendered emails are shown in an ``<iframe sandbox srcdoc=...>``: no scripts, no same origin, so a
@@ -16,7 +17,7 @@ stored email can never act on the admin.
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -33,7 +34,7 @@ from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_fac
 from notifications.selectors import status_template_for
 from notifications.services import test_email_send
 from shipments.labels import SUPPORTED_LANGUAGES, status_label
-from shipments.models import STATUS_CHOICES
+from shipments.models import STATUS_CHOICES, Order
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
 from shops.models import Role, Shop
 
@@ -194,6 +195,41 @@ class MessageAdmin(TenantScopedAdmin):
         ),
         ("Rendered email", {"fields": ["subject", "preview", "text_body", "marketing_notes"]}),
     ]
+
+    change_list_template = "admin/notifications/message/change_list.html"
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "order/<int:order_id>/",
+                self.admin_site.admin_view(self.order_messages_view),
+                name="notifications_order_messages",
+            ),
+            *super().get_urls(),
+        ]
+
+    def order_messages_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        """Every message of one order, newest first, each with its rendered preview and ESP event timeline."""
+        queryset = self.get_queryset(request).filter(order_id=order_id)
+        order = Order.objects.filter(pk=order_id, pk__in=queryset.values("order_id")).first()
+        if order is None or not self.has_view_permission(request):
+            raise Http404
+        rows = [
+            {
+                "message": message,
+                "events": list(message.events.all()),
+                "iframe": email_preview(message.html_body, height=480),
+            }
+            for message in queryset.prefetch_related("events").order_by("-created_at", "-pk")
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Emails of order {order}",
+            "opts": self.model._meta,
+            "order": order,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/notifications/order_messages.html", context)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Support opens "every message of this order" from the order page: ?order__id__exact=<id>.

@@ -160,3 +160,36 @@ def test_outbox_admin_lists_only_the_shops_stored_emails(client, owner, shop, ot
     # then
     assert "Ours" in page
     assert not re.search(r"\bTheirs\b", page)
+
+
+def test_order_page_shows_every_message_with_preview_and_timeline(client, support, shop, other_shop):
+    # given
+    from datetime import UTC, datetime
+
+    from notifications.models import MessageEvent
+
+    message = MessageFactory(
+        status_change__shipment__order__shop=shop,
+        status=MessageStatus.SENT,
+        subject="W doręczeniu",
+        html_body="<p>Hi</p>",
+    )
+    MessageEvent.objects.create(
+        message=message,
+        esp_name="Postmark",
+        event_id="e1",
+        event_type="opened",
+        occurred_at=datetime(2026, 11, 4, tzinfo=UTC),
+    )
+    theirs = MessageFactory(status_change__shipment__order__shop=other_shop)
+    client.force_login(support)
+    # when
+    page = client.get(f"/admin/notifications/message/order/{message.order_id}/")
+    foreign = client.get(f"/admin/notifications/message/order/{theirs.order_id}/")
+    # then
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "W doręczeniu" in body
+    assert " — opened" in body
+    assert body.count('<iframe sandbox=""') == 1
+    assert foreign.status_code == 404
