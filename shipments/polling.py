@@ -65,7 +65,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carriers.base import CarrierAdapter, Outcome
-from carriers.registry import adapter_class, build_adapter
+from carriers.registry import UnknownCarrier, adapter_class, build_adapter
 from carriers.types import FINAL_STATUSES, CarrierConfig, ErrorKind, Status, TrackingError
 from shipments.models import CarrierAccount, Shipment
 
@@ -534,11 +534,20 @@ def shipments_poll_batch(
 
     now = now or timezone.now()
     report = BatchReport(carrier=carrier)
-    shipments = list(
-        Shipment.objects.filter(pk__in=list(shipment_ids), carrier=carrier)
-        .exclude(status__in=list(FINAL_STATUSES))
-        .values_list("id", "shop_id", "tracking_number")
-    )
+    claimed = Shipment.objects.filter(pk__in=list(shipment_ids), carrier=carrier)
+    # A parcel that became final since the claim (a push) must not keep the claim's lease as a due time.
+    claimed.filter(status__in=list(FINAL_STATUSES), next_poll_at__isnull=False).update(next_poll_at=None)
+    shipments = list(claimed.exclude(status__in=list(FINAL_STATUSES)).values_list("id", "shop_id", "tracking_number"))
+    try:
+        adapter_class(carrier)
+    except UnknownCarrier:
+        # A carrier code without an adapter (removed or misspelt) is recorded on each parcel, not retried.
+        unknown = TrackingError(ErrorKind.CARRIER_ERROR, f"no adapter is registered for carrier {carrier!r}")
+        for shipment_id, _, _ in shipments:
+            shipment_apply_result(shipment_id=shipment_id, outcome=unknown, source="poll", now=now)
+            report.fetched += 1
+        report.errors[ErrorKind.CARRIER_ERROR] = len(shipments)
+        return report
     accounts = carrier_accounts_ensure(shop_ids={shop for _, shop, _ in shipments}, carrier=carrier)
     active = []
     for shipment_id, shop_id, number in shipments:

@@ -1,6 +1,6 @@
 """Writes for orders and shipments: ingestion (API, CSV, admin, demo seeder).
 
-Applying carrier results and scheduling polls live in ``shipments.tracking``.
+Applying carrier results lives in ``shipments.tracking``; scheduling and dispatch in ``shipments.polling``.
 """
 
 from collections.abc import Iterable, Mapping

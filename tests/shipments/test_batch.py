@@ -280,3 +280,30 @@ def test_a_batch_out_of_rate_limit_budget_reschedules_instead_of_calling(shop, f
     assert (report.errors, fake.requests) == ({"rate_limited": 1}, [])
     assert shipment.last_error_kind == "rate_limited"
     assert shipment.next_poll_at >= NOW + timedelta(seconds=60)
+
+
+def test_an_unknown_carrier_code_is_recorded_on_each_parcel(shop, fake):
+    # given a parcel whose carrier code has no adapter (removed or misspelt)
+    shipment = ShipmentFactory(order=OrderFactory(shop=shop), carrier="pigeon_post")
+
+    # when its batch runs
+    with httpx.Client(transport=httpx.MockTransport(fake)) as client:
+        report = shipments_poll_batch(carrier="pigeon_post", shipment_ids=[shipment.pk], now=NOW, client=client)
+
+    # then it carries the error and a later due time, and nothing was called
+    shipment.refresh_from_db()
+    assert (report.errors, fake.requests) == ({"carrier_error": 1}, [])
+    assert "no adapter is registered for carrier 'pigeon_post'" in shipment.last_error
+    assert shipment.next_poll_at >= NOW + timedelta(minutes=50)
+
+
+def test_a_parcel_that_became_final_since_the_claim_loses_its_lease(shop, fake):
+    # given a parcel claimed (leased) and then delivered by a push
+    shipment = ShipmentFactory(order=OrderFactory(shop=shop), status="delivered", next_poll_at=NOW)
+
+    # when its batch runs
+    report = run(fake, [shipment])
+
+    # then it is neither fetched nor due again
+    shipment.refresh_from_db()
+    assert (report.fetched, fake.requests, shipment.next_poll_at) == (0, [], None)
