@@ -350,3 +350,40 @@ def test_list_filters_never_name_other_shops(client, world):
         page = client.get(reverse(f"admin:campaigns_{name}_changelist")).content.decode()
         assert "Shop B" not in page, name
         assert "Campaign b" not in page, name
+
+
+def test_marketer_edits_a_campaign_and_its_content(client, world):
+    campaign = world["a"]["campaign"]
+    content = campaign.contents.get()
+    client.force_login(world["a"]["marketer"])
+    page = client.get(_url(campaign, "change"))
+    form = page.context["adminform"].form
+    data = {
+        name: ("on" if value is True else "" if value is None or value is False else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data.update(
+        {
+            "discount_pool": world["a"]["pool"].pk,
+            "status": "paused",
+            "contents-TOTAL_FORMS": "1",
+            "contents-INITIAL_FORMS": "1",
+            "contents-MIN_NUM_FORMS": "0",
+            "contents-MAX_NUM_FORMS": "1000",
+            "contents-0-id": content.pk,
+            "contents-0-campaign": campaign.pk,
+            "contents-0-variant": "A",
+            "contents-0-language": "pl",
+            "contents-0-subject": "Nowy temat",
+            "contents-0-body_markdown": "Treść",
+        }
+    )
+    data = {key: value for key, value in data.items() if value != ""}
+
+    response = client.post(_url(campaign, "change"), data)
+
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    content.refresh_from_db()
+    assert (campaign.status, content.subject) == ("paused", "Nowy temat")
