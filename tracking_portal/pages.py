@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from babel.numbers import format_currency
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -26,6 +29,9 @@ from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.texts import Texts
 
 PAGE_CACHE_SECONDS = getattr(settings, "TRACKING_PORTAL_PAGE_CACHE_SECONDS", 300)
+# Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
+# than the rest of serving the page. Entries are keyed by order version, so they are never stale.
+LOCAL_PAGES = 512
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,52 @@ class RenderedPage:
 
     html: str
     csp: str
+
+
+class LocalPages:
+    """A small thread-safe LRU of rendered pages in this process, in front of the shared cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pages: OrderedDict[str, RenderedPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> RenderedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: RenderedPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+local_pages = LocalPages(LOCAL_PAGES)
+
+
+def cached_page(key: str) -> RenderedPage | None:
+    """The rendered page under ``key``: from this process, else from the shared cache (then kept here)."""
+    page = local_pages.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None:
+            local_pages.put(key, page)
+    return page
+
+
+def cache_page(key: str, page: RenderedPage) -> None:
+    """Keep a freshly rendered page here and in the shared cache for the other processes."""
+    local_pages.put(key, page)
+    cache.set(key, page, timeout=PAGE_CACHE_SECONDS)
 
 
 def page_cache_key(*, order_id: int, version: int, branding_stamp: str, language: str) -> str:

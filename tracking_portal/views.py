@@ -20,6 +20,8 @@ from tracking_portal.models import ActivityKind
 from tracking_portal.pages import (
     PAGE_CACHE_SECONDS,
     RenderedPage,
+    cache_page,
+    cached_page,
     lookup_url_for,
     order_page_render,
     order_widget_json,
@@ -122,7 +124,7 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
     )
     if on_custom_domain:
         cache_key += ":domain"
-    rendered = cache.get(cache_key)
+    rendered = cached_page(cache_key)
     if rendered is None:
         order = order_for_token(token=token)
         if order is None:
@@ -133,7 +135,7 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             on_custom_domain=on_custom_domain,
             feedback_given=feedback_exists(order_id=order.pk),
         )
-        cache.set(cache_key, rendered, timeout=PAGE_CACHE_SECONDS)
+        cache_page(cache_key, rendered)
     page_view_record(shop_id=key.shop_id, order_id=key.order_id)
     return _serve(rendered)
 

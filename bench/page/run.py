@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/page/run.py [--seconds 10] [--clients 4] [--workers 2] [--events 40]
 
-Migrates a fresh SQLite database in a temporary var directory (or uses DATABASE_URL / REDIS_URL when
-set), seeds one shop and a split order with ``--events`` events per parcel, and serves the project
+Migrates a fresh SQLite database in a temporary var directory (or, with DATABASE_URL, recreates that
+PostgreSQL database, whose name must start with pf_bench; REDIS_URL switches the cache), seeds one shop and a split order with ``--events`` events per parcel, and serves the project
 with gunicorn (``--workers`` sync workers, the same middleware as production). A second process
 with ``--clients`` load processes then requests, alternately, a trivial Django view on the same
 server and the order's tracking page (warm cache), each for ``--seconds`` in two rounds. Prints
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -58,6 +59,20 @@ for shipment in order.shipments.all():
     )
 print(order.public_token)
 """
+
+
+def recreate_postgres_database(url: str) -> None:
+    """Drop and create the benchmark's own PostgreSQL database (its name must start with pf_bench)."""
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith("pf_bench"):
+        sys.exit(f"refusing to recreate {name!r}: use a database named pf_bench_...")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def free_port() -> int:
@@ -129,6 +144,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("PYTEST_VERSION", None)
+    if env.get("DATABASE_URL"):
+        recreate_postgres_database(env["DATABASE_URL"])
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     seeded = subprocess.run(
         [PYTHON, "manage.py", "shell", "-v0", "-c", SEED.replace("EVENTS", str(args.events))],

@@ -3,14 +3,17 @@
 import pytest
 from django.core.cache import cache
 
+from tracking_portal.pages import local_pages
 from tracking_portal.services import page_views_flush
 
 
 @pytest.fixture(autouse=True)
 def _fresh_portal_state(db):
     cache.clear()
+    local_pages.clear()
     page_views_flush()
     yield
     # Write buffered views while this test's database still exists, so none leak into the next test.
     page_views_flush()
     cache.clear()
+    local_pages.clear()
