@@ -122,6 +122,18 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
             return queryset
         return filter_by_shops(queryset, shop_ids)
 
+    def get_list_filter(self, request: HttpRequest) -> list:
+        # A plain relation filter lists every row of the related table (every shop's name, say);
+        # offer only the values present in the user's own, scoped rows.
+        scoped = []
+        for list_filter in super().get_list_filter(request):
+            if isinstance(list_filter, str) and "__" not in list_filter:
+                field = self.model._meta.get_field(list_filter)
+                if field.is_relation:
+                    list_filter = (list_filter, admin.RelatedOnlyFieldListFilter)
+            scoped.append(list_filter)
+        return scoped
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> models.Model:
         # Another shop's object is "not found" (404), exactly like a missing one: no redirect that
         # would confirm it exists, and no way to tell the two apart.

@@ -222,3 +222,14 @@ def test_membership_add_form_only_offers_own_shops(client, world):
     response = client.get(reverse("admin:shops_membership_add"))
     choices = set(response.context["adminform"].form.fields["shop"].queryset)
     assert choices == {world["a"]["shop"]}
+
+
+def test_relation_filters_do_not_reveal_other_shops_names(client, world):
+    # Given an order changelist filterable by shop
+    client.force_login(world["a"]["owner"])
+    # When the owner of shop A opens it
+    response = client.get(reverse("admin:shipments_order_changelist"))
+    # Then the shop filter offers shop A only, and shop B's name appears nowhere
+    body = response.content.decode()
+    assert "Shop A" in body
+    assert "Shop B" not in body
