@@ -10,6 +10,7 @@ from shops.models import LANGUAGE_CHOICES, Shop
 
 # Statuses that email by default when a shop has not chosen: the moments a customer acts on or waits for.
 DEFAULT_EMAIL_STATUSES = [
+    Status.INFO_RECEIVED.value,  # "shipped": the label exists, the tracking link works
     Status.IN_TRANSIT.value,
     Status.OUT_FOR_DELIVERY.value,
     Status.AVAILABLE_FOR_PICKUP.value,
