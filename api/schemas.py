@@ -63,6 +63,17 @@ OrderNumber = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#-]*$"),
 ]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+HttpUrl = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=8, max_length=500, pattern=r"^https?://[^\s/?#@]+(?:[/?#]\S*)?$"
+    ),
+    Field(json_schema_extra={"format": "uri"}),
+]
+OptionalHttpUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^(https?://[^\s/?#@]+(?:[/?#]\S*)?)?$"),
+]
 
 
 class RequestBody(BaseModel):
@@ -76,8 +87,8 @@ class ItemIn(RequestBody):
     name: Text(255, min_length=1)
     quantity: StrictInt = Field(1, ge=1, le=100_000)
     unit_price: Money = Decimal("0")
-    image_url: Text(500) = ""
-    product_url: Text(500) = ""
+    image_url: OptionalHttpUrl = ""
+    product_url: OptionalHttpUrl = ""
 
 
 class ShipmentIn(RequestBody):
@@ -197,8 +208,8 @@ Currency = Annotated[str, StringConstraints(pattern=r"^([A-Z]{3})?$")]
 class ProductIn(RequestBody):
     sku: Text(64, min_length=1)
     name: Text(255, min_length=1)
-    url: Text(500, min_length=1) = Field(description="The product page, http(s)")
-    image_url: Text(500) = ""
+    url: HttpUrl = Field(description="The product page, http(s)")
+    image_url: OptionalHttpUrl = ""
     price: Money | None = None
     currency: Currency = ""
     category: Text(120) = ""
@@ -280,7 +291,7 @@ EventTypeName = Literal[
 
 
 class WebhookEndpointIn(RequestBody):
-    url: Text(500, min_length=1) = Field(description="http(s) URL; internal and private addresses are refused")
+    url: HttpUrl = Field(description="http(s) URL; internal and private addresses are refused")
     event_types: list[EventTypeName] = Field(min_length=1, max_length=10)
     description: Text(200) = ""
 

@@ -218,3 +218,11 @@ def test_docs_page_makes_no_third_party_requests(anonymous_api):
     assert '"validatorUrl": null' in html
     for asset in re.findall(r'(?:src|href)="(/api/v1/docs/assets/[^"]+)"', html):
         assert anonymous_api.client.get(asset).status_code == 200
+
+
+def test_wrong_method_is_405_problem(api):
+    response = api.client.put(
+        "/api/v1/orders", "{}", content_type="application/json", headers={"Authorization": f"Bearer {api.raw_key}"}
+    )
+    _assert_problem(response, 405)
+    assert response["Allow"] == "POST"
