@@ -233,7 +233,7 @@ class Campaign(models.Model):
     show_products = models.BooleanField(default=True)
     max_products = models.PositiveIntegerField(default=4, validators=[MinValueValidator(1)])
     discount_pool = models.ForeignKey(
-        DiscountPool, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
+        DiscountPool, on_delete=models.RESTRICT, null=True, blank=True, related_name="campaigns"
     )
     page_discount = models.CharField(max_length=10, choices=PageDiscount.choices, default=PageDiscount.EXISTING)
 
@@ -292,7 +292,7 @@ class DiscountAllocation(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discount_allocations")
     # Unique pools: the stock row (one allocation per code, enforced by the database); shared: empty.
     discount_code = models.OneToOneField(
-        DiscountCode, on_delete=models.PROTECT, null=True, blank=True, related_name="allocation"
+        DiscountCode, on_delete=models.RESTRICT, null=True, blank=True, related_name="allocation"
     )
     code = models.CharField(max_length=64)
     campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True, related_name="allocations")

@@ -9,6 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.models import DiscountPool, PoolKind
+from campaigns.services import (
+    campaign_create,
+    delay_apology_setup,
+    discount_codes_generate,
+    product_bulk_upsert,
+    recommendation_rule_create,
+)
 from carriers.detection import s10_check_digit
 from demo.catalog import (
     CUSTOMERS,
@@ -67,6 +75,88 @@ def demo_tracking_number(carrier: str, rng: random.Random) -> str:
     raise ValueError(f"no demo number format for {carrier}")
 
 
+def _seed_marketing(*, shop: Shop, static_base: str) -> None:
+    """A catalog, cross-sell rules, a review-time campaign with unique codes, and the delay apology."""
+    site = DEMO_SHOP["website_url"]
+    product_bulk_upsert(
+        shop=shop,
+        rows=[
+            {
+                "sku": sku,
+                "name": name,
+                "url": f"{site}/p/{sku.lower()}",
+                "image_url": f"{static_base}{image}.svg",
+                "price": price,
+                "currency": "PLN",
+                "category": category,
+                "tags": tags,
+            }
+            for sku, name, price, category, tags, image in PRODUCTS
+        ],
+    )
+    recommendation_rule_create(
+        shop=shop,
+        name="Sprzęt → świeża kawa",
+        match_kind="category",
+        match_value="sprzet",
+        recommend_kind="category",
+        recommend_value="kawa",
+        link_title="Poradnik: jak parzyć w V60",
+        link_url=f"{site}/poradniki/v60",
+    )
+    recommendation_rule_create(
+        shop=shop,
+        name="Kawa → akcesoria do przelewu",
+        match_kind="category",
+        match_value="kawa",
+        recommend_kind="tag",
+        recommend_value="przelew",
+    )
+    pool = DiscountPool.objects.create(
+        shop=shop, name="Kody na kolejne zamówienie", kind=PoolKind.GENERATED, description="-15% na kolejne zamówienie"
+    )
+    discount_codes_generate(pool=pool, pattern="ZIARNO-????-????", count=300)
+    campaign_create(
+        shop=shop,
+        name="Dostarczone: poleć coś do kawy",
+        slug="dostarczone-cross-sell",
+        status="active",
+        trigger_type="status_entered",
+        trigger_status="delivered",
+        discount_pool=pool,
+        show_on_page=True,
+        variants="A:50, B:50",
+        contents=[
+            {
+                "variant": variant,
+                "language": "pl",
+                "subject": subject,
+                "heading": "Smacznej kawy!",
+                "body_markdown": "Twoja paczka dotarła. Na kolejne zamówienie mamy dla Ciebie **rabat 15%**.",
+                "cta_text": "Wybierz kolejną kawę",
+                "cta_url": f"{site}/kawy",
+            }
+            for variant, subject in (
+                ("A", "Paczka dotarła — rabat 15% na kolejną kawę"),
+                ("B", "Smacznej kawy! Mamy dla Ciebie -15%"),
+            )
+        ]
+        + [
+            {
+                "variant": variant,
+                "language": "en",
+                "subject": "Your parcel arrived — 15% off your next coffee",
+                "heading": "Enjoy your coffee!",
+                "body_markdown": "Your parcel is here. Here is **15% off** your next order.",
+                "cta_text": "Pick your next coffee",
+                "cta_url": f"{site}/kawy",
+            }
+            for variant in ("A", "B")
+        ],
+    )
+    delay_apology_setup(shop=shop, code_count=200)
+
+
 def _user(email: str, password: str):  # type: ignore[no-untyped-def]
     user_model = get_user_model()
     user = user_model.objects.filter(username=email).first() or user_model(username=email, email=email)
@@ -100,6 +190,7 @@ def demo_seed(*, reset: bool = True, now: datetime | None = None, seed: int = 20
     other = shop_create(owner_email=OTHER_OWNER[0], **OTHER_SHOP).shop
 
     static_base = f"{settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
+    _seed_marketing(shop=shop, static_base=static_base)
     orders = []
     for index, ((carrier, parcels), customer) in enumerate(zip(ORDER_PLAN, CUSTOMERS, strict=True)):
         name, email, city, postcode, locale = customer
