@@ -31,7 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from campaigns.placements import Placements
 from shipments.labels import language_or_default, status_explanation, status_label
-from shops.branding import readable_text_on
+from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.models import Shop
 
 # The documented variables of shop-edited subject/heading/body, with what each holds.
@@ -215,6 +215,10 @@ def brand_colours(shop: Shop) -> dict[str, str]:
     return {
         "primary": shop.primary_color,
         "on_primary": readable_text_on(shop.primary_color),
+        # Links in the brand colour only when it stays readable on the background.
+        "link": shop.primary_color
+        if contrast_ratio(shop.primary_color, shop.background_color) >= WCAG_AA_NORMAL_TEXT
+        else shop.text_color,
         "accent": shop.accent_color,
         "on_accent": readable_text_on(shop.accent_color),
         "background": shop.background_color,
