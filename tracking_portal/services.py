@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import logging
 import threading
 import time
 from collections import Counter
@@ -10,13 +11,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from shipments.models import Order
 from shipments.services import order_touch
 from tracking_portal.models import ActivityKind, DeliveryFeedback, PageActivity
+
+logger = logging.getLogger(__name__)
 
 # Page views are counted in memory and written in batches: a busy cached page must cost a cache
 # read, not a database write per view. A crashed process loses at most this many seconds of counts.
@@ -53,7 +56,11 @@ def page_view_record(*, shop_id: int, order_id: int) -> None:
         _pending_views[(shop_id, order_id)] += 1
         due = time.monotonic() - _last_flush >= VIEW_FLUSH_SECONDS
     if due:
-        page_views_flush()
+        try:
+            page_views_flush()
+        except DatabaseError:
+            # Counting views must never fail the customer's page; the counts of this batch are lost.
+            logger.exception("could not write tracking page views")
 
 
 def page_views_flush() -> int:
@@ -63,9 +70,16 @@ def page_views_flush() -> int:
         pending = dict(_pending_views)
         _pending_views.clear()
         _last_flush = time.monotonic()
+    if not pending:
+        return 0
+    # Orders deleted since they were viewed are skipped rather than failing the whole batch.
+    existing = set(Order.objects.filter(pk__in={order_id for _, order_id in pending}).values_list("pk", flat=True))
+    written = 0
     for (shop_id, order_id), count in pending.items():
-        page_activity_add(shop_id=shop_id, order_id=order_id, kind=ActivityKind.VIEW, count=count)
-    return sum(pending.values())
+        if order_id in existing:
+            page_activity_add(shop_id=shop_id, order_id=order_id, kind=ActivityKind.VIEW, count=count)
+            written += count
+    return written
 
 
 def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") -> DeliveryFeedback:

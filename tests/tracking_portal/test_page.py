@@ -328,3 +328,16 @@ def test_page_weight_without_images_is_under_100_kb(client, shop, settings):
     script = (static_dir / "page.js").read_bytes()
 
     assert len(html) + len(css) + len(script) < 100 * 1024
+
+
+def test_views_of_an_order_deleted_before_the_flush_are_skipped(client, shop):
+    kept = order_with_events(shop=shop)
+    deleted = order_with_events(shop=shop)
+    client.get(f"/t/{kept.public_token}")
+    client.get(f"/t/{deleted.public_token}")
+    deleted.delete()
+
+    written = page_views_flush()
+
+    assert written == 1
+    assert list(PageActivity.objects.values_list("order_id", "count")) == [(kept.pk, 1)]
