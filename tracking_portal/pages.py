@@ -24,7 +24,15 @@ from campaigns.placements import Placements, page_placements
 from carriers.types import Status
 from shipments.models import Order, Shipment
 from shops.models import Shop
-from tracking_portal.presenters import OrderPage, carrier_tracking_url, format_day, order_page_build, shop_zone
+from tracking_portal.presenters import (
+    OrderPage,
+    carrier_tracking_url,
+    format_day,
+    order_page_build,
+    shop_zone,
+    web_image_url,
+    web_url,
+)
 from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.texts import Texts
 
@@ -40,6 +48,7 @@ class RenderedPage:
 
     html: str
     csp: str
+    language: str = "en"
 
 
 class LocalPages:
@@ -102,8 +111,8 @@ def _marketing(placements: Placements | None, *, language: str, shop: Shop) -> d
     products = [
         {
             "name": product.name,
-            "url": product.url,
-            "image_url": product.image_url,
+            "url": web_url(product.url),
+            "image_url": web_image_url(product.image_url),
             "price": (
                 format_currency(product.price, product.currency, locale=language)
                 if product.price is not None and product.currency
@@ -152,7 +161,9 @@ def render_page(
         "outbound_count": sum(1 for shipment in page.shipments if not shipment.is_return),
     }
     html = render_to_string("tracking_portal/page.html", context)
-    return RenderedPage(html=html, csp=content_security_policy(style_sources=style_hash(page.theme.css)))
+    return RenderedPage(
+        html=html, csp=content_security_policy(style_sources=style_hash(page.theme.css)), language=page.language
+    )
 
 
 def lookup_url_for(shop: Shop, *, on_custom_domain: bool) -> str:

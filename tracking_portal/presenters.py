@@ -140,6 +140,20 @@ class OrderPage:
     extra: dict = field(default_factory=dict)
 
 
+def web_url(value: str) -> str:
+    """``value`` if it is an http(s) URL, else empty: a stored ``javascript:`` link never reaches an href."""
+    return value if isinstance(value, str) and value.lower().startswith(("https://", "http://")) else ""
+
+
+def web_image_url(value: str) -> str:
+    """An http(s) image URL, or an inline raster image (``data:image/png;base64,...``), else empty."""
+    if isinstance(value, str) and value.lower().startswith(
+        ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;")
+    ):
+        return value
+    return web_url(value)
+
+
 def shop_zone(shop: Shop) -> ZoneInfo:
     """The shop's time zone (dates on the page are in it), Warsaw if the stored name is unusable."""
     try:
@@ -465,7 +479,12 @@ def order_page_build(
         destination=masked_destination(order) if order is not None else "",
         shipments=tuple(views),
         items=tuple(
-            ItemView(name=item.name, quantity=item.quantity, image_url=item.image_url, product_url=item.product_url)
+            ItemView(
+                name=item.name,
+                quantity=item.quantity,
+                image_url=web_image_url(item.image_url),
+                product_url=web_url(item.product_url),
+            )
             for item in items
         )
         if show_details

@@ -108,7 +108,9 @@ def _not_found(request: HttpRequest, shop: Shop | None = None) -> HttpResponse:
 
 
 def _serve(rendered: RenderedPage) -> HttpResponse:
-    return portal_headers(HttpResponse(rendered.html), csp=rendered.csp)
+    response = HttpResponse(rendered.html)
+    response["Content-Language"] = rendered.language
+    return portal_headers(response, csp=rendered.csp)
 
 
 @require_GET

@@ -341,3 +341,22 @@ def test_views_of_an_order_deleted_before_the_flush_are_skipped(client, shop):
 
     assert written == 1
     assert list(PageActivity.objects.values_list("order_id", "count")) == [(kept.pk, 1)]
+
+
+def test_item_links_that_are_not_web_urls_are_dropped(client, shop):
+    # given an item whose stored URLs bypassed validation
+    order = order_with_events(shop=shop)
+    order.items.update(product_url="javascript:alert(1)", image_url="javascript:alert(2)")
+
+    page = html_of(client.get(f"/t/{order.public_token}"))
+
+    assert "javascript:" not in page
+    assert "Kubek ceramiczny" in page
+
+
+def test_content_language_matches_the_page(client, shop):
+    order = order_with_events(shop=shop)
+
+    response = client.get(f"/t/{order.public_token}?lang=cs")
+
+    assert response["Content-Language"] == "cs"
