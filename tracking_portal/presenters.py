@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
@@ -119,7 +119,6 @@ class Theme:
     """The shop's colours made safe: validated hex values, text colours adjusted to stay readable."""
 
     css: str  # the body of the page's one inline <style> block (CSP allows it by hash)
-    font_stack: str
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,6 @@ class OrderPage:
     languages: tuple[LanguageLink, ...]
     support_url: str
     theme: Theme
-    extra: dict = field(default_factory=dict)
 
 
 def web_url(value: str) -> str:
@@ -410,7 +408,7 @@ def theme_for(shop: Shop) -> Theme:
         "--pf-font": shop.font_stack,
     }
     css = ":root{" + ";".join(f"{name}:{value}" for name, value in properties.items()) + "}"
-    return Theme(css=css, font_stack=shop.font_stack)
+    return Theme(css=css)
 
 
 def language_links(current: str, base_query: dict[str, str] | None = None) -> tuple[LanguageLink, ...]:

@@ -77,7 +77,7 @@ def _host_serves(request: HttpRequest, shop_id: int) -> bool:
 
 
 def _message_page(
-    request: HttpRequest, *, shop: Shop | None, language: str, title: str, body: str, status: int, link: str = ""
+    *, shop: Shop | None, language: str, title: str, body: str, status: int, link: str = ""
 ) -> HttpResponse:
     """A small branded page for "not found", "too many attempts" and "thank you"."""
     css = theme_for(shop).css if shop is not None else theme_for(Shop()).css
@@ -102,9 +102,7 @@ def _message_page(
 def _not_found(request: HttpRequest, shop: Shop | None = None) -> HttpResponse:
     language = _language(request, shop.locale if shop else "en")
     t = Texts(language)
-    return _message_page(
-        request, shop=shop, language=language, title=t("not_found_title"), body=t("not_found_body"), status=404
-    )
+    return _message_page(shop=shop, language=language, title=t("not_found_title"), body=t("not_found_body"), status=404)
 
 
 def _serve(rendered: RenderedPage) -> HttpResponse:
@@ -259,7 +257,6 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         delivery_feedback_submit(order=order, rating=rating, comment=request.POST.get("comment", ""))
     except (ValueError, ValidationError):
         return _message_page(
-            request,
             shop=order.shop,
             language=language,
             title=t("feedback_question"),
@@ -270,7 +267,8 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
     return HttpResponseRedirect(page_url + "#feedback", status=303)
 
 
-def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "", status: int = 200):
+def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "") -> HttpResponse:
+    """The lookup form; after a failed lookup, the same answer whatever was wrong."""
     css = theme_for(shop).css
     html = render_to_string(
         "tracking_portal/lookup.html",
@@ -286,7 +284,7 @@ def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str 
         },
         request=request,
     )
-    response = HttpResponse(html, status=status)
+    response = HttpResponse(html)
     # Not "no-referrer": a form POST under that policy sends "Origin: null", which CSRF checks refuse.
     portal_headers(response, csp=content_security_policy(style_sources=style_hash(css)))
     response["Referrer-Policy"] = "same-origin"
@@ -305,7 +303,6 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
     quota = lookup_quota_take(client_ip=client_ip(request), shop_id=shop.pk, reference=reference)
     if not quota.allowed:
         response = _message_page(
-            request,
             shop=shop,
             language=language,
             title=t("rate_limited_title"),
