@@ -483,13 +483,19 @@ def poll_dispatch(
 
 
 def shipments_poll_now(*, shipment_ids: Sequence[int], now: datetime | None = None) -> int:
-    """Make non-final shipments due now (admin "poll now"); returns how many were made due."""
+    """Make non-final shipments due now (admin "poll now"), within each carrier's per-shipment quota.
+
+    Returns how many were made due; a DHL parcel polled less than 2.4 h ago becomes due when its
+    quota allows instead.
+    """
     now = now or timezone.now()
-    return (
-        Shipment.objects.filter(pk__in=list(shipment_ids))
-        .exclude(status__in=list(FINAL_STATUSES))
-        .update(next_poll_at=now)
-    )
+    open_shipments = Shipment.objects.filter(pk__in=list(shipment_ids)).exclude(status__in=list(FINAL_STATUSES))
+    count = open_shipments.exclude(carrier__in=list(CARRIER_MIN_INTERVAL)).update(next_poll_at=now)
+    for shipment in open_shipments.filter(carrier__in=list(CARRIER_MIN_INTERVAL)).only("carrier", "last_polled_at"):
+        allowed = shipment.last_polled_at + CARRIER_MIN_INTERVAL[shipment.carrier] if shipment.last_polled_at else now
+        Shipment.objects.filter(pk=shipment.pk).update(next_poll_at=max(now, allowed))
+        count += 1
+    return count
 
 
 # --------------------------------------------------------------------------- batch run

@@ -135,3 +135,23 @@ def test_two_concurrent_dispatchers_never_claim_the_same_shipment(shop):
     assert len(everything) == 400
     assert len(set(everything)) == 400
     assert sum(1 for claim in claims if claim) >= 2
+
+
+@pytest.mark.django_db
+def test_poll_now_keeps_dhl_within_its_quota(shop):
+    # given a DHL parcel polled an hour ago and an InPost parcel polled a minute ago
+    order = OrderFactory(shop=shop)
+    dhl = ShipmentFactory(
+        order=order, carrier="dhl", tracking_number="1234567890", last_polled_at=NOW - timedelta(hours=1)
+    )
+    inpost = ShipmentFactory(order=order, last_polled_at=NOW - timedelta(minutes=1))
+
+    # when both are asked to be polled now
+    count = polling.shipments_poll_now(shipment_ids=[dhl.pk, inpost.pk], now=NOW)
+
+    # then InPost is due now and DHL when its 10-a-day quota allows
+    dhl.refresh_from_db()
+    inpost.refresh_from_db()
+    assert count == 2
+    assert inpost.next_poll_at == NOW
+    assert dhl.next_poll_at == NOW - timedelta(hours=1) + timedelta(hours=2, minutes=24)
