@@ -132,7 +132,8 @@ class ShipmentAdmin(TenantScopedAdmin):
             enqueue_on_commit(poll_dispatch_tick)
         self.message_user(
             request,
-            f"{count} shipment(s) will be polled within a minute; delivered or closed ones are skipped.",
+            f"{count} shipment(s) will be polled within a minute (DHL: once its per-parcel quota allows); "
+            "delivered or closed ones are skipped.",
             messages.SUCCESS,
         )
 
