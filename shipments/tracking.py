@@ -14,6 +14,7 @@ out-of-order arrivals give the same answer as an in-order stream):
    parcel handed back to the sender) or ``returned_to_sender`` makes it ``returned_to_sender``,
    which is final and sticky.
 5. No counting event at all keeps the current status (``pending`` for a new shipment).
+6. An ``expired`` shipment stays expired unless new events with a status arrive.
 
 After the events, a shipment past its maximum age is ``expired`` (``shipments.polling``).
 Every status change writes one ``StatusChange`` row in the same transaction and, on commit,
@@ -188,6 +189,9 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
     timeline = [(status, reason, at) for _, status, reason, at in stored]
     timeline += [(event.status, event.reason, event.occurred_at) for event in fresh.values()]
     derived = status_from_events(timeline, current=shipment.status)
+    if shipment.status == Status.EXPIRED and not any(event.status for event in fresh.values()):
+        # Only news from the carrier revives an expired parcel; a repeated push or poll does not.
+        derived = DerivedStatus(shipment.status, shipment.reason, None)
     from_status = shipment.status
     status_change = None
     if timeline:

@@ -317,3 +317,19 @@ def test_changes_committed_inside_a_batch_are_published_together_at_its_end(
 
     # and everything is sent once when it ends
     assert published == [(name, [report.status_change_id]) for name in TASKS]
+
+
+def test_an_expired_parcel_is_revived_only_by_new_events(shipment, published):
+    # given a parcel in transit that expired
+    apply(shipment, result(shipment.tracking_number, event(8, "sorting", Status.IN_TRANSIT)))
+    Shipment.objects.filter(pk=shipment.pk).update(status="expired", next_poll_at=None)
+
+    # when the same event is pushed again, and then a delivery
+    repeat = apply(shipment, result(shipment.tracking_number, event(8, "sorting", Status.IN_TRANSIT)), source="push")
+    shipment.refresh_from_db()
+    status_after_repeat = shipment.status
+    news = apply(shipment, result(shipment.tracking_number, event(12, "delivered", Status.DELIVERED)), source="push")
+
+    # then the repeat changes nothing and the delivery does
+    assert (repeat.status_changed, status_after_repeat) == (False, "expired")
+    assert (news.status_changed, news.from_status, news.to_status) == (True, "expired", "delivered")
