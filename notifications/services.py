@@ -300,13 +300,14 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
     if not queued.update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now):
         logger.info("message %s was claimed by another worker", message.pk)
         return SendOutcome(status=Message.objects.values_list("status", flat=True).get(pk=message.pk))
-    message.refresh_from_db(fields=["attempts"])
+    message.attempts += 1  # what the claim just stored; no other worker can touch a claimed row
     sending = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING)
 
     try:
         placements = _placements_for(message)
-        rendered = email_render(_facts_for(message, placements))
-        email = _email_build(message=message, rendered=rendered)
+        facts = _facts_for(message, placements)
+        rendered = email_render(facts)
+        email = _email_build(message=message, rendered=rendered, unsubscribe_url=facts.unsubscribe_url)
         connection = _connection_for(message.shop)
     except Exception as error:
         logger.exception("message %s could not be rendered", message.pk)
@@ -481,9 +482,8 @@ def _facts_for(message: Message, placements: Placements | None) -> EmailFacts:
     )
 
 
-def _email_build(*, message: Message, rendered: RenderedEmail) -> EmailMultiAlternatives:
+def _email_build(*, message: Message, rendered: RenderedEmail, unsubscribe_url: str) -> EmailMultiAlternatives:
     shop = message.shop
-    unsubscribe = unsubscribe_url_for(shop_id=shop.pk, email=message.to_email)
     reply_to = shop.reply_to_email or shop.support_email
     email = EmailMultiAlternatives(
         subject=rendered.subject,
@@ -491,7 +491,7 @@ def _email_build(*, message: Message, rendered: RenderedEmail) -> EmailMultiAlte
         from_email=shop.from_email,
         to=[message.to_email],
         reply_to=[reply_to] if reply_to else None,
-        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        headers={"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
     email.attach_alternative(rendered.html, "text/html")
     email.metadata = {"message_id": str(message.pk), "shop_id": str(shop.pk)}
