@@ -5,7 +5,7 @@ the same key and the same request returns the stored response (``Idempotent-Repl
 same key with a different method, path or body is a 422. Only successful responses are stored: a
 request refused by validation stored nothing and may be retried under the same key once fixed.
 Two requests racing with one key both run, but the unique (shop, key) row lets only the first
-commit; the second rolls back its work and replays the first's response.
+commit; the second rolls back its work (whatever error it met) and replays the first's response.
 Records are kept for ``IDEMPOTENCY_TTL``; a daily task deletes older ones.
 """
 
@@ -90,12 +90,15 @@ def idempotent_write(view: Callable[..., tuple[int, BaseModel]]) -> Callable[...
                 status, result = view(request, *args, **kwargs)
                 body = result.model_dump(mode="json")
                 # An expired record with this key is replaced, in the same transaction as the new write.
-                IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).delete()
+                IdempotencyRecord.objects.filter(
+                    shop_id=shop_id, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_TTL
+                ).delete()
                 IdempotencyRecord.objects.create(
                     shop_id=shop_id, key=key, request_hash=fingerprint, response_status=status, response_body=body
                 )
-        except IntegrityError:
-            # A concurrent request with the same key committed first: its response is the answer.
+        except (IntegrityError, ApiProblem):
+            # A concurrent request with the same key may have committed first (its write then collides
+            # with ours, or its key row does): its response is the answer. Otherwise the error stands.
             record = _stored_record(shop_id, key)
             if record is None:
                 raise

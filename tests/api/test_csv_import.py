@@ -161,3 +161,8 @@ def test_admin_import_is_for_owners_only(shop):
     # then
     assert response.status_code == 403
     assert not Order.objects.exists()
+
+
+def test_order_changelist_links_to_the_import(owner_client):
+    page = owner_client.get(reverse("admin:shipments_order_changelist"))
+    assert reverse("admin:api_csvimport_add") in page.content.decode()
