@@ -107,7 +107,10 @@ def _on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> Htt
             message = "Unknown field."
         elif error.get("type") == "json_invalid":
             message = "The body is not valid JSON."
-        errors.append({"field": field_path(error.get("loc", ())), "message": message})
+        field = field_path(error.get("loc", ()))
+        if not field and error.get("type") in ("model_type", "model_attributes_type", "dict_type"):
+            message = "The body must be a JSON object."
+        errors.append({"field": field, "message": message})
     return _render(ApiProblem(422, "The request has invalid fields.", slug="validation-error", errors=errors))
 
 

@@ -226,3 +226,15 @@ def test_wrong_method_is_405_problem(api):
     )
     _assert_problem(response, 405)
     assert response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("raw", [b"[]", b"null", b"123", b'"order"'])
+def test_body_that_is_not_an_object_is_422(api, raw):
+    body = _assert_problem(api.post("/orders", raw=raw), 422)
+    assert body["errors"] == [{"field": "", "message": "The body must be a JSON object."}]
+    assert not Order.objects.exists()
+
+
+def test_deeply_nested_json_is_400_not_a_crash(api):
+    body = _assert_problem(api.post("/orders", raw=b"[" * 50000 + b"]" * 50000), 400)
+    assert body["detail"] == "Cannot parse request body"
