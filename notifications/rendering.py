@@ -12,6 +12,7 @@ template escapes what they produce, so a shop can change words, never markup.
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -49,6 +50,8 @@ OVERRIDE_VARIABLES: dict[str, str] = {
     "pickup_point_address": "The pickup point's address, or empty",
     "latest_event_text": "The carrier's latest event, verbatim, or empty",
 }
+
+logger = logging.getLogger(__name__)
 
 URGENT_STATUSES = frozenset({"out_for_delivery", "available_for_pickup"})
 # An expected delivery means something only while the parcel is still coming to the door.
@@ -198,7 +201,14 @@ def override_errors(*, subject: str, heading: str, body: str) -> dict[str, str]:
 
 
 def _render_override(source: str, values: dict[str, str]) -> str:
-    return _sandbox().from_string(source).render(values).strip() if source else ""
+    if not source:
+        return ""
+    try:
+        return _sandbox().from_string(source).render(values).strip()
+    except TemplateError:
+        # Validated on save, so only a changed variable set gets here: the built-in text still goes out.
+        logger.exception("shop template override failed; using the file template")
+        return ""
 
 
 def _paragraphs(text: str) -> list[str]:
