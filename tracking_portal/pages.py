@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -34,12 +35,17 @@ from tracking_portal.presenters import (
     web_url,
 )
 from tracking_portal.security import content_security_policy, style_hash
+from tracking_portal.selectors import PageKey, order_page_key
 from tracking_portal.texts import Texts
 
 PAGE_CACHE_SECONDS = getattr(settings, "TRACKING_PORTAL_PAGE_CACHE_SECONDS", 300)
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
 # than the rest of serving the page. Entries are keyed by order version, so they are never stale.
 LOCAL_PAGES = 512
+# A hot order's version is read from the database at most once per this many seconds per process:
+# a change shows within a second, and a page refreshed or prefetched many times costs no query.
+KEY_SECONDS = getattr(settings, "TRACKING_PORTAL_KEY_SECONDS", 1.0)
+RECENT_KEYS = 4096
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,47 @@ class LocalPages:
 
 
 local_pages = LocalPages(LOCAL_PAGES)
+
+
+class RecentKeys:
+    """Order tokens' page keys read in the last ``max_age`` seconds in this process (a bounded LRU)."""
+
+    def __init__(self, size: int, max_age: float) -> None:
+        self.size = size
+        self.max_age = max_age
+        self._keys: OrderedDict[str, tuple[PageKey, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> PageKey | None:
+        with self._lock:
+            entry = self._keys.get(token)
+            if entry is None or time.monotonic() - entry[1] >= self.max_age:
+                return None
+            return entry[0]
+
+    def put(self, token: str, key: PageKey) -> None:
+        with self._lock:
+            self._keys[token] = (key, time.monotonic())
+            self._keys.move_to_end(token)
+            while len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+recent_keys = RecentKeys(RECENT_KEYS, KEY_SECONDS)
+
+
+def page_key_for(token: str) -> PageKey | None:
+    """The order's page key, read from the database unless this process read it within ``KEY_SECONDS``."""
+    key = recent_keys.get(token)
+    if key is None:
+        key = order_page_key(token=token)
+        if key is not None:
+            recent_keys.put(token, key)
+    return key
 
 
 def cached_page(key: str) -> RenderedPage | None:

@@ -26,6 +26,7 @@ from tracking_portal.pages import (
     order_page_render,
     order_widget_json,
     page_cache_key,
+    page_key_for,
     render_page,
     shipment_page_render,
 )
@@ -114,7 +115,7 @@ def _serve(rendered: RenderedPage) -> HttpResponse:
 @require_GET
 def order_page(request: HttpRequest, token: str) -> HttpResponse:
     """The tracking page of one order; a cache read per view while the order and branding are unchanged."""
-    key = order_page_key(token=token)
+    key = page_key_for(token)
     if key is None or not _host_serves(request, key.shop_id):
         return _not_found(request)
     language = _language(request, key.locale)

@@ -3,14 +3,17 @@
 import pytest
 from django.core.cache import cache
 
-from tracking_portal.pages import local_pages
+from tracking_portal.pages import local_pages, recent_keys
 from tracking_portal.services import page_views_flush
 
 
 @pytest.fixture(autouse=True)
-def _fresh_portal_state(db):
+def _fresh_portal_state(db, monkeypatch):
+    # Tests see every version change at once; test_page.py covers the one-second reuse separately.
+    monkeypatch.setattr(recent_keys, "max_age", 0)
     cache.clear()
     local_pages.clear()
+    recent_keys.clear()
     page_views_flush()
     yield
     # Write buffered views while this test's database still exists, so none leak into the next test.

@@ -14,6 +14,7 @@ from shipments.services import order_touch
 from tests.factories import OrderFactory, ShipmentFactory, ShopFactory, TrackingEventFactory
 from tests.tracking_portal.factories import LOCKER, order_with_events
 from tracking_portal.models import ActivityKind, PageActivity
+from tracking_portal.pages import recent_keys
 from tracking_portal.services import page_views_flush
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +361,23 @@ def test_content_language_matches_the_page(client, shop):
     response = client.get(f"/t/{order.public_token}?lang=cs")
 
     assert response["Content-Language"] == "cs"
+
+
+def test_a_hot_orders_version_is_read_at_most_once_per_second_per_process(client, shop, monkeypatch):
+    # given the production setting: a page key is reused for a second
+    monkeypatch.setattr(recent_keys, "max_age", 1.0)
+    order = order_with_events(shop=shop)
+    client.get(f"/t/{order.public_token}")
+
+    # when the order changes and the page is asked for again within the second, then after it
+    TrackingEventFactory(shipment=order.shipments.get(), text="Wydano do doręczenia", status="out_for_delivery")
+    order_touch(order_id=order.pk)
+    with CaptureQueriesContext(connection) as within:
+        soon = html_of(client.get(f"/t/{order.public_token}"))
+    recent_keys.clear()  # what the second passing does
+    later = html_of(client.get(f"/t/{order.public_token}"))
+
+    # then the repeat cost no query and the change shows as soon as the second is over
+    assert len(within) == 0
+    assert "Wydano do doręczenia" not in soon
+    assert "Wydano do doręczenia" in later
