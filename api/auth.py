@@ -45,7 +45,8 @@ def rate_limit_check(*, api_key: ApiKey) -> None:
     limit = settings.API_RATE_LIMIT_PER_MINUTE
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    cache_key = f"api:rate:{api_key.pk}:{window}"
+    # The random prefix, not the row id: ids repeat across databases sharing one Redis (test workers, staging).
+    cache_key = f"api:rate:{api_key.prefix}:{window}"
     try:
         cache.add(cache_key, 0, timeout=RATE_WINDOW_SECONDS + 5)
         count = cache.incr(cache_key)

@@ -49,6 +49,14 @@ Push a shop's orders and shipments in, read their tracking state back.
 * **Errors** are problem details (RFC 9457, `application/problem+json`) with `errors: [{field, message}]`.
   Unknown fields are refused; bodies over the size limit get a 413; nothing is stored when a request fails.
 * **Rate limit:** per API key per minute; over it you get a 429 with `Retry-After` (seconds).
+* **Webhooks:** register a URL with `POST /webhook-endpoints` and keep the returned `whsec_...` secret. Events
+  (`shipment.status_changed`, `shipment.exception`, `shipment.delivered`, `shipment.available_for_pickup`,
+  `message.bounced`) are POSTed as `{"type", "timestamp", "data"}` and signed per
+  [Standard Webhooks](https://www.standardwebhooks.com/): headers `webhook-id` (stable per event: deduplicate on
+  it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`); verify with any Standard Webhooks
+  library, e.g. `standardwebhooks.Webhook(secret).verify(body, headers)`. Answer 2xx; anything else (or a
+  timeout of 10 s) is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; then the endpoint is disabled.
+  `410 Gone` stops at once. Redirects are not followed; private and loopback addresses are refused.
 """
 
 

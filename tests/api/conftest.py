@@ -6,7 +6,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from shops.services import api_key_create
@@ -40,13 +39,6 @@ class ApiClient:
 
     def delete(self, path: str, headers: dict[str, str] | None = None):
         return self.client.delete(f"/api/v1{path}", headers=self._headers(headers))
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

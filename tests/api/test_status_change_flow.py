@@ -29,7 +29,7 @@ def tasks_run_inline(monkeypatch):
     monkeypatch.setattr(app.Task, "apply_async", apply_async)
 
 
-def test_the_task_named_in_settings_is_registered(settings):
+def test_the_task_named_in_settings_is_registered(settings, db):
     app.loader.import_default_modules()
     assert "api.status_change_webhooks" in settings.STATUS_CHANGE_TASKS
     assert "api.status_change_webhooks" in app.tasks
