@@ -72,6 +72,7 @@ class PickupView:
 class EtaView:
     kind: str  # "expected", "late" or "delivered"
     text: str
+    badge: str = ""  # "Late" in the page's language when the ETA has passed
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def shipment_eta(
     else:
         return None
     if now >= local_deadline:
-        return EtaView("late", texts("late", when=window))
+        return EtaView("late", texts("late", when=window), badge=texts("late_badge"))
     key = "expected_return" if shipment.direction == Direction.RETURN else "expected"
     return EtaView("expected", texts(key, when=window))
 

@@ -88,11 +88,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "sk": "Predpokladané doručenie do obchodu: {when}",
     },
     "late": {
-        "en": "Running late: it was expected by {when}. The carrier has not delivered it yet.",
-        "pl": "Opóźnienie: paczka miała dotrzeć do {when}. Przewoźnik jeszcze jej nie doręczył.",
-        "de": "Verspätet: Das Paket wurde bis {when} erwartet und ist noch nicht zugestellt.",
-        "cs": "Zpoždění: zásilka měla dorazit do {when}. Dopravce ji zatím nedoručil.",
-        "sk": "Meškanie: zásielka mala doraziť do {when}. Dopravca ju zatiaľ nedoručil.",
+        "en": "It was expected by {when} and the carrier has not delivered it yet.",
+        "pl": "Miała dotrzeć do {when}, a przewoźnik jeszcze jej nie doręczył.",
+        "de": "Erwartet bis {when}; der Zusteller hat es noch nicht zugestellt.",
+        "cs": "Měla dorazit do {when}, ale dopravce ji zatím nedoručil.",
+        "sk": "Mala doraziť do {when}, ale dopravca ju zatiaľ nedoručil.",
     },
     "late_badge": {"en": "Late", "pl": "Opóźniona", "de": "Verspätet", "cs": "Zpožděno", "sk": "Meškanie"},
     "delivered_on": {

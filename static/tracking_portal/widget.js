@@ -39,7 +39,10 @@
         }
         card.appendChild(el("p", "pf-widget__status", parcel.status_label));
         card.appendChild(el("p", "pf-widget__explanation", parcel.explanation));
-        if (parcel.eta) { card.appendChild(el("p", "pf-widget__eta pf-widget__eta--" + parcel.eta.kind, parcel.eta.text)); }
+        if (parcel.eta) {
+          var eta = (parcel.eta.badge ? parcel.eta.badge + ": " : "") + parcel.eta.text;
+          card.appendChild(el("p", "pf-widget__eta pf-widget__eta--" + parcel.eta.kind, eta));
+        }
         if (parcel.latest_event && parcel.latest_event.text) {
           var latest = parcel.latest_event;
           card.appendChild(el("p", "pf-widget__event", latest.when + " · " + latest.text + (latest.location ? " · " + latest.location : "")));

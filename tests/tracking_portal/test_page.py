@@ -135,7 +135,7 @@ def test_a_passed_eta_is_shown_as_late_never_as_upcoming(client, shop):
 
     page = html_of(client.get(f"/t/{order.public_token}"))
 
-    assert '<span class="badge">Late</span> Running late: it was expected by' in page
+    assert '<span class="badge">Late</span> It was expected by' in page
     assert "Expected delivery" not in page
 
 

@@ -44,10 +44,8 @@ def test_a_window_that_ended_an_hour_ago_is_late():
     view = eta(shipment, language="pl")
 
     assert view.kind == "late"
-    assert (
-        view.text == "Opóźnienie: paczka miała dotrzeć do czw., 5 listopada, 08:00\u201312:00. "
-        "Przewoźnik jeszcze jej nie doręczył."
-    )
+    assert view.badge == "Opóźniona"
+    assert view.text == "Miała dotrzeć do czw., 5 listopada, 08:00\u201312:00, a przewoźnik jeszcze jej nie doręczył."
 
 
 def test_a_window_over_several_days_names_both_days():
