@@ -97,3 +97,23 @@ def test_other_shops_deliveries_are_invisible(owner, other_shop, receiver):
     assert (
         str(delivery.event.event_id) not in client.get(reverse("admin:api_webhookdelivery_changelist")).content.decode()
     )
+
+
+def test_admin_pages_render_for_the_owner(owner, endpoint):
+    # given
+    delivery = WebhookDelivery.objects.get(event=webhook_test_send(endpoint=endpoint))
+    client = _client(owner)
+    # when
+    pages = [
+        reverse("admin:api_webhookendpoint_changelist"),
+        reverse("admin:api_webhookendpoint_add"),
+        reverse("admin:api_webhookendpoint_change", args=[endpoint.pk]),
+        reverse("admin:api_webhookdelivery_changelist"),
+        reverse("admin:api_webhookdelivery_change", args=[delivery.pk]),
+        reverse("admin:api_csvimport_changelist"),
+        reverse("admin:api_csvimport_add"),
+    ]
+    # then
+    assert {page: client.get(page).status_code for page in pages} == dict.fromkeys(pages, 200)
+    assert endpoint.secret in client.get(pages[2]).content.decode()
+    assert "&quot;type&quot;: &quot;webhook.test&quot;" in client.get(pages[4]).content.decode()
