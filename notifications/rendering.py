@@ -29,8 +29,9 @@ from django.template import engines
 from django.utils import translation
 from jinja2 import Environment, StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
-from campaigns.placements import Placements
+from campaigns.placements import CampaignMessage, Placements
 from shipments.labels import language_or_default, status_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.models import Shop
@@ -91,6 +92,8 @@ class EmailFacts:
     placements: Placements | None = None
     unsubscribe_url: str = ""
     overrides: dict[str, str] = field(default_factory=dict)
+    # A campaign email's own subject, heading, sanitized body and call to action (None: transactional).
+    campaign: CampaignMessage | None = None
 
 
 def project_environment() -> Environment:
@@ -246,6 +249,10 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
     values = override_values(facts)
     heading = _render_override(facts.overrides.get("heading", ""), values) or values["status_label"]
     body = _render_override(facts.overrides.get("body", ""), values)
+    campaign = facts.campaign
+    if campaign is not None:
+        heading = campaign.heading or campaign.subject
+        body = campaign.body_text
     placements = facts.placements if facts.placements and not facts.placements.is_empty else None
     latest_at = ""
     if facts.latest_event_at:
@@ -261,7 +268,12 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "urgent": facts.status in URGENT_STATUSES,
         "heading": heading,
         "body_paragraphs": _paragraphs(body) if body else [values["status_explanation"]],
-        "custom_subject": _render_override(facts.overrides.get("subject", ""), values),
+        "custom_subject": campaign.subject
+        if campaign is not None
+        else _render_override(facts.overrides.get("subject", ""), values),
+        # Sanitized with nh3 by campaigns (campaigns.content), so it is safe to insert as HTML.
+        "campaign_body_html": Markup(campaign.body_html) if campaign is not None else "",  # noqa: S704
+        "campaign_cta": (campaign.cta_text, campaign.cta_url) if campaign is not None and campaign.cta_url else None,
         "preheader": values["status_explanation"] if not body else _paragraphs(body)[0][:140],
         "pickup_point": facts.pickup_point or None,
         "latest_event_at": latest_at,

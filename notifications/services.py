@@ -40,7 +40,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from campaigns.placements import Placements, campaign_sends_for_status_change, email_placements
+from campaigns.placements import (
+    CampaignMessage,
+    Placements,
+    campaign_message,
+    campaign_sends_for_status_change,
+    email_placements,
+)
 from carriers.types import FINAL_STATUSES
 from notifications.models import (
     TRANSACTIONAL_KEY,
@@ -184,17 +190,56 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
 
     if not email:
         return
+    # Campaigns chose these sends by each campaign's audience, consent rule included.
     for send in campaign_sends_for_status_change(status_change=change):
-        fields = {**common, "campaign_key": send.campaign_id, "campaign_id": send.campaign_id, "variant": send.variant}
-        if not order.marketing_consent:
-            Message.objects.create(
-                **fields, status=MessageStatus.SKIPPED, reason="No marketing consent", send_after=now
-            )
-            continue
-        earliest = max(now, send.send_after) if send.send_after else now
-        Message.objects.create(
-            **fields, send_after=_send_after(status="", conf=conf, timezone_name=tz, earliest=earliest)
+        _campaign_message_create(
+            change=change, campaign_id=send.campaign_id, variant=send.variant, send_after=send.send_after, now=now
         )
+
+
+def _campaign_message_create(
+    *, change: StatusChange, campaign_id: int, variant: str, send_after: datetime | None, now: datetime
+) -> Message:
+    """The one message of (status change, campaign): created once, found again on every retry."""
+    order = change.shipment.order
+    shop = order.shop
+    conf = notification_settings_for(shop=shop)
+    tz = customer_timezone(country=order.shipping_country, shop_timezone=shop.timezone)
+    earliest = max(now, send_after) if send_after else now
+    message, _ = Message.objects.get_or_create(
+        status_change=change,
+        campaign_key=campaign_id,
+        defaults={
+            "shop": shop,
+            "order": order,
+            "shipment": change.shipment,
+            "to_status": change.to_status,
+            "to_email": order.customer_email.strip(),
+            "language": language_or_default(order.effective_locale),
+            "campaign_id": campaign_id,
+            "variant": variant,
+            "send_after": _send_after(status="", conf=conf, timezone_name=tz, earliest=earliest),
+        },
+    )
+    return message
+
+
+def campaign_message_enqueue(
+    *, status_change_id: int, campaign_id: int, variant: str, now: datetime | None = None
+) -> list[int]:
+    """A delayed campaign email came due (published by campaigns): create its message once; ids due now."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        change = StatusChange.objects.select_related("shipment__order__shop").filter(pk=status_change_id).first()
+        if change is None or not change.shipment.order.customer_email.strip():
+            return []
+        message = _campaign_message_create(
+            change=change, campaign_id=campaign_id, variant=variant, send_after=None, now=now
+        )
+        if message.status != MessageStatus.QUEUED or message.send_after > now or message.released_at is not None:
+            return []
+        Message.objects.filter(pk=message.pk).update(released_at=now)
+    return [message.pk]
 
 
 def _transactional_skip_reason(*, change: StatusChange, conf: NotificationSettings, email: str, now: datetime) -> str:
@@ -305,7 +350,10 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
 
     try:
         placements = _placements_for(message)
-        facts = _facts_for(message, placements)
+        campaign = _campaign_message_for(message)
+        if not message.is_transactional and campaign is None:
+            return _fail(message=message, reason="The campaign or its content for this language is gone")
+        facts = _facts_for(message, placements, campaign)
         rendered = email_render(facts)
         email = _email_build(message=message, rendered=rendered, unsubscribe_url=facts.unsubscribe_url)
         connection = _connection_for(message.shop)
@@ -444,13 +492,25 @@ def _placements_for(message: Message) -> Placements | None:
         # The transactional email always goes, with or without its marketing blocks.
         logger.exception("placements failed for message %s; sending without marketing blocks", message.pk)
         return Placements(notes=("placements failed",))
-    if message.order.marketing_consent:
+    # Campaigns already applied each campaign's consent rule (the delay apology is a service message).
+    if message.order.marketing_consent or not message.is_transactional:
         return placements
     # Without consent no marketing block, whatever campaigns returned; asking for feedback is not marketing.
     return Placements(feedback_prompt=placements.feedback_prompt, notes=placements.notes)
 
 
-def _facts_for(message: Message, placements: Placements | None) -> EmailFacts:
+def _campaign_message_for(message: Message) -> CampaignMessage | None:
+    if message.is_transactional:
+        return None
+    return campaign_message(
+        status_change=message.status_change,
+        campaign_id=message.campaign_id,
+        language=message.language,
+        message_id=message.pk,
+    )
+
+
+def _facts_for(message: Message, placements: Placements | None, campaign: CampaignMessage | None = None) -> EmailFacts:
     shipment = message.shipment
     order = message.order
     latest = shipment.events.order_by("-occurred_at", "-pk").first()
@@ -479,6 +539,7 @@ def _facts_for(message: Message, placements: Placements | None) -> EmailFacts:
         placements=placements,
         unsubscribe_url=unsubscribe_url_for(shop_id=message.shop_id, email=message.to_email),
         overrides=overrides,
+        campaign=campaign,
     )
 
 

@@ -28,6 +28,15 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     return outcome.status
 
 
+@shared_task(name="notifications.send_campaign_message")
+def send_campaign_message(status_change_id: int, campaign_id: int, variant: str) -> None:
+    """A delayed or late-parcel campaign email came due (published by name by campaigns)."""
+    due_ids = services.campaign_message_enqueue(
+        status_change_id=status_change_id, campaign_id=campaign_id, variant=variant
+    )
+    _publish_sends(due_ids)
+
+
 @shared_task(name="notifications.sweep_status_changes")
 def sweep_status_changes() -> int:
     """Re-publish status changes nobody processed (the broker was down at commit time)."""

@@ -64,3 +64,11 @@ def test_two_orders_get_campaign_emails_with_products_and_different_codes(shop):
     for message in campaign_messages:
         assert codes[message.order.number] in message.html_body
         assert "Etiopia Guji 250 g" in message.html_body
+    # The marketer's own words go out, not the transactional text: subject, heading, body and a tracked CTA.
+    message = campaign_messages.first()
+    assert message.subject == "Dziękujemy za zakupy"
+    assert "Może coś jeszcze?" in message.html_body
+    assert "<strong>nowości</strong>" in message.html_body
+    assert "Do sklepu" in message.html_body
+    assert "https://shop.example/new" not in message.html_body  # only through the signed click redirect
+    assert "/r/" in message.html_body

@@ -157,20 +157,38 @@ def test_campaign_sends_create_their_own_message_with_consent(clock, shipment, s
     assert Message.objects.filter(status_change=change).count() == 2
 
 
-def test_campaign_message_is_skipped_without_marketing_consent(clock, shipment, settings_row, monkeypatch):
-    # given
+def test_campaign_sends_are_queued_as_campaigns_chose_them(clock, shipment, settings_row, monkeypatch):
+    # given campaigns (which applies each campaign's audience and consent rule) returns one send
     shipment.order.marketing_consent = False
     shipment.order.save()
     monkeypatch.setattr(
-        services, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="")]
+        services, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
     )
     change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
     # when
     services.status_change_process(status_change_id=change.pk)
-    # then
+    services.status_change_process(status_change_id=change.pk)
+    # then one campaign message besides the transactional one, not two
     campaign = Message.objects.get(status_change=change, campaign_key=7)
-    assert (campaign.status, campaign.reason) == (MessageStatus.SKIPPED, "No marketing consent")
-    assert Message.objects.get(status_change=change, campaign_key=0).status == MessageStatus.QUEUED
+    assert (campaign.status, campaign.variant, campaign.campaign_id) == (MessageStatus.QUEUED, "B", 7)
+    assert Message.objects.filter(status_change=change).count() == 2
+
+
+def test_delayed_campaign_message_is_created_once_and_due_at_once(clock, shipment, settings_row):
+    # given a delayed campaign came due for a processed status change (campaigns publishes this task by name)
+    change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
+    # when the task runs twice (redelivery)
+    for _ in range(2):
+        tasks.send_campaign_message(status_change_id=change.pk, campaign_id=9, variant="A")
+    # then exactly one message exists for (status change, campaign)
+    message = Message.objects.get(status_change=change, campaign_key=9)
+    assert (message.status, message.variant, message.campaign_id) == (MessageStatus.QUEUED, "A", 9)
+    assert message.released_at is not None
+
+
+def test_delayed_campaign_message_for_a_missing_status_change_does_nothing(clock, db):
+    assert services.campaign_message_enqueue(status_change_id=987654, campaign_id=1, variant="A") == []
+    assert Message.objects.count() == 0
 
 
 def test_sweeper_republishes_only_unprocessed_changes_older_than_a_minute(clock, shipment, monkeypatch):
