@@ -82,6 +82,14 @@ def page_views_flush() -> int:
     return written
 
 
+def page_views_flush_at_exit() -> None:
+    """``page_views_flush`` for interpreter exit: never raises, whatever state the database is in."""
+    try:
+        page_views_flush()
+    except Exception:  # at exit there is nobody left to handle it
+        logger.warning("page views of this process could not be written at exit", exc_info=True)
+
+
 def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") -> DeliveryFeedback:
     """Store (or replace) the customer's rating of the delivery and refresh the page that asks for it."""
     if not 1 <= rating <= 5:
