@@ -187,6 +187,8 @@ def webhook_event_emit(
     Calling it again for the same ``dedupe_key`` creates nothing new. ``endpoints`` limits the
     fan-out (test events go to one endpoint).
     """
+    if event_type not in WebhookEventType.values:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
     event, _ = WebhookEvent.objects.get_or_create(
         shop=shop,
         dedupe_key=dedupe_key,

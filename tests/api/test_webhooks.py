@@ -324,3 +324,11 @@ def test_bounce_without_subscribed_endpoint_makes_nothing(shop, receiver):
     _bounced_message(shop, timezone.now() + timedelta(seconds=1))
     webhook_sweep()
     assert not WebhookEvent.objects.filter(event_type="message.bounced").exists()
+
+
+def test_unknown_event_type_is_refused(shop):
+    from api.services import webhook_event_emit
+
+    with pytest.raises(ValueError, match="unknown webhook event type"):
+        webhook_event_emit(shop=shop, event_type="order.teleported", data={}, dedupe_key="x")
+    assert not WebhookEvent.objects.exists()
