@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 # read, not a database write per view. A crashed process loses at most this many seconds of counts.
 VIEW_FLUSH_SECONDS = getattr(settings, "TRACKING_PORTAL_VIEW_FLUSH_SECONDS", 30)
 
-LOOKUP_WINDOW_SECONDS = 15 * 60
-LOOKUPS_PER_CLIENT = 20
-LOOKUPS_PER_ORDER = 8
+# Per client address: room for a household or an office behind one NAT, not for a crawl of order numbers.
+# Per order (or tracking number): a customer's typos, not guessing emails or postcodes from many addresses.
+LOOKUP_WINDOW_SECONDS = getattr(settings, "TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS", 15 * 60)
+LOOKUPS_PER_CLIENT = getattr(settings, "TRACKING_PORTAL_LOOKUPS_PER_CLIENT", 30)
+LOOKUPS_PER_ORDER = getattr(settings, "TRACKING_PORTAL_LOOKUPS_PER_ORDER", 10)
 
 _pending_views: Counter[tuple[int, int]] = Counter()
 _pending_lock = threading.Lock()
