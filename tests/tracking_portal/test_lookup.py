@@ -124,3 +124,17 @@ def test_unknown_or_inactive_shop_has_no_lookup(client):
 
     assert client.get("/no-such-shop/track").status_code == 404
     assert client.get(f"/{inactive.slug}/track").status_code == 404
+
+
+def test_client_address_comes_from_x_forwarded_for_only_behind_configured_proxies(rf, settings):
+    from tracking_portal.security import client_ip
+
+    request = rf.post("/x/track", HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.1", REMOTE_ADDR="10.0.0.2")
+
+    settings.TRACKING_PORTAL_PROXY_COUNT = 0
+    direct = client_ip(request)
+    settings.TRACKING_PORTAL_PROXY_COUNT = 1
+    behind_one = client_ip(request)
+
+    assert direct == "10.0.0.2"
+    assert behind_one == "203.0.113.1"
