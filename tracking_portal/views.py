@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carriers.types import Status
 from shipments.labels import SUPPORTED_LANGUAGES, language_or_default
 from shipments.selectors import order_for_token
-from shops.models import Shop
+from shops.branding import contrast_warnings
+from shops.models import FONT_CHOICES, FONT_STACKS, Shop
 from shops.selectors import roles_for_user
+from shops.validators import HEX_COLOUR_RE
 from tracking_portal.models import ActivityKind
 from tracking_portal.pages import (
     PAGE_CACHE_SECONDS,
@@ -350,32 +352,68 @@ def domain_lookup(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_GET
 def preview(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """The shop's tracking page with sample (unsaved) data, for its members in the admin."""
+    """The shop's tracking page with sample (unsaved) data, for its members in the admin.
+
+    Colours and font can be tried out before saving (``?primary_color=%23...``): they are applied to
+    the in-memory shop only, with the same WCAG contrast warnings the admin gives on save.
+    """
     shop = Shop.objects.filter(pk=shop_id).first()
     allowed = request.user.is_superuser or (shop is not None and shop.pk in roles_for_user(user=request.user))
     if shop is None or not allowed:
         raise Http404
+    trial = branding_trial(request.GET)
+    for name, value in trial.items():
+        setattr(shop, name, value)
     language = _language(request, shop.locale)
     scenario = request.GET.get("scenario", "")
     if scenario not in SCENARIOS:
         scenario = next(iter(SCENARIOS))
     page, placements = sample_page(shop=shop, language=language, scenario=scenario)
+
+    def link(**changes: str) -> str:
+        return "?" + urlencode({**trial, "lang": language, "scenario": scenario, **changes})
+
     rendered = render_page(
         shop=shop,
         page=page,
         placements=placements,
         lookup_url=lookup_url_for(shop, on_custom_domain=False),
         preview={
-            "scenarios": [
-                (code, label, f"?{urlencode({'lang': language, 'scenario': code})}", code == scenario)
-                for code, label in SCENARIOS.items()
-            ],
-            "languages": [
-                (link.code, link.name, f"?{urlencode({'lang': link.code, 'scenario': scenario})}", link.current)
-                for link in page.languages
-            ],
+            "scenarios": [(code, label, link(scenario=code), code == scenario) for code, label in SCENARIOS.items()],
+            "languages": [(item.code, item.name, link(lang=item.code), item.current) for item in page.languages],
+            "colours": [(name, label, getattr(shop, name)) for name, label in TRIAL_COLOURS.items()],
+            "fonts": [(code, label, code == shop.font) for code, label in FONT_CHOICES],
+            "language": language,
+            "scenario": scenario,
+            "warnings": contrast_warnings(
+                primary=shop.primary_color,
+                accent=shop.accent_color,
+                background=shop.background_color,
+                text=shop.text_color,
+            ),
+            "trial": bool(trial),
         },
     )
     response = _serve(rendered)
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+TRIAL_COLOURS = {
+    "primary_color": "Primary",
+    "accent_color": "Accent",
+    "background_color": "Background",
+    "text_color": "Text",
+}
+
+
+def branding_trial(params: QueryDict) -> dict[str, str]:
+    """Valid colour and font values from the preview's query string; anything else is ignored."""
+    trial = {}
+    for name in TRIAL_COLOURS:
+        value = params.get(name, "")
+        if HEX_COLOUR_RE.match(value):
+            trial[name] = value.upper()
+    if params.get("font", "") in FONT_STACKS:
+        trial["font"] = params["font"]
+    return trial

@@ -101,3 +101,19 @@ def test_a_404_for_a_token_is_logged_without_the_token(client, caplog):
         client.get(f"/t/{token}/go/carrier/1")
 
     assert token not in caplog.text
+
+
+def test_preview_tries_unsaved_colours_and_warns_about_contrast(client, shop, owner):
+    client.force_login(owner)
+
+    page = client.get(
+        f"/portal/preview/{shop.pk}/?lang=en&text_color=%23CCCCCC&primary_color=%230B6E4F&font=classical&accent_color=bad"
+    ).content.decode()
+
+    shop.refresh_from_db()
+    assert "--pf-primary:#0B6E4F" in page
+    assert "--pf-text:#111111" in page  # unreadable grey text replaced
+    assert "Text colour on the background colour has a contrast of" in page
+    assert "Palatino" in page
+    assert "bad" not in page.split("<main")[0].split("<style>")[1].split("</style>")[0]
+    assert (shop.primary_color, shop.text_color, shop.font) == ("#1F4E79", "#1C1C1C", "system")
