@@ -170,6 +170,8 @@ else:
         "processed_folder": str(_processed_dir),
         "store_processed": False,
         "control_folder": str(_control_dir),  # exchange and pidbox files, else written to the cwd
+        # The filesystem transport polls its folder; the default second caps the demo at ~1 task/s.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
