@@ -204,6 +204,10 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)  #
 # Webhook URLs resolving to loopback are refused unless this is set (tests, local demo receivers).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 
+# --- Public pages ---------------------------------------------------------------------------
+# Trusted reverse proxies in front of the app (1 behind nginx), so lookup rate limits see real clients.
+TRACKING_PORTAL_PROXY_COUNT = env.int("TRACKING_PORTAL_PROXY_COUNT", default=0)
+
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
