@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pf_bench_polling \\
     REDIS_URL=redis://127.0.0.1:6379/12 \\
-    .venv/bin/python bench/polling/run.py [--shipments 20000] [--workers 4] [--concurrency 16] [--big 1000000]
+    .venv/bin/python bench/polling/run.py [--shipments 20000] [--workers 8] [--concurrency 50] [--big 1000000]
 
 1. Throughput. The demo carrier (``carriers.simulator``'s WSGI app, InPost wire format, 100 ms added
    to every answer) runs threaded in its own process. ``--shipments`` InPost shipments, one order
@@ -252,8 +252,8 @@ def dispatcher_scaling(*, big: int, repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shipments", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--concurrency", type=int, default=16, help="carrier requests in flight per worker")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=50, help="carrier requests in flight per worker")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=2, help="polls of every shipment (journeys move between)")
     parser.add_argument("--big", type=int, default=1_000_000)
