@@ -193,6 +193,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # (BASE_URL, API_KEY, USERNAME, PASSWORD, ACCOUNT, TIMEOUT); shipments builds adapter configs from them.
 CARRIER_ENV = {key: value for key, value in os.environ.items() if key.startswith("CARRIER_")}
 CARRIER_HTTP_TIMEOUT = env.float("CARRIER_HTTP_TIMEOUT", default=10.0)
+# Shrinks every polling interval; only for the demo, whose fake carrier plays journeys 720x faster.
+POLLING_TIME_SCALE = env.float("POLLING_TIME_SCALE", default=1.0)
+if not 0 < POLLING_TIME_SCALE <= 1 or (PRODUCTION and POLLING_TIME_SCALE != 1):
+    raise ImproperlyConfigured("POLLING_TIME_SCALE must be in (0, 1], and 1 in production")
 
 # Tasks published by name (no import against the dependency direction) for every new StatusChange,
 # each taking ``status_change_id``; each consumer is idempotent and sweeps what it missed.
@@ -262,6 +266,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # httpx logs every carrier request at INFO: thousands a minute in production.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
 
 for _folder in (VAR_DIR, STATIC_ROOT, MEDIA_ROOT):

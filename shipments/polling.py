@@ -195,7 +195,8 @@ def next_poll_time(
     if error is not None and error.retry_after:
         # Jitter must not pull a retry before the carrier's own Retry-After.
         wait = max(wait, timedelta(seconds=error.retry_after))
-    return now + max(wait, CARRIER_MIN_INTERVAL.get(carrier, timedelta(0)))
+    # POLLING_TIME_SCALE < 1 only where journeys are compressed too (the demo's fake carrier).
+    return now + max(wait, CARRIER_MIN_INTERVAL.get(carrier, timedelta(0))) * settings.POLLING_TIME_SCALE
 
 
 # --------------------------------------------------------------------------- carrier settings

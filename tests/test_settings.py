@@ -93,3 +93,9 @@ def test_unknown_environment_name_is_refused(tmp_path):
     result = _run(PROBE, {"DJANGO_ENV": "staging"}, tmp_path)
     assert result.returncode != 0
     assert "DJANGO_ENV must be development, test or production" in result.stderr
+
+
+def test_polling_time_scale_is_refused_in_production(tmp_path):
+    result = _run(PROBE, {**PRODUCTION_ENV, "POLLING_TIME_SCALE": "0.01"}, tmp_path)
+    assert result.returncode != 0
+    assert "POLLING_TIME_SCALE must be in (0, 1], and 1 in production" in result.stderr

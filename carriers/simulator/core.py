@@ -282,6 +282,8 @@ def make_wsgi_app(
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 drops connections when many workers poll at once.
+    request_queue_size = 1024
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -107,3 +107,14 @@ def test_retry_after_is_honoured_even_with_jitter(monkeypatch):
 def test_expiry(status, age, quiet, expected):
     last_event_at = None if quiet is None else NOW - quiet
     assert expiry_due(status=status, created_at=NOW - age, last_event_at=last_event_at, now=NOW) is expected
+
+
+def test_demo_time_scale_shrinks_every_interval_quota_included(settings):
+    # Given the demo's compressed clock (its fake carrier plays journeys 720x faster)
+    settings.POLLING_TIME_SCALE = 1 / 720
+    # Then the table and the DHL quota shrink by the same factor, and final parcels still never poll
+    assert wait("out_for_delivery", age=timedelta(days=1), quiet=timedelta(hours=1)) == timedelta(seconds=2.5)
+    assert wait("out_for_delivery", age=timedelta(days=1), quiet=timedelta(hours=1), carrier="dhl") == timedelta(
+        seconds=12
+    )
+    assert wait("delivered", age=timedelta(days=1), quiet=timedelta(hours=1)) is None
