@@ -19,26 +19,13 @@ from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from api.problems import django_validation_errors
-from shipments.services import order_upsert
+from shipments.services import ORDER_FIELDS, order_upsert
 from shops.models import Shop
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
-ORDER_COLUMNS = (
-    "customer_name",
-    "customer_email",
-    "customer_phone",
-    "shipping_city",
-    "shipping_postcode",
-    "shipping_country",
-    "locale",
-    "marketing_consent",
-    "currency",
-    "total_amount",
-    "shipping_method",
-    "placed_at",
-    "promised_delivery_date",
-)
+# The order columns are exactly the fields the ingestion service accepts.
+ORDER_COLUMNS = ORDER_FIELDS
 SHIPMENT_COLUMNS = ("tracking_number", "carrier", "direction", "service")
 COLUMNS = ("order_number", *ORDER_COLUMNS, *SHIPMENT_COLUMNS)
 _TRUE = {"1", "true", "yes", "y", "tak", "t", "ja", "ano"}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carriers.types import Status
 from shipments.labels import SUPPORTED_LANGUAGES, language_or_default
+from shipments.models import Shipment
 from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
 from shops.models import FONT_CHOICES, FONT_STACKS, Shop
@@ -201,14 +202,7 @@ def go_carrier(request: HttpRequest, token: str, index: str) -> HttpResponse:
     if not 1 <= position <= len(shipments):
         return _not_found(request, order.shop)
     shipment = shipments[position - 1]
-    # The target is computed from our own data, never taken from the request: no open redirect.
-    target = carrier_tracking_url(shipment.carrier, shipment.tracking_number)
-    if not target:
-        return _not_found(request, order.shop)
-    page_activity_add(shop_id=order.shop_id, order_id=order.pk, kind=ActivityKind.CARRIER_LINK)
-    response = HttpResponseRedirect(target)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    return _to_carrier(request, shipment, shop=order.shop)
 
 
 @require_GET
@@ -217,9 +211,15 @@ def parcel_go_carrier(request: HttpRequest, token: str) -> HttpResponse:
     shipment = shipment_for_token(token=token)
     if shipment is None or not _host_serves(request, shipment.shop_id):
         return _not_found(request)
+    return _to_carrier(request, shipment, shop=shipment.shop)
+
+
+def _to_carrier(request: HttpRequest, shipment: Shipment, *, shop: Shop) -> HttpResponse:
+    """Count the click and go to the carrier's own page for ``shipment`` (or 404 if it has none)."""
+    # The target is computed from our own data, never taken from the request: no open redirect.
     target = carrier_tracking_url(shipment.carrier, shipment.tracking_number)
     if not target:
-        return _not_found(request, shipment.shop)
+        return _not_found(request, shop)
     page_activity_add(shop_id=shipment.shop_id, order_id=shipment.order_id, kind=ActivityKind.CARRIER_LINK)
     response = HttpResponseRedirect(target)
     response["Referrer-Policy"] = "no-referrer"
