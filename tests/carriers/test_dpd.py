@@ -1,16 +1,14 @@
 """DPD Polska DPDInfoServices adapter, against recorded-shape SOAP answers through httpx.MockTransport."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree
 import httpx
-import pytest
 
 from carriers.registry import build_adapter
-from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Reason, Status, TrackingError, TrackingResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "dpd"
@@ -20,22 +18,6 @@ ENVELOPE = "{http://schemas.xmlsoap.org/soap/envelope/}"
 EVENTS = "{http://events.dpdinfoservices.dpd.com.pl/}"
 
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
-STEP_STATUS = {
-    "label": Status.INFO_RECEIVED,
-    "picked_up": Status.IN_TRANSIT,
-    "sorting": Status.IN_TRANSIT,
-    "delayed": Status.IN_TRANSIT,
-    "out_for_delivery": Status.OUT_FOR_DELIVERY,
-    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
-    "failed_attempt": Status.FAILED_ATTEMPT,
-    "delivered": Status.DELIVERED,
-    "pickup_expired": Status.EXCEPTION,
-    "returning": Status.RETURNING_TO_SENDER,
-    "returned": Status.RETURNED_TO_SENDER,
-}
 
 
 def fixture(name: str) -> bytes:
@@ -187,59 +169,6 @@ def test_other_soap_fault_is_transient():
     assert outcome.http_status == 500
 
 
-def test_unauthorized_status_is_an_auth_error():
-    # given a gateway refusing the call with 401
-    adapter = dpd(lambda request: httpx.Response(401, text="Unauthorized"))
-
-    # when a waybill is fetched
-    outcome = adapter.fetch([WAYBILL])[WAYBILL]
-
-    # then it is an auth error
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.AUTH
-
-
-def test_rate_limit_carries_retry_after():
-    # given DPD throttling with Retry-After
-    adapter = dpd(lambda request: httpx.Response(429, text="Too Many Requests", headers={"Retry-After": "30"}))
-
-    # when a waybill is fetched
-    outcome = adapter.fetch([WAYBILL])[WAYBILL]
-
-    # then it is rate limited for 30 seconds
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.RATE_LIMITED
-    assert outcome.retry_after == 30.0
-
-
-def test_timeout_is_transient():
-    # given DPD not answering in time
-    def hang(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectTimeout("timed out", request=request)
-
-    adapter = dpd(hang)
-
-    # when a waybill is fetched
-    outcome = adapter.fetch([WAYBILL])[WAYBILL]
-
-    # then it is transient
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.TRANSIENT
-
-
-def test_malformed_body_is_a_carrier_error():
-    # given a body that is not the SOAP answer
-    adapter = dpd(lambda request: httpx.Response(200, text="<html><body>Przerwa techniczna</body></html>"))
-
-    # when a waybill is fetched
-    outcome = adapter.fetch([WAYBILL])[WAYBILL]
-
-    # then it is a carrier error naming the problem
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.CARRIER_ERROR
-    assert "getEventsForWaybillV1Response" in outcome.message
-
-
 def test_unknown_business_code_is_listed_and_not_guessed():
     # given a business code in no table and no known family
     adapter = dpd(replying(200, "unmapped.xml"))
@@ -266,53 +195,3 @@ def test_unknown_variant_of_a_known_family_takes_the_family_status():
     assert result.status == Status.FAILED_ATTEMPT
     assert result.reason == Reason.RECIPIENT_ABSENT
     assert result.unmapped_codes == ("200299",)
-
-
-def test_events_at_the_same_instant_keep_the_carriers_order():
-    # given DPD reporting out-for-delivery and delivery at the same second
-    body = fixture("delivered.xml").replace(b"2025-03-04T07:58:02", b"2025-03-04T13:05:44")
-    adapter = dpd(lambda request: httpx.Response(200, content=body))
-
-    # when it is fetched
-    result = adapter.fetch(["0000123456789U"])["0000123456789U"]
-
-    # then delivery stays the newest event, so the parcel is delivered
-    assert result.latest_event.status == Status.DELIVERED
-    assert result.status == Status.DELIVERED
-
-
-@pytest.mark.parametrize(
-    "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
-)
-def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
-    # given the demo carrier speaking DPD, and a number it plays this scenario for
-    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
-    adapter = build_adapter("dpd", config=CarrierConfig(base_url="http://simulator/dpd"), client=client)
-    number = next(n for n in (f"{i:013d}U" for i in range(1000)) if scenario_for("dpd", n) == scenario)
-    first = adapter.fetch([number])[number]  # the first question starts the journey
-    clock[0] += timedelta(days=3)
-
-    # when the number is fetched after the whole journey has played
-    result = adapter.fetch([number])[number]
-
-    # then the adapter reads every step as what it means, with no code left unmapped
-    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["dpd"].steps]
-    assert first.status == STEP_STATUS[played[0]]
-    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
-    assert result.unmapped_codes == ()
-    # and a parcel that waited at a pickup point says which one
-    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
-
-
-def test_simulator_answers_unknown_numbers_like_dpd():
-    # given the demo carrier speaking DPD
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
-    adapter = build_adapter("dpd", config=CarrierConfig(base_url="http://simulator/dpd"), client=client)
-
-    # when a number it treats as unknown is fetched
-    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
-
-    # then the adapter sees DPD's not-found answer
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.NOT_FOUND

@@ -1,16 +1,14 @@
 """FedEx Track API adapter (OAuth client credentials, batches of 30), through httpx.MockTransport."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from carriers.registry import build_adapter
-from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import (
     CarrierConfig,
     ErrorKind,
@@ -21,6 +19,7 @@ from carriers.types import (
     TrackingError,
     TrackingResult,
 )
+from tests.carriers.helpers import FakeOAuthCarrier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "fedex"
 CET = ZoneInfo("Etc/GMT-1")
@@ -29,42 +28,15 @@ TOKEN_PATH = "/oauth/token"
 TRACK_PATH = "/track/v1/trackingnumbers"
 
 
-# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
-STEP_STATUS = {
-    "label": Status.INFO_RECEIVED,
-    "picked_up": Status.IN_TRANSIT,
-    "sorting": Status.IN_TRANSIT,
-    "delayed": Status.IN_TRANSIT,
-    "out_for_delivery": Status.OUT_FOR_DELIVERY,
-    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
-    "failed_attempt": Status.FAILED_ATTEMPT,
-    "delivered": Status.DELIVERED,
-    "pickup_expired": Status.EXCEPTION,
-    "returning": Status.RETURNING_TO_SENDER,
-    "returned": Status.RETURNED_TO_SENDER,
-}
-
-
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-class FakeFedex:
-    """Answers the token call and then the tracking calls in order; records every request."""
+class FakeFedex(FakeOAuthCarrier):
+    """FedEx answering the token call and then the tracking calls; records every request."""
 
-    def __init__(self, *tracking: httpx.Response, token: httpx.Response | None = None) -> None:
-        self.token = token or httpx.Response(200, content=fixture("token.json"))
-        self.tracking = list(tracking)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.url.path == TOKEN_PATH:
-            return self.token
-        return self.tracking.pop(0) if len(self.tracking) > 1 else self.tracking[0]
-
-    def paths(self) -> list[str]:
-        return [request.url.path for request in self.requests]
+    carrier = "fedex"
+    token_path = TOKEN_PATH
 
     def asked(self) -> list[list[str]]:
         """The tracking numbers of each tracking call, in order."""
@@ -240,93 +212,6 @@ def test_reused_number_takes_the_latest_shipment():
     assert result.status == Status.IN_TRANSIT
 
 
-def test_rejected_credentials_fail_every_number_without_tracking():
-    # given FedEx refusing the client credentials
-    fake = FakeFedex(ok("batch.json"), token=httpx.Response(401, content=fixture("unauthorized.json")))
-    adapter = fedex(fake)
-
-    # when two numbers are fetched
-    outcomes = adapter.fetch(["794887075005", "794887075006"])
-
-    # then both are auth errors and nothing was tracked
-    assert {number: outcome.kind for number, outcome in outcomes.items()} == {
-        "794887075005": ErrorKind.AUTH,
-        "794887075006": ErrorKind.AUTH,
-    }
-    assert fake.paths() == [TOKEN_PATH]
-
-
-def test_expired_token_is_renewed_once():
-    # given a cached token that FedEx reports expired
-    fake = FakeFedex(ok("journey.json"))
-    adapter = fedex(fake)
-    adapter.fetch(["794887075005"])
-    fake.tracking = [httpx.Response(401, content=fixture("token_expired.json")), ok("journey.json")]
-
-    # when the number is fetched again
-    outcome = adapter.fetch(["794887075005"])["794887075005"]
-
-    # then a new token is fetched and the request repeated once
-    assert isinstance(outcome, TrackingResult)
-    assert fake.paths()[2:] == [TRACK_PATH, TOKEN_PATH, TRACK_PATH]
-
-
-def test_rate_limit_carries_retry_after():
-    # given FedEx throttling
-    adapter = fedex(FakeFedex(httpx.Response(429, content=fixture("rate_limited.json"), headers={"Retry-After": "10"})))
-
-    # when a number is fetched
-    outcome = adapter.fetch(["794887075005"])["794887075005"]
-
-    # then it is rate limited for ten seconds
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.RATE_LIMITED
-    assert outcome.retry_after == 10.0
-
-
-def test_server_error_is_transient_for_the_whole_batch():
-    # given FedEx failing with 500
-    adapter = fedex(FakeFedex(httpx.Response(500, text='{"errors": [{"code": "INTERNAL.SERVER.ERROR"}]}')))
-
-    # when two numbers are fetched
-    outcomes = adapter.fetch(["794887075005", "794887075006"])
-
-    # then each is a transient error
-    assert {outcome.kind for outcome in outcomes.values()} == {ErrorKind.TRANSIENT}
-    assert set(outcomes) == {"794887075005", "794887075006"}
-
-
-def test_timeout_is_transient():
-    # given the tracking call timing out after a token was issued
-    def tracking_hangs(request: httpx.Request) -> httpx.Response:
-        if request.url.path == TOKEN_PATH:
-            return httpx.Response(200, content=fixture("token.json"))
-        raise httpx.WriteTimeout("timed out", request=request)
-
-    client = httpx.Client(transport=httpx.MockTransport(tracking_hangs))
-    adapter = build_adapter("fedex", config=CarrierConfig(base_url="https://fedex.test"), client=client)
-
-    # when a number is fetched
-    outcome = adapter.fetch(["794887075005"])["794887075005"]
-
-    # then it is transient
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.TRANSIENT
-
-
-def test_malformed_body_is_a_carrier_error():
-    # given a tracking answer that is not JSON
-    adapter = fedex(FakeFedex(httpx.Response(200, text="<html>Gateway</html>")))
-
-    # when a number is fetched
-    outcome = adapter.fetch(["794887075005"])["794887075005"]
-
-    # then it is a carrier error
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.CARRIER_ERROR
-    assert "not JSON" in outcome.message
-
-
 def test_malformed_entry_spoils_only_its_own_number():
     # given a batch answer where one entry lacks its track results
     body = json.loads(fixture("batch.json"))
@@ -354,53 +239,3 @@ def test_unmapped_event_type_is_listed_and_not_guessed():
     assert (result.latest_event.status, result.latest_event.mapped) == (None, False)
     assert result.latest_event.text == "Package data processed"
     assert result.status == Status.IN_TRANSIT
-
-
-def test_events_at_the_same_instant_keep_the_carriers_order():
-    # given FedEx reporting out-for-delivery and delivery at the same second
-    body = fixture("delivered.json").replace(b"2025-03-05T07:44:00+01:00", b"2025-03-05T11:27:00+01:00")
-    adapter = fedex(FakeFedex(httpx.Response(200, content=body)))
-
-    # when it is fetched
-    result = adapter.fetch(["794887075006"])["794887075006"]
-
-    # then delivery stays the newest event, so the parcel is delivered
-    assert result.latest_event.status == Status.DELIVERED
-    assert result.status == Status.DELIVERED
-
-
-@pytest.mark.parametrize(
-    "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
-)
-def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
-    # given the demo carrier speaking FedEx, and a number it plays this scenario for
-    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
-    adapter = build_adapter("fedex", config=CarrierConfig(base_url="http://simulator/fedex"), client=client)
-    number = next(n for n in (f"{794887000000 + i}" for i in range(1000)) if scenario_for("fedex", n) == scenario)
-    first = adapter.fetch([number])[number]  # the first question starts the journey
-    clock[0] += timedelta(days=3)
-
-    # when the number is fetched after the whole journey has played
-    result = adapter.fetch([number])[number]
-
-    # then the adapter reads every step as what it means, with no code left unmapped
-    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["fedex"].steps]
-    assert first.status == STEP_STATUS[played[0]]
-    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
-    assert result.unmapped_codes == ()
-    # and a parcel that waited at a pickup point says which one
-    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
-
-
-def test_simulator_answers_unknown_numbers_like_fedex():
-    # given the demo carrier speaking FedEx
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
-    adapter = build_adapter("fedex", config=CarrierConfig(base_url="http://simulator/fedex"), client=client)
-
-    # when a number it treats as unknown is fetched
-    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
-
-    # then the adapter sees FedEx's not-found answer
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.NOT_FOUND

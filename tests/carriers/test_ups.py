@@ -5,16 +5,14 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from carriers.registry import build_adapter
-from carriers.simulator import SCENARIOS, WIRE_FORMATS, make_wsgi_app, scenario_for
 from carriers.types import (
     CarrierConfig,
     ErrorKind,
@@ -25,6 +23,7 @@ from carriers.types import (
     TrackingError,
     TrackingResult,
 )
+from tests.carriers.helpers import FakeOAuthCarrier
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "ups"
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -33,40 +32,15 @@ TOKEN_PATH = "/security/v1/oauth/token"
 DETAILS_PATH = "/api/track/v1/details/"
 
 
-# What each generic step of the demo carrier means, to check the adapter reads the simulator right.
-STEP_STATUS = {
-    "label": Status.INFO_RECEIVED,
-    "picked_up": Status.IN_TRANSIT,
-    "sorting": Status.IN_TRANSIT,
-    "delayed": Status.IN_TRANSIT,
-    "out_for_delivery": Status.OUT_FOR_DELIVERY,
-    "ready_for_pickup": Status.AVAILABLE_FOR_PICKUP,
-    "failed_attempt": Status.FAILED_ATTEMPT,
-    "delivered": Status.DELIVERED,
-    "pickup_expired": Status.EXCEPTION,
-    "returning": Status.RETURNING_TO_SENDER,
-    "returned": Status.RETURNED_TO_SENDER,
-}
-
-
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-class FakeUps:
-    """Answers the token call and the details calls; records every request."""
+class FakeUps(FakeOAuthCarrier):
+    """UPS answering the token call and then the tracking calls; records every request."""
 
-    def __init__(self, details: httpx.Response, token: httpx.Response | None = None) -> None:
-        self.details = details
-        self.token = token or httpx.Response(200, content=fixture("token.json"))
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.token if request.url.path == TOKEN_PATH else self.details
-
-    def paths(self) -> list[str]:
-        return [request.url.path for request in self.requests]
+    carrier = "ups"
+    token_path = TOKEN_PATH
 
 
 def ok(name: str) -> httpx.Response:
@@ -224,33 +198,6 @@ def test_invalid_number_is_told_apart():
     assert outcome.retryable is False
 
 
-def test_rejected_client_credentials_are_an_auth_error_without_tracking():
-    # given the token call refused with 401
-    fake = FakeUps(ok("journey.json"), token=httpx.Response(401, content=fixture("unauthorized.json")))
-    adapter = ups(fake)
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is an auth error and the details endpoint was never called
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.AUTH
-    assert fake.paths() == [TOKEN_PATH]
-
-
-def test_token_call_refused_with_400_is_an_auth_error():
-    # given UPS answering an unknown client id with 400
-    fake = FakeUps(ok("journey.json"), token=httpx.Response(400, content=fixture("token_rejected.json")))
-    adapter = ups(fake)
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is an auth error
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.AUTH
-
-
 def test_token_is_cached_on_the_adapter():
     # given one adapter instance
     fake = FakeUps(ok("journey.json"))
@@ -303,60 +250,6 @@ def test_merchant_id_goes_to_the_token_call():
     assert fake.requests[0].headers["x-merchant-id"] == "A1B2C3"
 
 
-def test_rate_limit_carries_retry_after():
-    # given UPS throttling the details call
-    adapter = ups(FakeUps(httpx.Response(429, text="Too Many Requests", headers={"Retry-After": "60"})))
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is rate limited for a minute
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.RATE_LIMITED
-    assert outcome.retry_after == 60.0
-
-
-def test_server_error_is_transient():
-    # given UPS failing with 503
-    adapter = ups(FakeUps(httpx.Response(503, text="Resource is not available")))
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is transient
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.TRANSIENT
-
-
-def test_timeout_is_transient():
-    # given UPS's token endpoint not answering in time
-    def hang(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("timed out", request=request)
-
-    client = httpx.Client(transport=httpx.MockTransport(hang))
-    adapter = build_adapter("ups", config=CarrierConfig(base_url="https://ups.test"), client=client)
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is transient
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.TRANSIENT
-
-
-def test_malformed_body_is_a_carrier_error():
-    # given a details answer without the trackResponse UPS always sends
-    adapter = ups(FakeUps(httpx.Response(200, json={"unexpected": True})))
-
-    # when a number is fetched
-    outcome = adapter.fetch(["1Z12345E0205271688"])["1Z12345E0205271688"]
-
-    # then it is a carrier error
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.CARRIER_ERROR
-    assert "trackResponse" in outcome.message
-
-
 def test_unmapped_codes_are_listed_and_only_known_types_guide_the_status():
     # given an unknown code of a known type and an unknown code of an unknown type
     adapter = ups(FakeUps(ok("unmapped.json")))
@@ -372,53 +265,3 @@ def test_unmapped_codes_are_listed_and_only_known_types_guide_the_status():
         ("QQ", None, False),
     ]
     assert result.status == Status.IN_TRANSIT
-
-
-def test_events_at_the_same_instant_keep_the_carriers_order():
-    # given UPS reporting out-for-delivery and delivery at the same second
-    body = fixture("delivered.json").replace(b'"gmtTime": "64400"', b'"gmtTime": "102700"')
-    adapter = ups(FakeUps(httpx.Response(200, content=body)))
-
-    # when it is fetched
-    result = adapter.fetch(["1Z12345E6605272234"])["1Z12345E6605272234"]
-
-    # then delivery stays the newest event, so the parcel is delivered
-    assert result.latest_event.status == Status.DELIVERED
-    assert result.status == Status.DELIVERED
-
-
-@pytest.mark.parametrize(
-    "scenario", ["locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"]
-)
-def test_simulator_journey_reads_back_as_the_steps_it_plays(scenario):
-    # given the demo carrier speaking UPS, and a number it plays this scenario for
-    clock = [datetime(2025, 3, 3, 8, 0, tzinfo=UTC)]
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0, clock=lambda: clock[0])))
-    adapter = build_adapter("ups", config=CarrierConfig(base_url="http://simulator/ups"), client=client)
-    number = next(n for n in (f"1Z12345E{i:010d}" for i in range(1000)) if scenario_for("ups", n) == scenario)
-    first = adapter.fetch([number])[number]  # the first question starts the journey
-    clock[0] += timedelta(days=3)
-
-    # when the number is fetched after the whole journey has played
-    result = adapter.fetch([number])[number]
-
-    # then the adapter reads every step as what it means, with no code left unmapped
-    played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS["ups"].steps]
-    assert first.status == STEP_STATUS[played[0]]
-    assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
-    assert result.unmapped_codes == ()
-    # and a parcel that waited at a pickup point says which one
-    assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
-
-
-def test_simulator_answers_unknown_numbers_like_ups():
-    # given the demo carrier speaking UPS
-    client = httpx.Client(transport=httpx.WSGITransport(app=make_wsgi_app(speed=1.0)))
-    adapter = build_adapter("ups", config=CarrierConfig(base_url="http://simulator/ups"), client=client)
-
-    # when a number it treats as unknown is fetched
-    outcome = adapter.fetch(["NOTFOUND123"])["NOTFOUND123"]
-
-    # then the adapter sees UPS's not-found answer
-    assert isinstance(outcome, TrackingError)
-    assert outcome.kind == ErrorKind.NOT_FOUND
