@@ -15,6 +15,7 @@ import logging
 import pkgutil
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+from zoneinfo import ZoneInfo
+
+import defusedxml
+import defusedxml.ElementTree
 
 logger = logging.getLogger("carriers.simulator")
 
@@ -77,6 +82,7 @@ SCENARIOS: Mapping[str, tuple[tuple[str, float], ...]] = {
     ),
 }
 
+ALL_SCENARIOS: tuple[str, ...] = tuple(SCENARIOS)  # in this order: scenario_for hashes into it
 _CITIES = ("Warszawa", "Kraków", "Łódź", "Wrocław", "Poznań", "Gdańsk", "Szczecin", "Lublin", "Katowice", "Praha")
 _HUB_STEPS = frozenset({"sorting", "delayed"})
 _ORIGIN_STEPS = frozenset({"label", "picked_up", "returned"})
@@ -199,6 +205,19 @@ def json_response(payload: Any, status: int = 200) -> SimResponse:
 def xml_response(document: str, status: int = 200) -> SimResponse:
     """An XML answer."""
     return SimResponse(status, document.encode("utf-8"), "text/xml; charset=utf-8")
+
+
+def parse_xml(body: bytes) -> ET.Element | None:
+    """The XML document a request carries, or None when it is not well-formed or not safe to read."""
+    try:
+        return defusedxml.ElementTree.fromstring(body)
+    except (ET.ParseError, defusedxml.DefusedXmlException):
+        return None
+
+
+def wall_clock(at: datetime, zone: ZoneInfo) -> str:
+    """`at` as the time on a wall clock in `zone`, without an offset, as carriers that assume their zone send it."""
+    return at.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def text_response(text: str, status: int) -> SimResponse:

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from carriers.simulator.core import (
+    ALL_SCENARIOS,
     Journey,
     JourneyLookup,
     SimRequest,
@@ -100,7 +101,7 @@ WIRE_FORMAT = register_wire_format(
     WireFormat(
         code="inpost",
         steps=STEPS,
-        scenarios=("locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"),
+        scenarios=ALL_SCENARIOS,
         serve=serve,
     )
 )

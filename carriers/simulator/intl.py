@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
@@ -19,10 +18,8 @@ from urllib.parse import unquote
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-import defusedxml
-import defusedxml.ElementTree
-
 from carriers.simulator.core import (
+    ALL_SCENARIOS,
     Journey,
     JourneyEvent,
     JourneyLookup,
@@ -31,15 +28,16 @@ from carriers.simulator.core import (
     WireFormat,
     is_unknown,
     json_response,
+    parse_xml,
     register_wire_format,
     text_response,
+    wall_clock,
     xml_response,
 )
 
 _BERLIN = ZoneInfo("Europe/Berlin")
 _WARSAW = ZoneInfo("Europe/Warsaw")
 _PICKUP_SCENARIOS = frozenset({"locker_pickup", "return_to_sender"})
-_ALL_SCENARIOS = ("locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender")
 
 
 def _token(name: str) -> SimResponse:
@@ -141,9 +139,8 @@ def serve_dpd(request: SimRequest, lookup: JourneyLookup) -> SimResponse:
     """The getEventsForWaybillV1 SOAP call; unknown waybills get an answer without rows, as DPD does."""
     if request.method != "POST" or request.path != _DPD_PATH:
         return text_response("Not Found", 404)
-    try:
-        call = defusedxml.ElementTree.fromstring(request.body)
-    except (ET.ParseError, defusedxml.DefusedXmlException):
+    call = parse_xml(request.body)
+    if call is None:
         return xml_response(_dpd_fault("Unmarshalling Error"), 500)
     waybill = (call.findtext(f"./{{{_DPD_SOAP}}}Body/{{{_DPD_EVENTS}}}getEventsForWaybillV1/waybill") or "").strip()
     if not waybill:
@@ -170,7 +167,7 @@ def render_dpd(journey: Journey) -> str:
             f"<businessCode>{event.raw_code}</businessCode><country>PL</country>"
             f"<depot>{depot}</depot><depotName>{escape(depot_name)}</depotName>"
             f"<description>{escape(event.text)}</description>"
-            f"<eventTime>{event.at.astimezone(_WARSAW).replace(tzinfo=None).isoformat(timespec='seconds')}</eventTime>"
+            f"<eventTime>{wall_clock(event.at, _WARSAW)}</eventTime>"
             f"<objectId>0</objectId><packageReference/><parcelReference/>"
             f"<waybill>{escape(journey.number)}</waybill>"
             "</eventsList>"
@@ -420,15 +417,15 @@ def _fedex_error(code: str, message: str, status: int) -> SimResponse:
 WIRE_FORMATS: Mapping[str, WireFormat] = {
     wire_format.code: register_wire_format(wire_format)
     for wire_format in (
-        WireFormat(code="dhl", steps=DHL_STEPS, scenarios=_ALL_SCENARIOS, serve=serve_dhl),
-        WireFormat(code="dpd", steps=DPD_STEPS, scenarios=_ALL_SCENARIOS, serve=serve_dpd),
+        WireFormat(code="dhl", steps=DHL_STEPS, scenarios=ALL_SCENARIOS, serve=serve_dhl),
+        WireFormat(code="dpd", steps=DPD_STEPS, scenarios=ALL_SCENARIOS, serve=serve_dpd),
         WireFormat(
             code="gls",
             steps=GLS_STEPS,
             scenarios=("locker_pickup", "courier_delivery", "failed_attempt_then_delivery"),
             serve=serve_gls,
         ),
-        WireFormat(code="ups", steps=UPS_STEPS, scenarios=_ALL_SCENARIOS, serve=serve_ups),
-        WireFormat(code="fedex", steps=FEDEX_STEPS, scenarios=_ALL_SCENARIOS, serve=serve_fedex),
+        WireFormat(code="ups", steps=UPS_STEPS, scenarios=ALL_SCENARIOS, serve=serve_ups),
+        WireFormat(code="fedex", steps=FEDEX_STEPS, scenarios=ALL_SCENARIOS, serve=serve_fedex),
     )
 }

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import UTC
 from xml.sax.saxutils import escape
-
-import defusedxml
-import defusedxml.ElementTree
 
 from carriers.simulator.core import (
     Journey,
@@ -16,6 +12,7 @@ from carriers.simulator.core import (
     SimResponse,
     WireFormat,
     is_unknown,
+    parse_xml,
     register_wire_format,
     text_response,
     xml_response,
@@ -42,9 +39,8 @@ def serve(request: SimRequest, lookup: JourneyLookup) -> SimResponse:
     """Answer the history call; unknown pack codes simply have no rows, as with the real service."""
     if request.method != "POST" or request.path != _PATH:
         return text_response("Not Found", 404)
-    try:
-        envelope = defusedxml.ElementTree.fromstring(request.body)
-    except (ET.ParseError, defusedxml.DefusedXmlException):
+    envelope = parse_xml(request.body)
+    if envelope is None:
         return xml_response(_fault("Server was unable to read request."), 500)
     codes = [
         (element.text or "").strip()

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-import defusedxml
-import defusedxml.ElementTree
-
 from carriers.simulator.core import (
+    ALL_SCENARIOS,
     Journey,
     JourneyLookup,
     SimRequest,
     SimResponse,
     WireFormat,
     is_unknown,
+    parse_xml,
     register_wire_format,
     text_response,
+    wall_clock,
     xml_response,
 )
 
@@ -51,9 +50,8 @@ def serve(request: SimRequest, lookup: JourneyLookup) -> SimResponse:
     """Answer packetTracking; any other method is an IncorrectDataFault, as Packeta would."""
     if request.method != "POST" or request.path != "/api/rest":
         return text_response("Not Found", 404)
-    try:
-        call = defusedxml.ElementTree.fromstring(request.body)
-    except (ET.ParseError, defusedxml.DefusedXmlException):
+    call = parse_xml(request.body)
+    if call is None:
         return xml_response(_fault("IncorrectDataFault", "Invalid XML"))
     if call.tag != "packetTracking":
         return xml_response(_fault("IncorrectDataFault", f"Unsupported method {call.tag}"))
@@ -68,7 +66,7 @@ def render(journey: Journey) -> str:
     """The packetTracking answer for a journey."""
     records = "".join(
         "<record>"
-        f"<dateTime>{event.at.astimezone(_PRAGUE).replace(tzinfo=None).isoformat(timespec='seconds')}</dateTime>"
+        f"<dateTime>{wall_clock(event.at, _PRAGUE)}</dateTime>"
         f"<statusCode>{event.raw_code}</statusCode>"
         f"<codeText>{_CODE_TEXTS[event.raw_code]}</codeText>"
         f"<statusText>{escape(event.text)}</statusText>"
@@ -92,7 +90,7 @@ WIRE_FORMAT = register_wire_format(
     WireFormat(
         code="packeta",
         steps=STEPS,
-        scenarios=("locker_pickup", "courier_delivery", "failed_attempt_then_delivery", "delayed", "return_to_sender"),
+        scenarios=ALL_SCENARIOS,
         serve=serve,
     )
 )

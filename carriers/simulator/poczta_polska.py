@@ -16,6 +16,7 @@ from carriers.simulator.core import (
     json_response,
     register_wire_format,
     text_response,
+    wall_clock,
 )
 
 _WARSAW = ZoneInfo("Europe/Warsaw")
@@ -63,7 +64,7 @@ def render(journey: Journey) -> dict[str, Any]:
             {
                 "code": event.raw_code,
                 "name": event.text,
-                "time": event.at.astimezone(_WARSAW).replace(tzinfo=None).isoformat(timespec="seconds"),
+                "time": wall_clock(event.at, _WARSAW),
                 "postOffice": {"name": f"UP {event.location}"},
                 "finished": event.raw_code == "P_D",
                 "canceled": False,
