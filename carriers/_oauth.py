@@ -60,6 +60,10 @@ class OAuthClientCredentials(CarrierAdapter):
             self._this_call.reused = cached
             return self._token
 
+    def bearer_headers(self) -> dict[str, str]:
+        """The headers of a tracking call made with the access token."""
+        return {"Authorization": f"Bearer {self.access_token()}", "Accept": "application/json"}
+
     def forget_token(self, token: str) -> None:
         """Drop `token` from the cache, unless another thread already replaced it."""
         with self._token_lock:

@@ -108,6 +108,8 @@ class CarrierAdapter(ABC):
     # Not a ClassVar: an adapter may set it per instance when the batch size is per account.
     batch_size: int = 1
     timezone: ClassVar[str] = "UTC"
+    # Carriers serving accounts in many zones: `config.extra["timezone"]` names the account's zone instead.
+    timezone_from_config: ClassVar[bool] = False
     default_base_url: ClassVar[str] = ""
     tracking_url_template: ClassVar[str] = ""
     status_map: ClassVar[StatusMapping] = {}
@@ -118,7 +120,8 @@ class CarrierAdapter(ABC):
     def __init__(self, *, config: CarrierConfig, client: httpx.Client) -> None:
         self.config = config
         self.client = client
-        self.zone = ZoneInfo(self.timezone)
+        account_zone = config.extra.get("timezone", "") if self.timezone_from_config else ""
+        self.zone = ZoneInfo(account_zone or self.timezone)
 
     # ----------------------------------------------------------------- public API
 

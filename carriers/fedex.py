@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -24,7 +23,6 @@ from carriers._oauth import OAuthClientCredentials
 from carriers.base import Outcome
 from carriers.registry import register
 from carriers.types import (
-    CarrierConfig,
     ErrorKind,
     PickupPoint,
     ProofOfDelivery,
@@ -57,6 +55,7 @@ class FedexAdapter(OAuthClientCredentials):
     batch_size = 30
     # Only for a time without an offset; FedEx normally sends offsets.
     timezone = "Europe/Warsaw"
+    timezone_from_config = True
     default_base_url = "https://apis.fedex.com"
     tracking_url_template = "https://www.fedex.com/fedextrack/?trknbr={number}"
     oauth_endpoint = "/oauth/token"
@@ -119,11 +118,6 @@ class FedexAdapter(OAuthClientCredentials):
         "SP": _NOTE,
     }
 
-    def __init__(self, *, config: CarrierConfig, client: httpx.Client) -> None:
-        super().__init__(config=config, client=client)
-        if config.extra.get("timezone"):
-            self.zone = ZoneInfo(config.extra["timezone"])
-
     def build_request(self, numbers: Sequence[str]) -> httpx.Request:
         """One POST asking for every number of the chunk, with detailed scans."""
         payload = {
@@ -131,8 +125,7 @@ class FedexAdapter(OAuthClientCredentials):
             "trackingInfo": [{"trackingNumberInfo": {"trackingNumber": number}} for number in numbers],
         }
         headers = {
-            "Authorization": f"Bearer {self.access_token()}",
-            "Accept": "application/json",
+            **self.bearer_headers(),
             "X-locale": self.config.extra.get("locale", "en_US"),
         }
         return self.make_request("POST", "/track/v1/trackingnumbers", json_body=payload, headers=headers)

@@ -74,8 +74,7 @@ class GlsAdapter(OAuthClientCredentials):
         """One GET for up to 10 numbers, comma-separated in the path."""
         path = "/track-and-trace-v1/tracking/simple/trackids/" + ",".join(quote(n, safe="") for n in numbers)
         headers = {
-            "Authorization": f"Bearer {self.access_token()}",
-            "Accept": "application/json",
+            **self.bearer_headers(),
             "Accept-Language": self.config.extra.get("language", "EN"),
         }
         return self.make_request("GET", path, params={"showEvents": "true"}, headers=headers)

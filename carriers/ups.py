@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -28,7 +27,6 @@ from carriers._oauth import OAuthClientCredentials
 from carriers.base import Outcome
 from carriers.registry import register
 from carriers.types import (
-    CarrierConfig,
     ErrorKind,
     MalformedResponse,
     PickupPoint,
@@ -173,6 +171,7 @@ class UpsAdapter(OAuthClientCredentials):
     batch_size = 1
     # Only for activities without GMT fields; most deployments track parcels scanned in Central Europe.
     timezone = "Europe/Warsaw"
+    timezone_from_config = True
     default_base_url = "https://onlinetools.ups.com"
     tracking_url_template = "https://www.ups.com/track?tracknum={number}"
     oauth_endpoint = "/security/v1/oauth/token"
@@ -190,11 +189,6 @@ class UpsAdapter(OAuthClientCredentials):
     }
     not_found_http_statuses = frozenset()
 
-    def __init__(self, *, config: CarrierConfig, client: httpx.Client) -> None:
-        super().__init__(config=config, client=client)
-        if config.extra.get("timezone"):
-            self.zone = ZoneInfo(config.extra["timezone"])
-
     def token_request_headers(self) -> Mapping[str, str]:
         """UPS scopes tokens to a merchant (shipper) id when one is configured."""
         merchant_id = self.config.extra.get("merchant_id", "")
@@ -203,8 +197,7 @@ class UpsAdapter(OAuthClientCredentials):
     def build_request(self, numbers: Sequence[str]) -> httpx.Request:
         """GET the details of the one number of the chunk."""
         headers = {
-            "Authorization": f"Bearer {self.access_token()}",
-            "Accept": "application/json",
+            **self.bearer_headers(),
             "transId": uuid.uuid4().hex,
             "transactionSrc": "parcelfront",
         }
