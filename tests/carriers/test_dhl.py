@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,8 +17,8 @@ from carriers.types import (
     TrackingError,
     TrackingResult,
 )
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "dhl"
 BERLIN = ZoneInfo("Europe/Berlin")
 CET = ZoneInfo("Etc/GMT-1")  # a fixed +01:00, as DHL sends it
 
@@ -27,7 +26,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return carrier_fixture("dhl", name)
 
 
 def replying(status: int, name: str = "", headers: dict[str, str] | None = None, seen: list | None = None) -> Handler:

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree
@@ -10,8 +9,8 @@ import httpx
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Reason, Status, TrackingError, TrackingResult
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "dpd"
 WARSAW = ZoneInfo("Europe/Warsaw")
 WAYBILL = "0000123456789U"
 ENVELOPE = "{http://schemas.xmlsoap.org/soap/envelope/}"
@@ -21,7 +20,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return carrier_fixture("dpd", name)
 
 
 def replying(status: int, name: str, seen: list | None = None) -> Handler:

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -19,9 +18,8 @@ from carriers.types import (
     TrackingError,
     TrackingResult,
 )
-from tests.carriers.helpers import FakeOAuthCarrier
+from tests.carriers.helpers import FakeOAuthCarrier, carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "fedex"
 CET = ZoneInfo("Etc/GMT-1")
 EST = ZoneInfo("Etc/GMT+5")
 TOKEN_PATH = "/oauth/token"
@@ -29,7 +27,7 @@ TRACK_PATH = "/track/v1/trackingnumbers"
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return carrier_fixture("fedex", name)
 
 
 class FakeFedex(FakeOAuthCarrier):

@@ -2,7 +2,6 @@
 
 import base64
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -10,16 +9,15 @@ import httpx
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Reason, Status, TrackingError, TrackingResult
-from tests.carriers.helpers import FakeOAuthCarrier
+from tests.carriers.helpers import FakeOAuthCarrier, carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "gls"
 CET = ZoneInfo("Etc/GMT-1")  # GLS sends "+0100"
 TOKEN_PATH = "/oauth2/v2/token"
 TRACK_PATH = "/track-and-trace-v1/tracking/simple/trackids/"
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return carrier_fixture("gls", name)
 
 
 class FakeGls(FakeOAuthCarrier):

@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -11,8 +10,8 @@ import pytest
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Status, TrackingError, TrackingResult
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "inpost"
 WARSAW = ZoneInfo("Europe/Warsaw")
 LOCKER_PARCEL = "602677439331630337653846"
 
@@ -21,7 +20,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def fixture(name: str, status: int = 200, **headers: str) -> httpx.Response:
     return httpx.Response(
-        status, content=(FIXTURES / name).read_bytes(), headers={"Content-Type": "application/json", **headers}
+        status, content=carrier_fixture("inpost", name), headers={"Content-Type": "application/json", **headers}
     )
 
 

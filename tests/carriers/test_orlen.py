@@ -3,15 +3,14 @@
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import defusedxml.ElementTree
 import httpx
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, Status, TrackingError, TrackingResult
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "orlen"
 PACK = "2100012345678"
 NS = "{https://91.242.220.103/WebServicePwR}"
 SOAP = "{http://schemas.xmlsoap.org/soap/envelope/}"
@@ -20,7 +19,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture(name: str, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, content=(FIXTURES / name).read_bytes(), headers={"Content-Type": "text/xml"})
+    return httpx.Response(status, content=carrier_fixture("orlen", name), headers={"Content-Type": "text/xml"})
 
 
 def orlen(handler: Handler, requests: list[httpx.Request] | None = None):

@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import defusedxml.ElementTree
@@ -12,8 +11,8 @@ import pytest
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Status, TrackingError
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "packeta"
 PRAGUE = ZoneInfo("Europe/Prague")
 BARCODE = "Z1234567890"
 
@@ -21,7 +20,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture(name: str, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, content=(FIXTURES / name).read_bytes(), headers={"Content-Type": "text/xml"})
+    return httpx.Response(status, content=carrier_fixture("packeta", name), headers={"Content-Type": "text/xml"})
 
 
 def packeta(handler: Handler, requests: list[httpx.Request] | None = None):

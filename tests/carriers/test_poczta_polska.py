@@ -5,7 +5,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -13,8 +12,8 @@ import httpx
 
 from carriers.registry import build_adapter
 from carriers.types import CarrierConfig, ErrorKind, PickupPoint, Status, TrackingError, TrackingResult
+from tests.carriers.helpers import carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "poczta_polska"
 WARSAW = ZoneInfo("Europe/Warsaw")
 API = "https://uss.poczta-polska.pl/uss/v2.0/tracking"
 
@@ -23,7 +22,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 def fixture(name: str, status: int = 200, **headers: str) -> httpx.Response:
     return httpx.Response(
-        status, content=(FIXTURES / name).read_bytes(), headers={"Content-Type": "application/json", **headers}
+        status, content=carrier_fixture("poczta_polska", name), headers={"Content-Type": "application/json", **headers}
     )
 
 

@@ -6,7 +6,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -23,9 +22,8 @@ from carriers.types import (
     TrackingError,
     TrackingResult,
 )
-from tests.carriers.helpers import FakeOAuthCarrier
+from tests.carriers.helpers import FakeOAuthCarrier, carrier_fixture
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "carriers" / "ups"
 WARSAW = ZoneInfo("Europe/Warsaw")
 CET = ZoneInfo("Etc/GMT-1")  # UPS's gmtOffset "+01:00"
 TOKEN_PATH = "/security/v1/oauth/token"
@@ -33,7 +31,7 @@ DETAILS_PATH = "/api/track/v1/details/"
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+    return carrier_fixture("ups", name)
 
 
 class FakeUps(FakeOAuthCarrier):
