@@ -59,6 +59,7 @@ class Contract:
     timeout_at_token: bool = False
     batched: bool = True  # one tracking call answers several numbers
     expired_token_fixture: str = ""
+    track_path: str = ""  # the path of the tracking call for the first number
     unauthorized: bytes = b""  # what a keyed carrier answers a refused key with, as HTTP 401
     scenarios: tuple[str, ...] = ALL_SCENARIOS
     simulator_config: Mapping[str, object] = field(default_factory=dict)
@@ -98,6 +99,7 @@ FEDEX = Contract(
     config={"base_url": "https://fedex.test", "username": "fedex-key", "password": "fedex-secret"},
     token_path="/oauth/token",
     expired_token_fixture="token_expired.json",
+    track_path="/track/v1/trackingnumbers",
     throttle=Throttle(retry_after="10", fixture="rate_limited.json"),
     server_error=(500, '{"errors": [{"code": "INTERNAL.SERVER.ERROR"}]}'),
     timeout=httpx.WriteTimeout,
@@ -115,6 +117,7 @@ GLS = Contract(
     config={"base_url": "https://gls.test", "username": "gls-client", "password": "gls-secret"},
     token_path="/oauth2/v2/token",
     expired_token_fixture="unauthorized.json",
+    track_path="/track-and-trace-v1/tracking/simple/trackids/36301917596",
     throttle=Throttle(retry_after="3600", fixture="rate_limited.json"),
     server_error=(502, "Bad Gateway"),
     timeout=httpx.ReadTimeout,
@@ -330,8 +333,7 @@ def test_expired_token_is_renewed_once(carrier: Contract):
 
     # then a fresh token is fetched and the call repeated once, successfully
     assert isinstance(outcome, TrackingResult)
-    track_path = fake.paths()[1]
-    assert fake.paths()[2:] == [track_path, carrier.token_path, track_path]
+    assert fake.paths()[2:] == [carrier.track_path, carrier.token_path, carrier.track_path]
 
 
 @pytest.mark.parametrize(
