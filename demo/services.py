@@ -171,8 +171,13 @@ def _reset() -> None:
 
 
 @transaction.atomic
-def demo_seed(*, reset: bool = True, now: datetime | None = None, seed: int = 2026) -> DemoSeed:
-    """Create the demo shops and orders; with ``reset`` the previous demo data is replaced."""
+def demo_seed(
+    *, reset: bool = True, now: datetime | None = None, seed: int = 2026, public_base_url: str | None = None
+) -> DemoSeed:
+    """Create the demo shops and orders; with ``reset`` the previous demo data is replaced.
+
+    Product images point at ``public_base_url`` (default ``settings.PUBLIC_BASE_URL``), where the demo serves them.
+    """
     now = now or timezone.now()
     rng = random.Random(seed)
     if reset:
@@ -189,7 +194,7 @@ def demo_seed(*, reset: bool = True, now: datetime | None = None, seed: int = 20
     _user(OTHER_OWNER[0], OTHER_OWNER[1])
     other = shop_create(owner_email=OTHER_OWNER[0], **OTHER_SHOP).shop
 
-    static_base = f"{settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
+    static_base = f"{public_base_url or settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
     _seed_marketing(shop=shop, static_base=static_base)
     orders = []
     for index, ((carrier, parcels), customer) in enumerate(zip(ORDER_PLAN, CUSTOMERS, strict=True)):

@@ -1,9 +1,12 @@
 """Admin for orders and shipments: support finds an order and sees its whole history."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from carriers.registry import carrier_choices
 from config.celery import enqueue_on_commit
@@ -44,10 +47,28 @@ class OrderAdmin(TenantScopedAdmin):
     search_fields = ["number", "customer_email", "customer_name", "shipments__tracking_number"]
     date_hierarchy = "placed_at"
     autocomplete_fields = ["shop"]
-    readonly_fields = ["public_token", "version", "created_at", "updated_at"]
+    readonly_fields = ["tracking_page", "customer_emails", "public_token", "version", "created_at", "updated_at"]
     inlines = [OrderItemInline, ShipmentInline]
     list_select_related = ["shop"]
     show_full_result_count = False
+
+    @admin.display(description="Tracking page")
+    def tracking_page(self, order: Order) -> str:
+        if not order.pk:
+            return "—"
+        url = f"{settings.PUBLIC_BASE_URL}/t/{order.public_token}"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    @admin.display(description="Emails")
+    def customer_emails(self, order: Order) -> str:
+        # By URL name only: the notifications app sits above shipments and is not imported here.
+        if not order.pk:
+            return "—"
+        try:
+            url = reverse("admin:notifications_order_messages", args=[order.pk])
+        except NoReverseMatch:
+            return "—"
+        return format_html('<a href="{}">Every email of this order, with previews and delivery events</a>', url)
 
 
 class TrackingEventInline(TenantTabularInline):

@@ -145,7 +145,7 @@ def order_upsert(
             try:
                 order_item.full_clean(exclude=["order"])
             except ValidationError as error:
-                raise ValidationError({f"items[{index}]": error.messages}) from error
+                raise _nested(error, f"items[{index}]") from error
             new_items.append(order_item)
         OrderItem.objects.bulk_create(new_items)
 
@@ -153,10 +153,17 @@ def order_upsert(
         try:
             shipment_add(order=order, **shipment)
         except ValidationError as error:
-            raise ValidationError({f"shipments[{index}]": error.messages}) from error
+            raise _nested(error, f"shipments[{index}]") from error
         except TypeError as error:
             raise ValidationError({f"shipments[{index}]": str(error)}) from error
     if not created:
         order_touch(order_id=order.pk)
         order.refresh_from_db(fields=["version", "updated_at"])
     return order, created
+
+
+def _nested(error: ValidationError, prefix: str) -> ValidationError:
+    """``error`` with its fields renamed under ``prefix`` (``shipments[0].carrier``), so callers can point at them."""
+    if hasattr(error, "error_dict"):
+        return ValidationError({f"{prefix}.{field}": messages for field, messages in error.message_dict.items()})
+    return ValidationError({prefix: error.messages})

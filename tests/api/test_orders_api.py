@@ -67,7 +67,7 @@ def test_undetectable_carrier_is_422_with_candidates_and_nothing_stored(api, sho
     # then
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert error["field"] == "shipments[0]"
+    assert error["field"] == "shipments[0].carrier"
     assert "Cannot tell the carrier" in error["message"]
     assert not Order.objects.filter(shop=shop).exists()
 
@@ -84,7 +84,7 @@ def test_bad_item_rolls_back_the_whole_order(api, shop):
 def test_unknown_carrier_is_422(api, shop):
     response = api.post("/orders", {"number": "A-4", "shipments": [{"tracking_number": "X1", "carrier": "pigeon"}]})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "shipments[0]"
+    assert response.json()["errors"][0]["field"] == "shipments[0].carrier"
     assert not Order.objects.filter(shop=shop).exists()
 
 

@@ -57,3 +57,10 @@ def test_second_shop_cannot_see_the_demo_shop(client, db):
     response = client.get("/admin/shipments/order/")
     numbers = {order.number for order in response.context["cl"].queryset}
     assert numbers == {"SZ-1001"}
+
+
+def test_product_images_point_at_the_demo_server(db):
+    seeded = demo_seed(now=NOW, public_base_url="http://127.0.0.1:8766")
+    image_urls = {item.image_url for order in seeded.orders for item in order.items.all()}
+    assert image_urls
+    assert all(url.startswith("http://127.0.0.1:8766/static/demo/") for url in image_urls)

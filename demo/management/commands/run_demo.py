@@ -46,7 +46,8 @@ class Command(BaseCommand):
             shutil.rmtree(Path(settings.VAR_DIR) / "celery" / "queue", ignore_errors=True)
             (Path(settings.VAR_DIR) / "celery" / "queue").mkdir(parents=True, exist_ok=True)
 
-        seeded = demo_seed(reset=not options["keep"])
+        public_base_url = os.environ.get("PUBLIC_BASE_URL", base_url)
+        seeded = demo_seed(reset=not options["keep"], public_base_url=public_base_url)
 
         carrier_server = make_simulator_server("127.0.0.1", 0, speed=speed)
         threading.Thread(target=carrier_server.serve_forever, daemon=True).start()
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.update({f"CARRIER_{code.upper()}_BASE_URL": f"{carrier_url}/{code}" for code in carrier_codes()})
         env.update({f"CARRIER_{code.upper()}_API_KEY": "demo" for code in carrier_codes()})
-        env.setdefault("PUBLIC_BASE_URL", base_url)
+        env["PUBLIC_BASE_URL"] = public_base_url
         # Polling intervals shrink with the journeys, and the dispatcher ticks often enough to follow them.
         env["POLLING_TIME_SCALE"] = str(1 / speed)
         env["POLL_DISPATCH_SECONDS"] = "5"
