@@ -23,6 +23,10 @@ from demo.catalog import DEMO_MARKETER, DEMO_OWNER, DEMO_SUPPORT, OTHER_OWNER
 from demo.services import demo_seed
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the whole product on embedded defaults: web, worker, beat, fake carrier, demo shop."
 
@@ -69,6 +73,10 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "-l", "INFO", "-s", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
         }
         processes: dict[str, subprocess.Popen] = {}
+        # Ctrl-C in a terminal, or SIGTERM from a supervisor or `kill`: stop everything the same way.
+        # (Set explicitly: a shell that starts us in the background leaves SIGINT ignored.)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
         try:
             for name, command in commands.items():
                 log = (log_dir / f"{name}.log").open("a")
