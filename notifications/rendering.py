@@ -32,7 +32,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from campaigns.placements import CampaignMessage, Placements
-from shipments.labels import language_or_default, status_explanation, status_label
+from shipments.labels import language_or_default, shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.models import Shop
 
@@ -169,7 +169,7 @@ def override_values(facts: EmailFacts) -> dict[str, str]:
         "order_number": facts.order_number,
         "shop_name": facts.shop.name,
         "status_label": status_label(facts.status, facts.language),
-        "status_explanation": status_explanation(facts.status, facts.language),
+        "status_explanation": shipment_explanation(facts.status, facts.reason, facts.language),
         "tracking_url": tracking_url(facts.order_token),
         "tracking_number": facts.tracking_number,
         "carrier": facts.carrier,

@@ -83,6 +83,81 @@ STATUS_TEXT: dict[str, dict[Status, tuple[str, str]]] = {
 }
 
 
+# What a reason adds for the customer; replaces the status's generic explanation when known.
+REASON_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "picked_up": "The carrier has picked up your parcel.",
+        "customs": "Your parcel is going through customs clearance.",
+        "delayed": "Your parcel is delayed on its way; the carrier is working on it.",
+        "redirected": "Your parcel has been redirected to a new delivery place.",
+        "address_problem": "The carrier has a problem with the delivery address; please contact us.",
+        "recipient_absent": "Nobody was there to take the parcel; the carrier will try again or leave a notice.",
+        "refused": "The parcel was refused at delivery.",
+        "lost": "The carrier cannot find your parcel; we are on it and will contact you.",
+        "damaged": "Your parcel was damaged on its way; we are on it and will contact you.",
+        "oversized": "The parcel does not fit the locker; the carrier will deliver it another way.",
+        "pickup_expired": "The time to collect the parcel has run out; it goes back to the shop.",
+        "pickup_reminder": "Your parcel is still waiting for you at the pickup point.",
+    },
+    "pl": {
+        "picked_up": "Przewoźnik odebrał Twoją paczkę.",
+        "customs": "Twoja paczka przechodzi odprawę celną.",
+        "delayed": "Paczka jest opóźniona w drodze; przewoźnik nad tym pracuje.",
+        "redirected": "Paczka została przekierowana do nowego miejsca doręczenia.",
+        "address_problem": "Przewoźnik ma problem z adresem doręczenia; skontaktuj się z nami.",
+        "recipient_absent": "Nikt nie odebrał paczki; przewoźnik spróbuje ponownie lub zostawi awizo.",
+        "refused": "Odmówiono przyjęcia paczki przy doręczeniu.",
+        "lost": "Przewoźnik nie może odnaleźć paczki; zajmujemy się tym i odezwiemy się.",
+        "damaged": "Paczka uszkodziła się w drodze; zajmujemy się tym i odezwiemy się.",
+        "oversized": "Paczka nie mieści się w paczkomacie; przewoźnik doręczy ją inaczej.",
+        "pickup_expired": "Minął czas na odbiór paczki; wraca do sklepu.",
+        "pickup_reminder": "Paczka wciąż czeka na Ciebie w punkcie odbioru.",
+    },
+    "de": {
+        "picked_up": "Der Zusteller hat dein Paket abgeholt.",
+        "customs": "Dein Paket wird gerade verzollt.",
+        "delayed": "Dein Paket verspätet sich unterwegs; der Zusteller kümmert sich darum.",
+        "redirected": "Dein Paket wurde an einen neuen Zustellort umgeleitet.",
+        "address_problem": "Es gibt ein Problem mit der Lieferadresse; bitte kontaktiere uns.",
+        "recipient_absent": "Niemand war da; der Zusteller versucht es erneut oder hinterlässt eine Nachricht.",
+        "refused": "Die Annahme des Pakets wurde verweigert.",
+        "lost": "Der Zusteller findet dein Paket nicht; wir kümmern uns und melden uns.",
+        "damaged": "Dein Paket wurde unterwegs beschädigt; wir kümmern uns und melden uns.",
+        "oversized": "Das Paket passt nicht in die Packstation; es wird anders zugestellt.",
+        "pickup_expired": "Die Abholfrist ist abgelaufen; das Paket geht zurück an den Shop.",
+        "pickup_reminder": "Dein Paket wartet noch in der Abholstelle auf dich.",
+    },
+    "cs": {
+        "picked_up": "Dopravce převzal vaši zásilku.",
+        "customs": "Vaše zásilka prochází celním odbavením.",
+        "delayed": "Zásilka má cestou zpoždění; dopravce to řeší.",
+        "redirected": "Zásilka byla přesměrována na nové místo doručení.",
+        "address_problem": "Dopravce má problém s doručovací adresou; kontaktujte nás prosím.",
+        "recipient_absent": "Nikdo zásilku nepřevzal; dopravce to zkusí znovu nebo zanechá oznámení.",
+        "refused": "Převzetí zásilky bylo odmítnuto.",
+        "lost": "Dopravce zásilku nemůže najít; řešíme to a ozveme se.",
+        "damaged": "Zásilka se cestou poškodila; řešíme to a ozveme se.",
+        "oversized": "Zásilka se nevejde do boxu; dopravce ji doručí jinak.",
+        "pickup_expired": "Lhůta pro vyzvednutí uplynula; zásilka se vrací do obchodu.",
+        "pickup_reminder": "Zásilka na vás stále čeká na výdejním místě.",
+    },
+    "sk": {
+        "picked_up": "Dopravca prevzal vašu zásielku.",
+        "customs": "Vaša zásielka prechádza colným konaním.",
+        "delayed": "Zásielka má cestou meškanie; dopravca to rieši.",
+        "redirected": "Zásielka bola presmerovaná na nové miesto doručenia.",
+        "address_problem": "Dopravca má problém s doručovacou adresou; kontaktujte nás, prosím.",
+        "recipient_absent": "Nikto zásielku neprevzal; dopravca to skúsi znova alebo nechá oznámenie.",
+        "refused": "Prevzatie zásielky bolo odmietnuté.",
+        "lost": "Dopravca zásielku nemôže nájsť; riešime to a ozveme sa.",
+        "damaged": "Zásielka sa cestou poškodila; riešime to a ozveme sa.",
+        "oversized": "Zásielka sa nezmestí do boxu; dopravca ju doručí inak.",
+        "pickup_expired": "Lehota na vyzdvihnutie uplynula; zásielka sa vracia do obchodu.",
+        "pickup_reminder": "Zásielka na vás stále čaká na výdajnom mieste.",
+    },
+}
+
+
 def language_or_default(language: str | None) -> str:
     """``language`` if we support it (``pl-PL`` counts as ``pl``), else English."""
     short = (language or "").split("-")[0].split("_")[0].lower()
@@ -97,3 +172,13 @@ def status_label(status: str, language: str | None) -> str:
 def status_explanation(status: str, language: str | None) -> str:
     """One sentence telling the customer what ``status`` means for them."""
     return STATUS_TEXT[language_or_default(language)][Status(status)][1]
+
+
+def reason_explanation(reason: str, language: str | None) -> str:
+    """What ``reason`` means for the customer in ``language``; empty when we have nothing specific to say."""
+    return REASON_TEXT[language_or_default(language)].get(reason or "", "")
+
+
+def shipment_explanation(status: str, reason: str, language: str | None) -> str:
+    """The reason's explanation when there is one, else the status's: what the page and emails tell the customer."""
+    return reason_explanation(reason, language) or status_explanation(status, language)

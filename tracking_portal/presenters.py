@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import FINAL_STATUSES, Status
-from shipments.labels import language_or_default, status_explanation, status_label
+from shipments.labels import language_or_default, shipment_explanation, status_label
 from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.models import Shop
@@ -358,7 +358,7 @@ def shipment_view(
         icon=status_icon(status, is_return=is_return),
         status=status.value,
         status_label=status_label(status, language),
-        explanation=status_explanation(status, language),
+        explanation=shipment_explanation(status, shipment.reason, language),
         attention=status in ATTENTION_STATUSES,
         # A delivered parcel's ETA line already says when; "last update" would repeat it.
         updated=(

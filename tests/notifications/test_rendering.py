@@ -53,3 +53,14 @@ def test_every_status_renders_in_every_language_on_sample_data(shop, language):
         assert status_label(status.value, language) in rendered.html
         assert "<style>" in rendered.html and 'style="' in rendered.html
         assert "{{" not in rendered.text
+
+
+def test_a_reason_replaces_the_generic_explanation_in_the_email(shop):
+    from dataclasses import replace
+
+    facts = replace(sample_facts(shop=shop, status="exception", language="en"), reason="address_problem")
+    rendered = email_render(facts)
+    explanation = "The carrier has a problem with the delivery address; please contact us."
+    assert explanation in rendered.text
+    assert explanation in rendered.html
+    assert "Something went wrong on the way" not in rendered.text

@@ -381,3 +381,19 @@ def test_a_hot_orders_version_is_read_at_most_once_per_second_per_process(client
     assert len(within) == 0
     assert "Wydano do doręczenia" not in soon
     assert "Wydano do doręczenia" in later
+
+
+def test_a_reason_tells_the_customer_more_than_the_status(client, shop):
+    # given a parcel in transit because it is held at customs
+    order = order_with_events(shop=shop, events=1)
+    order.shipments.update(reason="customs")
+    order_touch(order_id=order.pk)
+
+    # when the customer opens the page in Polish and in German
+    polish = html_of(client.get(f"/t/{order.public_token}"))
+    german = html_of(client.get(f"/t/{order.public_token}?lang=de"))
+
+    # then the explanation says customs, not the generic "on its way"
+    assert '<p class="explanation">Twoja paczka przechodzi odprawę celną.</p>' in polish
+    assert "Twoja paczka jest w sieci przewoźnika." not in polish
+    assert '<p class="explanation">Dein Paket wird gerade verzollt.</p>' in german
