@@ -40,6 +40,7 @@ from api.models import (
 )
 from api.transport import BlockedDestination, SafeTransport, address_refusal
 from carriers.types import Status
+from config.celery import publish_on_commit
 from notifications.models import Message
 from shipments.models import StatusChange
 from shops.models import Shop
@@ -164,11 +165,8 @@ def _claim(deliveries: list[WebhookDelivery], now: datetime) -> list[tuple[int, 
 
 
 def _enqueue(claims: Iterable[tuple[int, str]]) -> None:
-    from api.tasks import deliver_webhook  # tasks import this module
-    from config.celery import enqueue_on_commit
-
     for delivery_id, token in claims:
-        enqueue_on_commit(deliver_webhook, delivery_id, token)
+        publish_on_commit("api.deliver_webhook", delivery_id=delivery_id, claim_token=token)
 
 
 @transaction.atomic

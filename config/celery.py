@@ -2,6 +2,10 @@
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from celery import Celery
@@ -46,20 +50,49 @@ app.conf.update(
 app.autodiscover_tasks()
 
 
-def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    """Publish ``task`` after the current transaction commits; never fail the caller.
+_shared_producer: ContextVar[Any] = ContextVar("publish_shared_producer", default=None)
 
-    A broker outage must not turn a committed write into a 500: the row that needed the task is
-    already stored, and a beat sweeper re-enqueues rows left unprocessed.
+
+def publish_on_commit(task_name: str, /, *, countdown: float | None = None, **kwargs: Any) -> None:
+    """Publish the task ``task_name`` with ``kwargs`` once the current transaction commits; never fail the caller.
+
+    The one way any app starts work after a write: by task name, so a lower app can trigger a higher
+    one without importing it. A broker outage must not turn a committed write into a 500, so errors are
+    logged and swallowed — only callers with a stored row and a sweeper behind them (the outbox pattern)
+    may use it, and then a dead broker delays work but never loses it. Outside a transaction
+    (autocommit) it publishes at once.
     """
+    transaction.on_commit(partial(publish_now, task_name, countdown=countdown, **kwargs))
 
-    def publish() -> None:
+
+def publish_now(task_name: str, /, *, countdown: float | None = None, **kwargs: Any) -> bool:
+    """Send ``task_name`` with ``kwargs`` now; False (logged) when the broker refused. ``app.send_task`` is the seam."""
+    options: dict[str, Any] = {"countdown": countdown} if countdown else {}
+    producer = _shared_producer.get()
+    if producer is not None:
+        options["producer"] = producer
+    try:
+        app.send_task(task_name, kwargs=kwargs, **options)
+    except Exception:
+        logger.exception("could not publish %s %s; its sweeper will retry", task_name, kwargs)
+        return False
+    return True
+
+
+@contextmanager
+def one_producer() -> Iterator[None]:
+    """Publishes inside the block share one broker connection (a batch's many tasks, one connect)."""
+    with ExitStack() as stack:
         try:
-            task.apply_async(args=args, kwargs=kwargs)
+            producer = stack.enter_context(app.producer_or_acquire())
         except Exception:
-            logger.exception("could not publish %s; the sweeper will retry", task.name)
-
-    transaction.on_commit(publish)
+            logger.exception("no shared broker connection; publishing one by one")
+            producer = None
+        token = _shared_producer.set(producer)
+        try:
+            yield
+        finally:
+            _shared_producer.reset(token)
 
 
 def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]:

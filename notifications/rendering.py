@@ -22,7 +22,6 @@ from typing import Any
 
 import css_inline
 from babel.core import get_global
-from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency
 from django.conf import settings
 from django.template import engines
@@ -32,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from campaigns.placements import CampaignMessage, Placements
+from config import formats
 from shipments.labels import language_or_default, shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.models import Shop
@@ -143,14 +143,8 @@ def eta_text(*, eta_from: datetime | None, eta_to: datetime | None, timezone: st
     """Expected delivery in words: a day, a day with a time window, or a range of days."""
     if eta_from is None and eta_to is None:
         return ""
-    start = _local(eta_from or eta_to, timezone)  # type: ignore[arg-type]
-    end = _local(eta_to or eta_from, timezone)  # type: ignore[arg-type]
-    day = format_skeleton("MMMMEd", start, locale=language)
-    if start.date() != end.date():
-        return f"{day} \u2013 {format_skeleton('MMMMEd', end, locale=language)}"
-    if start != end:
-        return f"{day}, {start:%H:%M}\u2013{end:%H:%M}"
-    return day
+    start, end = eta_from or eta_to, eta_to or eta_from
+    return formats.delivery_window(start, end, language=language, zone=zoneinfo.ZoneInfo(timezone))  # type: ignore[arg-type]
 
 
 def _pickup_address(point: dict[str, Any] | None) -> str:
@@ -257,7 +251,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
     latest_at = ""
     if facts.latest_event_at:
         local = _local(facts.latest_event_at, facts.timezone)
-        latest_at = f"{format_skeleton('MMMd', local, locale=facts.language)}, {format_time(local, 'short', locale=facts.language)}"
+        latest_at = f"{formats.day_month(local, language=facts.language)}, {formats.clock(local, language=facts.language)}"
     return {
         **values,
         "shop": facts.shop,
@@ -282,7 +276,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "placements": placements,
         "money": lambda amount, currency: _money(amount, currency, facts.language),
         "format_day": lambda moment: (
-            format_skeleton("yMMMMd", moment, locale=facts.language) if isinstance(moment, date) else ""
+            formats.full_date(moment, language=facts.language) if isinstance(moment, date) else ""
         ),
         "absolute": absolute_url,
         "unsubscribe_url": facts.unsubscribe_url,

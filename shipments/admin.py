@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from carriers.registry import carrier_choices
-from config.celery import enqueue_on_commit
+from config.celery import publish_on_commit
 from shipments.models import (
     CarrierAccount,
     Order,
@@ -146,11 +146,9 @@ class ShipmentAdmin(TenantScopedAdmin):
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Make the selected (already tenant-scoped) shipments due and wake the dispatcher."""
-        from shipments.tasks import poll_dispatch_tick
-
         count = shipments_poll_now(shipment_ids=list(queryset.values_list("pk", flat=True)))
         if count:
-            enqueue_on_commit(poll_dispatch_tick)
+            publish_on_commit("shipments.poll_dispatch")
         self.message_user(
             request,
             f"{count} shipment(s) will be polled within a minute (DHL: once its per-parcel quota allows); "

@@ -472,14 +472,18 @@ def poll_dispatch(
     *, now: datetime | None = None, limit: int = 5000, shop_id: int | None = None, carrier: str | None = None
 ) -> list[PollBatch]:
     """One dispatcher tick: claim due shipments and enqueue their batch tasks after the claim commits."""
-    from config.celery import enqueue_on_commit
-    from shipments.tasks import poll_batch
+    from config.celery import publish_on_commit
 
     now = now or timezone.now()
     with transaction.atomic():
         batches = poll_batches_plan(shipments_claim_due(now=now, limit=limit, shop_id=shop_id, carrier=carrier))
         for batch in batches:
-            enqueue_on_commit(poll_batch, batch.carrier, list(batch.shipment_ids), batch.account_id)
+            publish_on_commit(
+                "shipments.poll_batch",
+                carrier=batch.carrier,
+                shipment_ids=list(batch.shipment_ids),
+                account_id=batch.account_id,
+            )
     return batches
 
 

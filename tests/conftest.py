@@ -67,3 +67,13 @@ def superuser(db):
     from tests.factories import UserFactory
 
     return UserFactory(is_superuser=True)
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every task published through ``config.celery`` (the one seam), as (task name, kwargs); no broker touched."""
+    from config.celery import app
+
+    calls: list[tuple[str, dict]] = []
+    monkeypatch.setattr(app, "send_task", lambda name, args=None, kwargs=None, **options: calls.append((name, kwargs)))
+    return calls

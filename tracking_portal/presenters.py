@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
 from django.utils import timezone
 
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import FINAL_STATUSES, Status
+from config import formats
 from shipments.labels import language_or_default, shipment_explanation, status_label
 from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
@@ -163,31 +163,18 @@ def shop_zone(shop: Shop) -> ZoneInfo:
 
 def format_when(moment: datetime, *, language: str, zone: ZoneInfo) -> str:
     """A short date and time in the customer's language and the shop's time zone: "czw., 5 lis, 10:30"."""
-    day = format_skeleton("MMMEd", moment, tzinfo=zone, locale=language)
-    return f"{day}, {format_time(moment, 'short', tzinfo=zone, locale=language)}"
+    return formats.moment(moment, language=language, zone=zone)
 
 
 def format_day(day: date | datetime, *, language: str, zone: ZoneInfo) -> str:
-    """A weekday and date: "Thursday, 5 November" in the customer's language."""
-    if isinstance(day, datetime):
-        return format_skeleton("MMMMEd", day, tzinfo=zone, locale=language)
-    return format_skeleton("MMMMEd", day, locale=language)
+    """A weekday and date: "Thu, Nov 5" in the customer's language."""
+    return formats.weekday_day(day, language=language, zone=zone if isinstance(day, datetime) else None)
 
 
 def _eta_window(eta_from: datetime | None, eta_to: datetime | None, *, language: str, zone: ZoneInfo) -> str:
     start, end = eta_from or eta_to, eta_to or eta_from
     assert start is not None and end is not None
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    day = format_day(local_start, language=language, zone=zone)
-    if local_start.date() != local_end.date():
-        return f"{day} \u2013 {format_day(local_end, language=language, zone=zone)}"
-    if local_start.time() == time(0) and local_end.time() in (time(0), time(23, 59), time(23, 59, 59)):
-        return day  # a whole day, not a time window
-    if local_start == local_end:
-        return f"{day}, {format_time(local_start, 'short', locale=language)}"
-    start_text = format_time(local_start, "short", locale=language)
-    end_text = format_time(local_end, "short", locale=language)
-    return f"{day}, {start_text}\u2013{end_text}"  # an en dash between times
+    return formats.delivery_window(start, end, language=language, zone=zone)
 
 
 def shipment_eta(

@@ -22,7 +22,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
 from notifications import services
 from notifications.fake_esp import FakeEsp, Reply
 from notifications.models import Message, MessageStatus
@@ -199,7 +198,7 @@ def test_rolled_back_transaction_sends_nothing(esp, worker, producer):
     # when: the status change and its publish are rolled back
     with pytest.raises(RuntimeError), transaction.atomic():
         change = make_change(shipment, to_status="out_for_delivery", occurred_at=timezone.now())
-        enqueue_on_commit(task, change.pk)
+        transaction.on_commit(lambda: task.apply_async(args=(change.pk,)))
         raise RuntimeError("rolled back")
     # then: nothing was published; a committed change afterwards is the only email
     assert redis.Redis.from_url(broker_url()).llen(f"{BROKER_PREFIX}emails") == 0

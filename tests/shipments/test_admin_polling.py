@@ -17,12 +17,8 @@ LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def dispatches(monkeypatch):
-    from shipments.tasks import poll_dispatch_tick
-
-    calls = []
-    monkeypatch.setattr(poll_dispatch_tick, "apply_async", lambda *args, **kwargs: calls.append(1))
-    return calls
+def dispatches(published):
+    return published
 
 
 def changelist(model):
@@ -55,7 +51,7 @@ def test_poll_now_makes_own_open_shipments_due_and_wakes_the_dispatcher(
     foreign.refresh_from_db()
     assert before <= open_one.next_poll_at <= timezone.now()
     assert (delivered.next_poll_at, foreign.next_poll_at) == (None, LATER)
-    assert dispatches == [1]
+    assert dispatches == [("shipments.poll_dispatch", {})]
 
 
 def test_support_cannot_poll_now(client, shop, support, dispatches):

@@ -80,21 +80,19 @@ def test_plan_groups_by_carrier_and_credentials_and_chunks(shop, other_shop, mon
 
 
 @pytest.mark.django_db
-def test_dispatch_enqueues_batch_tasks_after_commit(shop, monkeypatch, django_capture_on_commit_callbacks):
+def test_dispatch_enqueues_batch_tasks_after_commit(shop, published, django_capture_on_commit_callbacks):
     # given two due shipments
     first = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=NOW)
     second = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=NOW)
-    sent = []
-    from shipments.tasks import poll_batch
-
-    monkeypatch.setattr(poll_batch, "apply_async", lambda args=(), kwargs=None, **options: sent.append(args))
 
     # when a tick runs
     with django_capture_on_commit_callbacks(execute=True):
         batches = poll_dispatch(now=NOW)
 
     # then one batch task is published with the claimed ids, routed to the carriers queue
-    assert sent == [("inpost", [first.pk, second.pk], None)]
+    assert published == [
+        ("shipments.poll_batch", {"carrier": "inpost", "shipment_ids": [first.pk, second.pk], "account_id": None})
+    ]
     assert len(batches) == 1
     from config.celery import app
 
