@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from celery import Celery
+from django.conf import settings
 from django.db import transaction
 from kombu import Queue
 
@@ -100,13 +101,18 @@ def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]
     return {"task": task_name, "schedule": seconds, "options": {"expires": seconds, **options}}
 
 
-# Every periodic job of every app, in one place so ops see the whole beat at a glance.
-app.conf.beat_schedule = {
-    "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", float(os.environ.get("POLL_DISPATCH_SECONDS", 30))),
-    "api-webhook-sweep": beat_entry("api.webhook_sweep", 15),
-    "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
-    "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
-    "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
-    "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
-    "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
-}
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Every periodic job of every app, in one place so ops see the whole beat at a glance."""
+    return {
+        "shipments-poll-dispatch": beat_entry("shipments.poll_dispatch", settings.POLL_DISPATCH_SECONDS),
+        "api-webhook-sweep": beat_entry("api.webhook_sweep", 15),
+        "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
+        "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
+        "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
+        "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
+        "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
+    }
+
+
+# Lazy: evaluated when Celery first reads its configuration, after Django's settings are loaded.
+app.add_defaults(lambda: {"beat_schedule": beat_schedule()})

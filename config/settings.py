@@ -193,6 +193,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # (BASE_URL, API_KEY, USERNAME, PASSWORD, ACCOUNT, TIMEOUT); shipments builds adapter configs from them.
 CARRIER_ENV = {key: value for key, value in os.environ.items() if key.startswith("CARRIER_")}
 CARRIER_HTTP_TIMEOUT = env.float("CARRIER_HTTP_TIMEOUT", default=10.0)
+# Carrier calls in flight per batch task (threads sharing one HTTP client); read by shipments.dispatch.
+CARRIER_FETCH_CONCURRENCY = env.int("CARRIER_FETCH_CONCURRENCY", default=8)
+# Seconds between the polling dispatcher's beat ticks (config.celery's beat schedule; the demo uses 5).
+POLL_DISPATCH_SECONDS = env.float("POLL_DISPATCH_SECONDS", default=30.0)
 # Shrinks every polling interval; only for the demo, whose fake carrier plays journeys 720x faster.
 POLLING_TIME_SCALE = env.float("POLLING_TIME_SCALE", default=1.0)
 if not 0 < POLLING_TIME_SCALE <= 1 or (PRODUCTION and POLLING_TIME_SCALE != 1):

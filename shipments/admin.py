@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from carriers.registry import carrier_choices
 from config.celery import publish_on_commit
+from shipments.dispatch import shipments_poll_now
 from shipments.models import (
     CarrierAccount,
     Order,
@@ -19,7 +20,6 @@ from shipments.models import (
     TrackingEvent,
     UnmappedCode,
 )
-from shipments.polling import shipments_poll_now
 from shops.admin_base import NOTHING, ORDERS, OWNER_ONLY, TenantScopedAdmin, TenantTabularInline
 
 

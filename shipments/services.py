@@ -1,6 +1,7 @@
 """Writes for orders and shipments: ingestion (API, CSV, admin, demo seeder).
 
-Applying carrier results lives in ``shipments.tracking``; scheduling and dispatch in ``shipments.polling``.
+Applying carrier results lives in ``shipments.tracking``; scheduling in ``shipments.schedule``,
+dispatch and batch runs in ``shipments.dispatch``.
 """
 
 from collections.abc import Iterable, Mapping

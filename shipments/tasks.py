@@ -1,11 +1,11 @@
-"""Celery tasks of the polling engine; thin wrappers over ``shipments.polling``.
+"""Celery tasks of the polling engine; thin wrappers over ``shipments.dispatch``.
 
 Both names start with ``shipments.poll_`` so they route to the ``carriers`` queue.
 """
 
 from celery import shared_task
 
-from shipments.polling import poll_dispatch, shipments_poll_batch
+from shipments.dispatch import poll_dispatch, shipments_poll_batch
 
 
 @shared_task(name="shipments.poll_dispatch", ignore_result=True)

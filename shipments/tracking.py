@@ -16,7 +16,7 @@ out-of-order arrivals give the same answer as an in-order stream):
 5. No counting event at all keeps the current status (``pending`` for a new shipment).
 6. An ``expired`` shipment stays expired unless new events with a status arrive.
 
-After the events, a shipment past its maximum age is ``expired`` (``shipments.polling``).
+After the events, a shipment past its maximum age is ``expired`` (``shipments.schedule``).
 
 Durability: on PostgreSQL a polled answer commits with ``synchronous_commit = off`` (the WAL flush
 waits up to ~0.6 s instead of each commit waiting for its own fsync; this is what lets a worker
@@ -27,19 +27,17 @@ consumer's Message for the StatusChange) commits later in the same WAL, so it ca
 without it; a consumer handed the id of a lost row finds no row and does nothing. Pushes commit
 synchronously, because the carrier will not send them again.
 Every status change writes one ``StatusChange`` row in the same transaction and, on commit,
-publishes each task in ``settings.STATUS_CHANGE_TASKS`` with its id (broker errors are logged and
-left to the consumers' sweepers).
+publishes each task in ``settings.STATUS_CHANGE_TASKS`` by name with ``status_change_id``
+(``publish_on_commit``: broker errors are logged and left to the consumers' sweepers; a batch run
+shares one broker connection through ``one_producer``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,8 +45,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
+from config.celery import publish_on_commit
 from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
-from shipments.polling import expiry_due, next_poll_time
+from shipments.schedule import expiry_due, next_poll_time
 from shipments.services import order_touch
 
 logger = logging.getLogger(__name__)
@@ -251,56 +250,10 @@ def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: da
         shipment=shipment, from_status=shipment.status, to_status=status, reason=reason, occurred_at=occurred_at
     )
     shipment.status, shipment.reason, shipment.status_changed_at = status, reason, occurred_at
-    transaction.on_commit(partial(_publish_committed, status_change.pk))
+    # Each consumer is idempotent and sweeps unprocessed rows, so a lost publish is late, never lost.
+    for task_name in settings.STATUS_CHANGE_TASKS:
+        publish_on_commit(task_name, status_change_id=status_change.pk)
     return status_change
-
-
-_deferred_publishes: ContextVar[list[int] | None] = ContextVar("deferred_status_change_publishes", default=None)
-
-
-@contextmanager
-def status_changes_published_together() -> Iterator[None]:
-    """Within the block, committed status changes are published at its end over one broker producer.
-
-    For batch runs: one producer for a whole batch instead of one per change. If the process dies
-    inside the block, the consumers' sweepers publish what was committed and not sent.
-    """
-    pending: list[int] = []
-    token = _deferred_publishes.set(pending)
-    try:
-        yield
-    finally:
-        _deferred_publishes.reset(token)
-        if pending:
-            status_change_publish(status_change_ids=pending)
-
-
-def _publish_committed(status_change_id: int) -> None:
-    pending = _deferred_publishes.get()
-    if pending is not None:
-        pending.append(status_change_id)
-    else:
-        status_change_publish(status_change_ids=[status_change_id])
-
-
-def status_change_publish(*, status_change_ids: Sequence[int]) -> None:
-    """Publish every ``settings.STATUS_CHANGE_TASKS`` task by name for each id; broker errors are logged.
-
-    Each consumer is idempotent and sweeps unprocessed StatusChange rows, so a lost publish is late,
-    never lost.
-    """
-    from config.celery import app
-
-    try:
-        with app.producer_or_acquire() as producer:
-            for status_change_id in status_change_ids:
-                for task_name in settings.STATUS_CHANGE_TASKS:
-                    try:
-                        app.send_task(task_name, args=[status_change_id], producer=producer)
-                    except Exception:
-                        logger.exception("could not publish %s for status change %s", task_name, status_change_id)
-    except Exception:
-        logger.exception("no broker connection to publish status changes %s", list(status_change_ids))
 
 
 def _count_unmapped(carrier: str, events: Sequence[TrackingEvent], now: datetime) -> None:

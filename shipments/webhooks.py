@@ -41,8 +41,8 @@ from django.views.decorators.http import require_POST
 from carriers.base import CarrierAdapter
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import CarrierConfig, TrackingResult
+from shipments.carrier_runtime import http_client
 from shipments.models import CarrierAccount, Shipment
-from shipments.polling import http_client
 from shipments.tracking import shipment_apply_result
 
 SIGNATURE_HEADER = "X-Parcelfront-Signature"

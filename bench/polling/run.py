@@ -123,7 +123,7 @@ def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-unt
     django.setup()
     from django.utils import timezone
 
-    from shipments.polling import poll_batches_plan, shipments_claim_due, shipments_poll_batch
+    from shipments.dispatch import poll_batches_plan, shipments_claim_due, shipments_poll_batch
 
     fetched = errors = 0
     while claimed := shipments_claim_due(now=timezone.now(), limit=200):
@@ -200,7 +200,7 @@ def tick_time(repeats: int) -> float:
     from django.db import connection
     from django.utils import timezone
 
-    from shipments.polling import poll_dispatch
+    from shipments.dispatch import poll_dispatch
 
     timings = []
     for _ in range(repeats + 1):

@@ -1,14 +1,17 @@
 """The batch run: adapter over a fake HTTP seam, outcomes applied, pauses, health, rate limiter."""
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from shipments import polling
+from shipments import carrier_runtime, dispatch
+from shipments.carrier_runtime import RateLimiter, carrier_config, carrier_env_config
+from shipments.dispatch import shipments_poll_batch
 from shipments.models import CarrierAccount, Shipment
-from shipments.polling import RateLimiter, carrier_config, carrier_env_config, shipments_poll_batch
+from shipments.schedule import AUTH_PAUSE
 from shipments.tasks import poll_batch
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
@@ -139,12 +142,12 @@ def test_an_auth_error_pauses_the_shop_account_and_its_parcels(shop, other_shop,
     # then the account is paused with the error, the shop's parcels wait, the other shop is untouched
     account.refresh_from_db()
     assert report.errors == {"auth": 1}
-    assert account.paused_until == NOW + polling.AUTH_PAUSE
+    assert account.paused_until == NOW + AUTH_PAUSE
     assert "credentials rejected" in account.last_auth_error
     assert account.last_auth_error_at == NOW
     for shipment in (first, second):
         shipment.refresh_from_db()
-        assert shipment.next_poll_at >= NOW + polling.AUTH_PAUSE
+        assert shipment.next_poll_at >= NOW + AUTH_PAUSE
     elsewhere.refresh_from_db()
     assert elsewhere.next_poll_at == NOW
 
@@ -165,7 +168,7 @@ def test_the_task_runs_the_batch(shop, fake, monkeypatch):
         )
     }
     client = httpx.Client(transport=httpx.MockTransport(fake))
-    monkeypatch.setattr(polling, "http_client", lambda: client)
+    monkeypatch.setattr(carrier_runtime, "http_client", lambda: client)
 
     # when the task runs (as a worker would call it)
     outcome = poll_batch.run("inpost", [shipment.pk], None)
@@ -200,13 +203,13 @@ def test_the_local_rate_limiter_holds_the_carrier_rate(settings, monkeypatch):
     settings.CARRIER_ENV = {}
     clock = {"now": 1000.0}
     sleeps = []
-    monkeypatch.setattr(polling.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(carrier_runtime.time, "monotonic", lambda: clock["now"])
 
     def sleep(seconds):
         sleeps.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(polling.time, "sleep", sleep)
+    monkeypatch.setattr(carrier_runtime.time, "sleep", sleep)
     limiter = RateLimiter()
 
     # when five requests are made at once, then one that may wait only half a second
@@ -236,12 +239,8 @@ def test_the_redis_rate_limiter_is_shared_between_limiters(settings):
     assert 0.9 <= granted[1] <= 1.0
 
 
-def test_each_status_change_of_a_batch_is_published_once(shop, fake, monkeypatch, django_capture_on_commit_callbacks):
+def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, django_capture_on_commit_callbacks):
     # given two moving parcels and a broker that records what it is sent
-    from config.celery import app
-
-    sent = []
-    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kwargs: sent.append((name, args)))
     order = OrderFactory(shop=shop)
     parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
     fake.answers = {
@@ -261,14 +260,19 @@ def test_each_status_change_of_a_batch_is_published_once(shop, fake, monkeypatch
 
     # then each change went to each consumer exactly once
     ids = sorted(Shipment.objects.get(pk=p.pk).status_changes.get().pk for p in parcels)
-    assert sorted(sent) == sorted(
-        (name, [pk]) for pk in ids for name in ("notifications.process_status_change", "api.status_change_webhooks")
+    assert sorted(published, key=repr) == sorted(
+        (
+            (name, {"status_change_id": pk})
+            for pk in ids
+            for name in ("notifications.process_status_change", "api.status_change_webhooks")
+        ),
+        key=repr,
     )
 
 
 def test_a_batch_out_of_rate_limit_budget_reschedules_instead_of_calling(shop, fake, monkeypatch):
     # given a batch whose time budget is already used up
-    monkeypatch.setattr(polling, "FETCH_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(dispatch, "FETCH_BUDGET_SECONDS", 0.0)
     fake.answers = {}
     shipment = ShipmentFactory(order=OrderFactory(shop=shop), tracking_number="620000000000000000000001")
 
@@ -307,3 +311,43 @@ def test_a_parcel_that_became_final_since_the_claim_loses_its_lease(shop, fake):
     # then it is neither fetched nor due again
     shipment.refresh_from_db()
     assert (report.fetched, fake.requests, shipment.next_poll_at) == (0, [], None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, fake, monkeypatch):
+    # given two moving parcels, a broker connection handed out once, and a broker recording each publish's connection
+    from config.celery import app
+
+    connection = object()
+    sent = []
+
+    @contextmanager
+    def producer_or_acquire(producer=None):
+        sent.append(("acquired", None, None))
+        yield connection
+
+    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
+    monkeypatch.setattr(
+        app, "send_task", lambda name, kwargs=None, **options: sent.append((name, kwargs, options.get("producer")))
+    )
+    order = OrderFactory(shop=shop)
+    parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
+    fake.answers = {
+        parcel.tracking_number: (
+            200,
+            inpost_body(parcel.tracking_number, ("confirmed", "2026-11-03T09:15:00.000+01:00")),
+            {},
+        )
+        for parcel in parcels
+    }
+
+    # when the batch runs and each parcel's transaction commits
+    run(fake, parcels)
+
+    # then one connection was taken and each change went to each consumer over it, as it committed
+    ids = [Shipment.objects.get(pk=p.pk).status_changes.get().pk for p in parcels]
+    tasks = ("notifications.process_status_change", "api.status_change_webhooks")
+    assert sent[0] == ("acquired", None, None)
+    assert sorted(sent[1:], key=repr) == sorted(
+        ((name, {"status_change_id": pk}, connection) for pk in ids for name in tasks), key=repr
+    )

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from shipments import polling
+from shipments import dispatch
+from shipments.dispatch import LEASE, PollBatch, poll_batches_plan, poll_dispatch, shipments_claim_due
 from shipments.models import Shipment
-from shipments.polling import LEASE, PollBatch, poll_batches_plan, poll_dispatch, shipments_claim_due
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
 
@@ -57,7 +57,7 @@ def test_claim_honours_limit_and_filters(shop, other_shop):
 @pytest.mark.django_db
 def test_plan_groups_by_carrier_and_credentials_and_chunks(shop, other_shop, monkeypatch):
     # given a shop with its own InPost credentials and others on the deployment's credentials
-    monkeypatch.setattr(polling, "NUMBERS_PER_TASK", 2)
+    monkeypatch.setattr(dispatch, "NUMBERS_PER_TASK", 2)
     account = CarrierAccountFactory(shop=shop, carrier="inpost", api_key="own-key")
     claimed = [
         (1, shop.pk, "inpost"),
@@ -145,7 +145,7 @@ def test_poll_now_keeps_dhl_within_its_quota(shop):
     inpost = ShipmentFactory(order=order, last_polled_at=NOW - timedelta(minutes=1))
 
     # when both are asked to be polled now
-    count = polling.shipments_poll_now(shipment_ids=[dhl.pk, inpost.pk], now=NOW)
+    count = dispatch.shipments_poll_now(shipment_ids=[dhl.pk, inpost.pk], now=NOW)
 
     # then InPost is due now and DHL when its 10-a-day quota allows
     dhl.refresh_from_db()

@@ -1,12 +1,13 @@
 """Applying carrier results: events, status rules, outbox, publishing, errors, unmapped codes."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import transaction
 
 from carriers.types import ErrorKind, PickupPoint, ProofOfDelivery, Reason, Status, TrackingError
-from config.celery import app
+from config.celery import app, one_producer
 from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
 from shipments.tracking import shipment_apply_result, status_from_events
 from tests.factories import ShipmentFactory
@@ -16,14 +17,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
 TASKS = ["notifications.process_status_change", "api.status_change_webhooks"]
-
-
-@pytest.fixture
-def published(monkeypatch):
-    """Every send_task call, as (task name, args); the broker is never touched."""
-    calls: list[tuple[str, list]] = []
-    monkeypatch.setattr(app, "send_task", lambda name, args=None, **kwargs: calls.append((name, args)))
-    return calls
 
 
 @pytest.fixture
@@ -61,7 +54,7 @@ def test_new_events_are_stored_status_changes_and_both_tasks_are_published_once(
     assert shipment.status_changed_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
     assert (change.from_status, change.to_status, change.reason) == ("pending", "in_transit", "picked_up")
     assert change.occurred_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
-    assert published == [(name, [change.pk]) for name in TASKS]
+    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS]
     assert list(shipment.events.values_list("raw_code", "text", "source")) == [
         ("confirmed", "text of confirmed", "poll"),
         ("collected_from_sender", "text of collected_from_sender", "poll"),
@@ -290,7 +283,7 @@ def test_a_shipment_without_carrier_info_for_30_days_expires_with_a_status_chang
     change = StatusChange.objects.get(shipment=shipment)
     assert (shipment.status, shipment.next_poll_at, report.status_changed) == ("expired", None, True)
     assert (change.from_status, change.to_status) == ("pending", "expired")
-    assert published == [(name, [change.pk]) for name in TASKS]
+    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS]
 
 
 def test_a_push_does_not_count_as_a_poll(shipment, published):
@@ -303,20 +296,31 @@ def test_a_push_does_not_count_as_a_poll(shipment, published):
     assert shipment.events.get().source == "push"
 
 
-def test_changes_committed_inside_a_batch_are_published_together_at_its_end(
-    shipment, published, django_capture_on_commit_callbacks
+def test_changes_committed_inside_one_producer_share_its_broker_connection(
+    shipment, monkeypatch, django_capture_on_commit_callbacks
 ):
-    # given a batch block in which a change commits
-    from shipments.tracking import status_changes_published_together
+    # given a broker connection handed out once, and a broker that records which connection each publish used
+    connection = object()
+    sent = []
 
-    with status_changes_published_together():
-        with django_capture_on_commit_callbacks(execute=True):
-            report = apply(shipment, result(shipment.tracking_number, event(8, "delivered", Status.DELIVERED)))
-        # then nothing is sent before the block ends
-        assert published == []
+    @contextmanager
+    def producer_or_acquire(producer=None):
+        sent.append(("acquired", None, None))
+        yield connection
 
-    # and everything is sent once when it ends
-    assert published == [(name, [report.status_change_id]) for name in TASKS]
+    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
+    monkeypatch.setattr(
+        app, "send_task", lambda name, kwargs=None, **options: sent.append((name, kwargs, options.get("producer")))
+    )
+
+    # when a change commits inside a batch's block
+    with one_producer(), django_capture_on_commit_callbacks(execute=True):
+        report = apply(shipment, result(shipment.tracking_number, event(8, "delivered", Status.DELIVERED)))
+
+    # then one connection was taken and every consumer task went over it exactly once
+    assert sent == [("acquired", None, None)] + [
+        (name, {"status_change_id": report.status_change_id}, connection) for name in TASKS
+    ]
 
 
 def test_an_expired_parcel_is_revived_only_by_new_events(shipment, published):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from carriers.registry import carrier_codes
-from shipments.polling import BatchReport, poll_batches_plan, shipments_claim_due, shipments_poll_batch
+from shipments.dispatch import BatchReport, poll_batches_plan, shipments_claim_due, shipments_poll_batch
 from shops.models import Shop
 
 

@@ -1,19 +1,19 @@
-"""The adaptive polling table, error back-off, quotas and expiry (shipments.polling docstring)."""
+"""The adaptive polling table, error back-off, quotas and expiry (shipments.schedule docstring)."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from carriers.types import ErrorKind, TrackingError
-from shipments import polling
-from shipments.polling import expiry_due, next_poll_time
+from shipments import schedule
+from shipments.schedule import expiry_due, next_poll_time
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
 def no_jitter(monkeypatch):
-    monkeypatch.setattr(polling, "jittered", lambda interval: interval)
+    monkeypatch.setattr(schedule, "jittered", lambda interval: interval)
 
 
 def wait(status, *, age, quiet=None, carrier="inpost", error=None, errors_in_row=0):
