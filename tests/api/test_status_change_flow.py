@@ -22,11 +22,7 @@ def tasks_run_inline(monkeypatch):
         if name in app.tasks and name.startswith("api."):
             app.tasks[name].apply(args=args, kwargs=kwargs)
 
-    def apply_async(self, args=None, kwargs=None, **options):
-        return self.apply(args=args, kwargs=kwargs)
-
     monkeypatch.setattr(app, "send_task", send_task)
-    monkeypatch.setattr(app.Task, "apply_async", apply_async)
 
 
 def test_the_task_named_in_settings_is_registered(settings, db):

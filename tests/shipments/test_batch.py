@@ -351,3 +351,25 @@ def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, f
     assert sorted(sent[1:], key=repr) == sorted(
         ((name, {"status_change_id": pk}, connection) for pk in ids for name in tasks), key=repr
     )
+
+
+def test_fetch_concurrency_is_read_from_settings_at_run_time(shop, fake, settings, monkeypatch):
+    # given a deployment allowing 2 carrier calls in flight, and three numbers (three InPost calls)
+    settings.CARRIER_FETCH_CONCURRENCY = 2
+    pools = []
+
+    class RecordingPool(dispatch.ThreadPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            pools.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(dispatch, "ThreadPoolExecutor", RecordingPool)
+    order = OrderFactory(shop=shop)
+    parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2, 3)]
+
+    # when the batch runs
+    report = run(fake, parcels)
+
+    # then its fetch pool had the configured size and every number was still asked
+    assert pools == [2]
+    assert (report.fetched, len(fake.requests)) == (3, 3)

@@ -153,3 +153,16 @@ def test_poll_now_keeps_dhl_within_its_quota(shop):
     assert count == 2
     assert inpost.next_poll_at == NOW
     assert dhl.next_poll_at == NOW - timedelta(hours=1) + timedelta(hours=2, minutes=24)
+
+
+def test_the_dispatcher_beat_interval_is_read_from_settings_when_the_schedule_is_built(settings):
+    # given a deployment that ticks every 5 seconds (the demo)
+    from config.celery import beat_schedule
+
+    settings.POLL_DISPATCH_SECONDS = 5.0
+
+    # when the beat schedule is built
+    entry = beat_schedule()["shipments-poll-dispatch"]
+
+    # then the tick and its expiry follow the setting
+    assert entry == {"task": "shipments.poll_dispatch", "schedule": 5.0, "options": {"expires": 5.0}}

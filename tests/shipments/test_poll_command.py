@@ -49,11 +49,8 @@ def poll(*args):
     return out.getvalue()
 
 
-def test_poll_once_follows_journeys_to_their_end(shop, simulator, monkeypatch):
+def test_poll_once_follows_journeys_to_their_end(shop, simulator, published):
     # given InPost and Poczta Polska parcels, and one number InPost does not know
-    from config.celery import app
-
-    monkeypatch.setattr(app, "send_task", lambda *args, **kwargs: None)
     order = OrderFactory(shop=shop)
     inpost = [
         ShipmentFactory(order=order, tracking_number=f"62000000000000000000{index:04d}", next_poll_at=timezone.now())
@@ -96,11 +93,8 @@ def test_poll_once_follows_journeys_to_their_end(shop, simulator, monkeypatch):
     assert StatusChange.objects.filter(shipment=unknown).count() == 0
 
 
-def test_poll_once_filters_by_shop_and_carrier(shop, other_shop, simulator, monkeypatch):
+def test_poll_once_filters_by_shop_and_carrier(shop, other_shop, simulator, published):
     # given due parcels in two shops
-    from config.celery import app
-
-    monkeypatch.setattr(app, "send_task", lambda *args, **kwargs: None)
     mine = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=timezone.now())
     theirs = ShipmentFactory(order=OrderFactory(shop=other_shop), next_poll_at=timezone.now())
 

@@ -60,7 +60,7 @@ class RecordedCarrier(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def carrier_server(settings, monkeypatch):
+def carrier_server(settings, published):
     server = ThreadingHTTPServer(("127.0.0.1", 0), RecordedCarrier)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -71,9 +71,6 @@ def carrier_server(settings, monkeypatch):
         "CARRIER_INPOST_BASE_URL": base,
         "CARRIER_INPOST_RATE": "none",
     }
-    from config.celery import app
-
-    monkeypatch.setattr(app, "send_task", lambda *args, **kwargs: None)
     yield base
     server.shutdown()
     server.server_close()
