@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory, ShopFactory, TrackingEventFactory
 from tests.tracking_portal.factories import LOCKER
@@ -47,6 +48,9 @@ def browser():
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+        # The ORM calls a test makes while Playwright's loop runs open a connection in that loop's context;
+        # close it here, or PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture
