@@ -17,7 +17,7 @@ from campaigns.models import (
 )
 from campaigns.selectors import parse_variants
 from carriers.registry import carrier_codes
-from shipments.labels import SUPPORTED_LANGUAGES
+from shops.languages import SUPPORTED_LANGUAGES
 
 MAX_PRODUCTS = 12
 

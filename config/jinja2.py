@@ -1,7 +1,8 @@
 """The Jinja2 environment for customer-facing pages and emails.
 
 Autoescaping is on (Django's Jinja2 backend default). Translations come from Django's gettext
-catalogs so Jinja2 and Python code share one set of ``.po`` files per app.
+catalogs, so templates (``_()``, ``{% trans %}``) and Python code share the catalogs in ``locale/``,
+in whatever language is active: callers rendering for a customer wrap it in ``translation.override``.
 """
 
 from typing import Any

@@ -226,6 +226,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("pl", "Polski"), ("en", "English"), ("de", "Deutsch"), ("cs", "Čeština"), ("sk", "Slovenčina")]
+# The gettext catalogs of every word customers read (babel.cfg says how to update them; ./dev compiles them).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True

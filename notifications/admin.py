@@ -33,9 +33,10 @@ from notifications.models import (
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
 from notifications.selectors import status_template_for
 from notifications.services import test_email_send
-from shipments.labels import SUPPORTED_LANGUAGES, status_label
 from shipments.models import STATUS_CHOICES, Order
+from shipments.status_texts import status_label
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
+from shops.languages import SUPPORTED_LANGUAGES
 from shops.models import Role, Shop
 
 EVERYONE_READS = {Role.OWNER: READ, Role.MARKETER: READ, Role.SUPPORT: READ}

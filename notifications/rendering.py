@@ -32,8 +32,9 @@ from markupsafe import Markup
 
 from campaigns.placements import CampaignMessage, Placements
 from config import formats
-from shipments.labels import language_or_default, shipment_explanation, status_label
+from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
+from shops.languages import language_or_default
 from shops.models import Shop
 
 # The documented variables of shop-edited subject/heading/body, with what each holds.

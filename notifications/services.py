@@ -72,8 +72,8 @@ from notifications.selectors import (
     sent_recently_count,
     status_template_for,
 )
-from shipments.labels import language_or_default
 from shipments.models import StatusChange
+from shops.languages import language_or_default
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)

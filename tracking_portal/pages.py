@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns.placements import Placements, page_placements
 from carriers.types import Status
@@ -36,7 +37,6 @@ from tracking_portal.presenters import (
 )
 from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.selectors import PageKey, order_page_key
-from tracking_portal.texts import Texts
 
 PAGE_CACHE_SECONDS = getattr(settings, "TRACKING_PORTAL_PAGE_CACHE_SECONDS", 300)
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
@@ -196,7 +196,6 @@ def render_page(
         "shop": shop,
         "page": page,
         "language": page.language,
-        "t": Texts(page.language),
         "theme_css": page.theme.css,
         "marketing": _marketing(placements, language=page.language, shop=shop),
         "feedback_url": feedback_url,
@@ -207,7 +206,8 @@ def render_page(
         "languages": () if preview else page.languages,
         "outbound_count": sum(1 for shipment in page.shipments if not shipment.is_return),
     }
-    html = render_to_string("tracking_portal/page.html", context)
+    with translation.override(page.language):
+        html = render_to_string("tracking_portal/page.html", context)
     return RenderedPage(
         html=html, csp=content_security_policy(style_sources=style_hash(page.theme.css)), language=page.language
     )

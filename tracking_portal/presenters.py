@@ -14,16 +14,17 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext
 
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import FINAL_STATUSES, Status
 from config import formats
-from shipments.labels import language_or_default, shipment_explanation, status_label
 from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
+from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
+from shops.languages import LANGUAGE_NAMES, language_or_default
 from shops.models import Shop
-from tracking_portal.texts import LANGUAGE_NAMES, Texts
 
 # Newest events shown straight away; older ones sit in a <details> that works without JavaScript.
 VISIBLE_EVENTS = 5
@@ -178,15 +179,20 @@ def _eta_window(eta_from: datetime | None, eta_to: datetime | None, *, language:
 
 
 def shipment_eta(
-    shipment: Shipment, *, promised: date | None, language: str, zone: ZoneInfo, now: datetime, texts: Texts
+    shipment: Shipment, *, promised: date | None, language: str, zone: ZoneInfo, now: datetime
 ) -> EtaView | None:
-    """The ETA line: when delivered, when expected, or that it is late (a passed ETA is never "upcoming")."""
+    """The ETA line: when delivered, when expected, or that it is late (a passed ETA is never "upcoming").
+
+    Words in the active language (``order_page_build`` activates the customer's); ``language`` formats the dates.
+    """
     status = Status(shipment.status)
     if status == Status.DELIVERED:
         when = shipment.delivered_at or shipment.status_changed_at
         if when is None:
             return None
-        return EtaView("delivered", texts("delivered_on", when=format_when(when, language=language, zone=zone)))
+        return EtaView(
+            "delivered", gettext("Delivered %(when)s") % {"when": format_when(when, language=language, zone=zone)}
+        )
     if status in FINAL_STATUSES or status in (Status.RETURNING_TO_SENDER,):
         return None
     if shipment.eta_from or shipment.eta_to:
@@ -203,16 +209,25 @@ def shipment_eta(
     else:
         return None
     if now >= local_deadline:
-        return EtaView("late", texts("late", when=window), badge=texts("late_badge"))
-    key = "expected_return" if shipment.direction == Direction.RETURN else "expected"
-    return EtaView("expected", texts(key, when=window))
+        return EtaView(
+            "late",
+            gettext("It was expected by %(when)s and the carrier has not delivered it yet.") % {"when": window},
+            badge=gettext("Late"),
+        )
+    if shipment.direction == Direction.RETURN:
+        return EtaView("expected", gettext("Expected at the shop: %(when)s") % {"when": window})
+    return EtaView("expected", gettext("Expected delivery: %(when)s") % {"when": window})
 
 
-def shipment_steps(shipment: Shipment, *, texts: Texts) -> tuple[StepView, ...]:
-    """The progress bar: where the parcel is on its normalized journey."""
+def shipment_steps(shipment: Shipment) -> tuple[StepView, ...]:
+    """The progress bar: where the parcel is on its normalized journey (labels in the active language)."""
     status = Status(shipment.status)
     if shipment.direction == Direction.RETURN:
-        keys = ["step_return_created", "step_return_on_the_way", "step_return_received"]
+        labels = [
+            pgettext("step", "Return registered"),
+            pgettext("step", "On its way back"),
+            pgettext("step", "Received by the shop"),
+        ]
         position = {
             Status.PENDING: 0,
             Status.INFO_RECEIVED: 0,
@@ -222,11 +237,17 @@ def shipment_steps(shipment: Shipment, *, texts: Texts) -> tuple[StepView, ...]:
         }.get(status, 1)
     else:
         last_mile = (
-            "step_ready_for_pickup"
+            pgettext("step", "Ready for pickup")
             if status == Status.AVAILABLE_FOR_PICKUP or shipment.pickup_point
-            else "step_out_for_delivery"
+            else pgettext("step", "Out for delivery")
         )
-        keys = ["step_ordered", "step_shipped", "step_on_the_way", last_mile, "step_delivered"]
+        labels = [
+            pgettext("step", "Ordered"),
+            pgettext("step", "Shipped"),
+            pgettext("step", "On its way"),
+            last_mile,
+            pgettext("step", "Delivered"),
+        ]
         position = {
             Status.PENDING: 0,
             Status.CANCELLED: 0,
@@ -237,11 +258,11 @@ def shipment_steps(shipment: Shipment, *, texts: Texts) -> tuple[StepView, ...]:
             Status.DELIVERED: 4,
         }.get(status, 2)
     steps = []
-    for index, key in enumerate(keys):
+    for index, label in enumerate(labels):
         state = "done" if index < position else "current" if index == position else "todo"
-        if status == Status.DELIVERED or (shipment.direction == Direction.RETURN and position == len(keys) - 1):
+        if status == Status.DELIVERED or (shipment.direction == Direction.RETURN and position == len(labels) - 1):
             state = "done"
-        steps.append(StepView(texts(key), state))
+        steps.append(StepView(label, state))
     return tuple(steps)
 
 
@@ -324,18 +345,17 @@ def shipment_view(
     language: str,
     zone: ZoneInfo,
     now: datetime,
-    texts: Texts,
     carrier_url: str,
 ) -> ShipmentView:
-    """One parcel's card; ``events`` newest first."""
+    """One parcel's card; ``events`` newest first; words in the active language."""
     status = Status(shipment.status)
     is_return = shipment.direction == Direction.RETURN
     if is_return:
-        heading = texts("return_parcel")
+        heading = gettext("Return to the shop")
     elif count > 1:
-        heading = texts("parcel_n_of_m", n=index, m=count)
+        heading = gettext("Parcel %(n)s of %(m)s") % {"n": index, "m": count}
     else:
-        heading = texts("parcel_title")
+        heading = gettext("Your parcel")
     latest = shipment.status_changed_at or (events[0].occurred_at if events else None)
     views = tuple(event_view(event, language=language, zone=zone) for event in events)
     return ShipmentView(
@@ -349,12 +369,12 @@ def shipment_view(
         attention=status in ATTENTION_STATUSES,
         # A delivered parcel's ETA line already says when; "last update" would repeat it.
         updated=(
-            texts("updated", when=format_when(latest, language=language, zone=zone))
+            gettext("Last update: %(when)s") % {"when": format_when(latest, language=language, zone=zone)}
             if latest and status != Status.DELIVERED
             else ""
         ),
-        eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now, texts=texts),
-        steps=shipment_steps(shipment, texts=texts),
+        eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now),
+        steps=shipment_steps(shipment),
         pickup=pickup_view(shipment.pickup_point),
         carrier=shipment.carrier,
         carrier_name=carrier_name(shipment.carrier),
@@ -430,38 +450,40 @@ def order_page_build(
     gives the (click-recording) link to the carrier's own page.
     """
     language = language_or_default(language)
-    texts = Texts(language)
     zone = shop_zone(shop)
     now = now or timezone.now()
     outbound = [pair for pair in shipments if pair[0].direction != Direction.RETURN]
     returns = [pair for pair in shipments if pair[0].direction == Direction.RETURN]
     promised = order.promised_delivery_date if order is not None else None
-    views = []
-    for position, (shipment, events) in enumerate([*outbound, *returns], start=1):
-        views.append(
-            shipment_view(
-                shipment,
-                events,
-                index=position,
-                count=len(outbound),
-                promised=promised,
-                language=language,
-                zone=zone,
-                now=now,
-                texts=texts,
-                carrier_url=carrier_url_for(position, shipment),
+    # The order's language (or the one picked on the page), never the visitor's browser's.
+    with translation.override(language):
+        views = []
+        for position, (shipment, events) in enumerate([*outbound, *returns], start=1):
+            views.append(
+                shipment_view(
+                    shipment,
+                    events,
+                    index=position,
+                    count=len(outbound),
+                    promised=promised,
+                    language=language,
+                    zone=zone,
+                    now=now,
+                    carrier_url=carrier_url_for(position, shipment),
+                )
             )
+        title = gettext("Order %(number)s") % {"number": order.number} if order is not None else gettext("Your parcel")
+        placed_on = (
+            gettext("Ordered on %(date)s") % {"date": format_day(order.placed_at, language=language, zone=zone)}
+            if order is not None and order.placed_at
+            else ""
         )
     show_details = order is not None
     return OrderPage(
         language=language,
-        title=texts("order_title", number=order.number) if order is not None else texts("parcel_title"),
+        title=title,
         order_number=order.number if order is not None else "",
-        placed_on=(
-            texts("placed_on", date=format_day(order.placed_at, language=language, zone=zone))
-            if order is not None and order.placed_at
-            else ""
-        ),
+        placed_on=placed_on,
         destination=masked_destination(order) if order is not None else "",
         shipments=tuple(views),
         items=tuple(

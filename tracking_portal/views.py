@@ -8,14 +8,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carriers.types import Status
-from shipments.labels import SUPPORTED_LANGUAGES, language_or_default
 from shipments.models import Shipment
 from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
+from shops.languages import SUPPORTED_LANGUAGES, language_or_default
 from shops.models import FONT_CHOICES, FONT_STACKS, Shop
 from shops.selectors import roles_for_user
 from shops.validators import HEX_COLOUR_RE
@@ -58,7 +60,6 @@ from tracking_portal.services import (
     page_activity_add,
     page_view_record,
 )
-from tracking_portal.texts import Texts
 
 MAX_REFERENCE_LENGTH = 64
 MAX_SECRET_LENGTH = 254
@@ -85,28 +86,32 @@ def _message_page(
 ) -> HttpResponse:
     """A small branded page for "not found", "too many attempts" and "thank you"."""
     css = theme_for(shop).css if shop is not None else theme_for(Shop()).css
-    t = Texts(language)
-    html = render_to_string(
-        "tracking_portal/message.html",
-        {
-            "shop": shop,
-            "language": language,
-            "t": t,
-            "theme_css": css,
-            "title": title,
-            "body": body,
-            "link": link,
-            "languages": (),
-        },
-    )
+    with translation.override(language):
+        html = render_to_string(
+            "tracking_portal/message.html",
+            {
+                "shop": shop,
+                "language": language,
+                "theme_css": css,
+                "title": title,
+                "body": body,
+                "link": link,
+                "languages": (),
+            },
+        )
     response = HttpResponse(html, status=status)
     return portal_headers(response, csp=content_security_policy(style_sources=style_hash(css)))
 
 
 def _not_found(request: HttpRequest, shop: Shop | None = None) -> HttpResponse:
     language = _language(request, shop.locale if shop else "en")
-    t = Texts(language)
-    return _message_page(shop=shop, language=language, title=t("not_found_title"), body=t("not_found_body"), status=404)
+    with translation.override(language):
+        title = gettext("We could not find this page")
+        body = gettext(
+            "This tracking link is not valid any more. Use the link from your latest email or look the "
+            "order up in the shop."
+        )
+    return _message_page(shop=shop, language=language, title=title, body=body, status=404)
 
 
 def _serve(rendered: RenderedPage) -> HttpResponse:
@@ -251,7 +256,6 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
     if order is None or not _host_serves(request, order.shop_id):
         return _not_found(request)
     language = language_or_default(request.POST.get("lang") or order.effective_locale)
-    t = Texts(language)
     page_url = f"{reverse('tracking_portal:page', args=[token])}?lang={language}"
     if not any(shipment.status == Status.DELIVERED for shipment in order.shipments.all()):
         return _not_found(request, order.shop)
@@ -259,13 +263,10 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         rating = int(request.POST.get("rating", ""))
         delivery_feedback_submit(order=order, rating=rating, comment=request.POST.get("comment", ""))
     except (ValueError, ValidationError):
+        with translation.override(language):
+            title, body = gettext("How was your delivery?"), gettext("Choose a rating from 1 to 5.")
         return _message_page(
-            shop=order.shop,
-            language=language,
-            title=t("feedback_question"),
-            body=t("feedback_invalid"),
-            status=400,
-            link=page_url + "#feedback",
+            shop=order.shop, language=language, title=title, body=body, status=400, link=page_url + "#feedback"
         )
     return HttpResponseRedirect(page_url + "#feedback", status=303)
 
@@ -273,20 +274,20 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
 def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "") -> HttpResponse:
     """The lookup form; after a failed lookup, the same answer whatever was wrong."""
     css = theme_for(shop).css
-    html = render_to_string(
-        "tracking_portal/lookup.html",
-        {
-            "shop": shop,
-            "language": language,
-            "t": Texts(language),
-            "theme_css": css,
-            "error": error,
-            "languages": language_links(language),
-            "order_number": request.POST.get("number", "")[:MAX_REFERENCE_LENGTH] if error else "",
-            "tracking_number": request.POST.get("tracking_number", "")[:MAX_REFERENCE_LENGTH] if error else "",
-        },
-        request=request,
-    )
+    with translation.override(language):
+        html = render_to_string(
+            "tracking_portal/lookup.html",
+            {
+                "shop": shop,
+                "language": language,
+                "theme_css": css,
+                "error": error,
+                "languages": language_links(language),
+                "order_number": request.POST.get("number", "")[:MAX_REFERENCE_LENGTH] if error else "",
+                "tracking_number": request.POST.get("tracking_number", "")[:MAX_REFERENCE_LENGTH] if error else "",
+            },
+            request=request,
+        )
     response = HttpResponse(html)
     # Not "no-referrer": a form POST under that policy sends "Origin: null", which CSRF checks refuse.
     portal_headers(response, csp=content_security_policy(style_sources=style_hash(css)))
@@ -298,20 +299,19 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
     language = _language(request, shop.locale)
     if request.method != "POST":
         return _lookup_page(request, shop=shop, language=language)
-    t = Texts(language)
     by_parcel = "tracking_number" in request.POST
     reference = (request.POST.get("tracking_number" if by_parcel else "number") or "").strip()[:MAX_REFERENCE_LENGTH]
     if by_parcel:
         reference = "".join(reference.split()).upper()
     quota = lookup_quota_take(client_ip=client_ip(request), shop_id=shop.pk, reference=reference)
     if not quota.allowed:
-        response = _message_page(
-            shop=shop,
-            language=language,
-            title=t("rate_limited_title"),
-            body=t("rate_limited_body", minutes=max(1, quota.retry_after // 60)),
-            status=429,
-        )
+        with translation.override(language):
+            title = gettext("Too many attempts")
+            body = gettext(
+                "To protect our customers we limit how often orders can be looked up. Please try again in "
+                "%(minutes)s minutes, or use the tracking link from your email."
+            ) % {"minutes": max(1, quota.retry_after // 60)}
+        response = _message_page(shop=shop, language=language, title=title, body=body, status=429)
         response["Retry-After"] = str(quota.retry_after)
         return response
     if by_parcel:
@@ -319,7 +319,9 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
         if shipment is not None:
             target = reverse("tracking_portal:parcel", args=[shipment.public_token])
             return HttpResponseRedirect(f"{target}?lang={language}", status=303)
-        return _lookup_page(request, shop=shop, language=language, error=t("tracking_lookup_failed"))
+        with translation.override(language):
+            error = gettext("We could not find a parcel with this tracking number in this shop.")
+        return _lookup_page(request, shop=shop, language=language, error=error)
     secret = (request.POST.get("secret") or "")[:MAX_SECRET_LENGTH]
     # Always the same work: one query and two constant-time comparisons, whether or not the order exists.
     order = order_for_lookup(shop_id=shop.pk, number=reference)
@@ -327,7 +329,12 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
         assert order is not None
         target = reverse("tracking_portal:page", args=[order.public_token])
         return HttpResponseRedirect(f"{target}?lang={language}", status=303)
-    return _lookup_page(request, shop=shop, language=language, error=t("lookup_failed"))
+    with translation.override(language):
+        error = gettext(
+            "We could not find an order with these details. Check the order number and the email address "
+            "or postcode from your order confirmation."
+        )
+    return _lookup_page(request, shop=shop, language=language, error=error)
 
 
 @require_http_methods(["GET", "POST"])

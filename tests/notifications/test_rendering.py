@@ -5,7 +5,8 @@ from datetime import UTC, datetime, time
 import pytest
 
 from notifications.rendering import customer_timezone, email_render, eta_text, in_quiet_hours, sample_facts
-from shipments.labels import SUPPORTED_LANGUAGES, status_label
+from shipments.status_texts import status_label
+from shops.languages import SUPPORTED_LANGUAGES
 
 
 def test_customer_timezone_is_the_countrys_single_zone_else_the_shops():

@@ -11,7 +11,8 @@ from campaigns.placements import DiscountOffer, Placements, ProductCard
 from notifications import services
 from notifications.fake_esp import FakeEsp, Reply
 from notifications.models import Message, MessageStatus, OutboxEmail, Suppression
-from shipments.labels import SUPPORTED_LANGUAGES, status_label
+from shipments.status_texts import status_label
+from shops.languages import SUPPORTED_LANGUAGES
 from tests.notifications.conftest import NOW, make_change
 
 pytestmark = pytest.mark.django_db

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from carriers.types import Status
 from shipments.models import Order, Shipment
@@ -16,14 +17,14 @@ from tracking_portal.presenters import (
     status_icon,
     theme_for,
 )
-from tracking_portal.texts import Texts
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)  # a Thursday, 13:00 in Warsaw
 
 
 def eta(shipment: Shipment, *, promised: date | None = None, language: str = "en"):
-    return shipment_eta(shipment, promised=promised, language=language, zone=WARSAW, now=NOW, texts=Texts(language))
+    with translation.override(language):
+        return shipment_eta(shipment, promised=promised, language=language, zone=WARSAW, now=NOW)
 
 
 def test_a_date_only_eta_for_today_is_not_late_before_the_day_ends():
@@ -99,14 +100,16 @@ def test_a_return_parcel_is_expected_at_the_shop():
     ],
 )
 def test_outbound_steps(status, pickup, expected):
-    steps = shipment_steps(Shipment(status=status, pickup_point=pickup), texts=Texts("en"))
+    with translation.override("en"):
+        steps = shipment_steps(Shipment(status=status, pickup_point=pickup))
 
     assert [step.state for step in steps] == expected
     assert steps[3].label == ("Ready for pickup" if pickup else "Out for delivery")
 
 
 def test_return_steps_have_their_own_journey():
-    steps = shipment_steps(Shipment(status=Status.IN_TRANSIT, direction="return"), texts=Texts("en"))
+    with translation.override("en"):
+        steps = shipment_steps(Shipment(status=Status.IN_TRANSIT, direction="return"))
 
     assert [(step.label, step.state) for step in steps] == [
         ("Return registered", "done"),

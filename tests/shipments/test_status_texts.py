@@ -3,7 +3,8 @@
 import pytest
 
 from carriers.types import Reason, Status
-from shipments.labels import SUPPORTED_LANGUAGES, reason_explanation, shipment_explanation, status_explanation
+from shipments.status_texts import reason_explanation, shipment_explanation, status_explanation
+from shops.languages import SUPPORTED_LANGUAGES
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
