@@ -172,10 +172,13 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
     )
     existing = {key for key, _, _, _ in stored}
     fresh: dict[str, TrackingEvent] = {}
+    to_review: list[tuple[str, str]] = []
     for event in result.events:
         key = event.dedupe_key
         if key in existing or key in fresh:
             continue
+        if event.review_code:
+            to_review.append((event.review_code, event.text))
         fresh[key] = TrackingEvent(
             shipment=shipment,
             occurred_at=event.occurred_at,
@@ -190,7 +193,7 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
         )
     if fresh:
         TrackingEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        _count_unmapped(shipment.carrier, [event for event in fresh.values() if not event.mapped], now)
+        _count_unmapped(shipment, to_review, now)
 
     before = _visible(shipment)
     # Stored events in arrival order, then the new ones in the order they were inserted.
@@ -303,13 +306,14 @@ def status_change_publish(*, status_change_ids: Sequence[int]) -> None:
         logger.exception("no broker connection to publish status changes %s", list(status_change_ids))
 
 
-def _count_unmapped(carrier: str, events: Sequence[TrackingEvent], now: datetime) -> None:
-    for event in events:
-        logger.warning("unmapped %s code %r stored for shipment %s", carrier, event.raw_code, event.shipment_id)
+def _count_unmapped(shipment: Shipment, to_review: Sequence[tuple[str, str]], now: datetime) -> None:
+    # Unmapped codes and unrecognized wordings alike (``carriers.types.TrackingEvent.review_code``).
+    for review_code, text in to_review:
+        logger.warning("unmapped %s code %r stored for shipment %s", shipment.carrier, review_code, shipment.pk)
         code, created = UnmappedCode.objects.get_or_create(
-            carrier=carrier,
-            raw_code=event.raw_code,
-            defaults={"example_text": event.text[:2000], "count": 1, "first_seen": now, "last_seen": now},
+            carrier=shipment.carrier,
+            raw_code=review_code[:120],
+            defaults={"example_text": text[:2000], "count": 1, "first_seen": now, "last_seen": now},
         )
         if not created:
             UnmappedCode.objects.filter(pk=code.pk).update(count=F("count") + 1, last_seen=now)
