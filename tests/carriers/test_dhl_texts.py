@@ -47,6 +47,16 @@ def dhl_answer(status_code: str, description: str, *, title: str = "", headers: 
         ("delivered", "Delivered - Signed for by: ANNA NOWAK", (Status.DELIVERED, "")),
         ("delivered", "The shipment has been delivered back to the sender.", (Status.RETURNED_TO_SENDER, "")),
         ("pre-transit", "Shipment information received", (Status.INFO_RECEIVED, "")),
+        (
+            "transit",
+            "Shipment delay: the shipment could not be forwarded as planned",
+            (Status.IN_TRANSIT, Reason.DELAYED),
+        ),
+        (
+            "failure",
+            "The shipment was not picked up within the storage period",
+            (Status.EXCEPTION, Reason.PICKUP_EXPIRED),
+        ),
         # other languages
         ("transit", "Die Sendung wurde in das Zustellfahrzeug geladen.", (Status.OUT_FOR_DELIVERY, "")),
         ("transit", "Die Sendung liegt in der Packstation 112 zur Abholung bereit.", (Status.AVAILABLE_FOR_PICKUP, "")),
