@@ -46,6 +46,13 @@ Rules the base enforces, so adapters need not repeat them:
 * Override ``fetch_chunk`` for multi-step flows (log in / OAuth token, then track); keep using
   ``make_request``/``send`` so timeouts and error typing still apply.
 * Keep texts verbatim in events; put mapping in ``status_map``/``family_map`` (data), never in code.
+  A carrier whose texts refine its codes sets ``phrasebook`` (``carriers.phrases``): ``event`` then
+  reads the text as a whole known phrasing or marks it unrecognized, never searches inside it.
+* ``parse_push`` turns a pushed body into the same results polling produces. The base reads only
+  Parcelfront's relay format (``carriers.push``); a carrier that pushes in its own format overrides
+  it and raises ``MalformedPush`` for what it cannot read.
+* Override ``dedupe_key_for`` when a carrier's push and poll report the same scan with different
+  fields, so both derive one key from what they share.
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ import defusedxml
 import defusedxml.ElementTree
 import httpx
 
+from carriers.phrases import Phrasebook, normalize_phrase
+from carriers.push import PushNotSupported, is_relay_push, push_document, relay_push_result
 from carriers.types import (
     FINAL_STATUSES,
     CarrierConfig,
@@ -78,6 +87,7 @@ from carriers.types import (
     TrackingError,
     TrackingEvent,
     TrackingResult,
+    event_dedupe_key,
 )
 
 logger = logging.getLogger("carriers")
@@ -114,6 +124,8 @@ class CarrierAdapter(ABC):
     tracking_url_template: ClassVar[str] = ""
     status_map: ClassVar[StatusMapping] = {}
     family_map: ClassVar[StatusMapping] = {}
+    # Known wordings refining some codes; None: this carrier's texts are only shown, never read.
+    phrasebook: ClassVar[Phrasebook | None] = None
     # Statuses that mean "this number is unknown" for this carrier's tracking endpoint.
     not_found_http_statuses: ClassVar[frozenset[int]] = frozenset({404})
 
@@ -148,6 +160,24 @@ class CarrierAdapter(ABC):
         return outcomes
 
     # ----------------------------------------------------------------- hooks
+
+    def parse_push(self, body: bytes, headers: Mapping[str, str]) -> list[TrackingResult]:
+        """The results a pushed body stands for, like polling's; raises MalformedPush saying what is wrong.
+
+        The base reads Parcelfront's relay format, which any carrier's updates can be sent in, and
+        refuses anything else: the carrier has no push format of its own. Override for one that has.
+        """
+        document = push_document(body)
+        if not is_relay_push(document):
+            raise PushNotSupported(
+                f"{self.name} does not push in a format of its own; "
+                'relay its updates as {"tracking_number": ..., "events": [...]}'
+            )
+        return [relay_push_result(self, document)]
+
+    def dedupe_key_for(self, occurred_at: datetime, raw_code: str, text: str, location: str) -> str:
+        """The key that makes a repeated report of one scan the same event (see TrackingEvent)."""
+        return event_dedupe_key(occurred_at, raw_code, text, location)
 
     def fetch_chunk(self, numbers: Sequence[str]) -> Mapping[str, Outcome]:
         """Fetch up to `batch_size` numbers; override for multi-request flows (login, OAuth)."""
@@ -292,9 +322,32 @@ class CarrierAdapter(ABC):
         )
         return status, str(reason), False
 
-    def event(self, occurred_at: datetime, raw_code: str, text: str, location: str = "") -> TrackingEvent:
-        """A TrackingEvent with its status mapped from `raw_code`; `text` is kept verbatim."""
+    def event(
+        self, occurred_at: datetime, raw_code: str, text: str, location: str = "", *, languages: Iterable[str] = ()
+    ) -> TrackingEvent:
+        """A TrackingEvent with its status mapped from `raw_code`, refined by a whole known phrasing of
+        `text` when the carrier has a `phrasebook` (`languages`: the one the text is in first).
+
+        `text` is kept verbatim; a text the phrasebook does not know leaves the code's mapping and
+        marks the event `unrecognized_text`.
+        """
         status, reason, mapped = self.map_status(raw_code)
+        unrecognized = ""
+        book = self.phrasebook
+        if mapped and book is not None and raw_code in book.codes and text.strip():
+            meaning = book.read(raw_code, text, languages=languages)
+            if meaning is not None:
+                status, reason = meaning[0], str(meaning[1])
+            else:
+                unrecognized = normalize_phrase(text)
+                logger.warning(
+                    "carrier %s sent unrecognized text %r for code %r (code's status: %s)",
+                    self.code,
+                    text,
+                    raw_code,
+                    status,
+                    extra={"carrier": self.code, "raw_code": raw_code},
+                )
         return TrackingEvent(
             occurred_at=occurred_at,
             status=status,
@@ -303,6 +356,8 @@ class CarrierAdapter(ABC):
             text=text,
             location=location,
             mapped=mapped,
+            unrecognized_text=unrecognized,
+            dedupe_key=self.dedupe_key_for(occurred_at, raw_code, text, location),
         )
 
     def result(
@@ -326,6 +381,7 @@ class CarrierAdapter(ABC):
         latest = next((event for event in reversed(ordered) if event.status is not None), None)
         status = latest.status if latest is not None else None
         unmapped = tuple(dict.fromkeys(event.raw_code for event in ordered if not event.mapped))
+        unrecognized = tuple(dict.fromkeys(event.unrecognized_text for event in ordered if event.unrecognized_text))
         return TrackingResult(
             carrier=self.code,
             tracking_number=number,
@@ -340,6 +396,7 @@ class CarrierAdapter(ABC):
             is_final=status in FINAL_STATUSES,
             raw=raw,
             unmapped_codes=unmapped,
+            unrecognized_texts=unrecognized,
         )
 
     def parse_guarded(self, number: str, parse: Callable[[], Outcome]) -> Outcome:

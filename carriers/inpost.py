@@ -4,20 +4,36 @@ Shape verified against CARRIERS.md and public client code (tracking_details newe
 `status`/`origin_status`/`agency`/`datetime` with offset; custom_attributes.target_machine_detail
 with name, opening_hours, location_description, location{latitude,longitude}, address{line1,line2}).
 ShipX sends no human text per event, so event `text` stays empty rather than invented.
+
+Push: ShipX's webhook `shipment_status_changed` (`{"event_ts": "2026-11-03 10:38:23 +0100",
+"event": "shipment_status_changed", "payload": {"status": ..., "tracking_number": ...}}`) carries
+the status and its time (whole seconds, as ShipX's polled times are: `.000`) but no agency, so an
+InPost event's dedupe key is derived from the instant and the status only: a push and a later poll
+of the same scan are one event.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from carriers.base import CarrierAdapter, Outcome
+from carriers.push import push_document, push_object, push_text, push_time, relay_push_result
 from carriers.registry import register
-from carriers.types import MalformedResponse, PickupPoint, Reason, Status, TrackingEvent
+from carriers.types import (
+    MalformedResponse,
+    PickupPoint,
+    Reason,
+    Status,
+    TrackingEvent,
+    TrackingResult,
+    event_dedupe_key,
+)
 
 _POSTCODE_CITY = re.compile(r"^\s*(\d{2}-\d{3})\s+(.+?)\s*$")
 
@@ -116,6 +132,21 @@ class InPostAdapter(CarrierAdapter):
                 raw=body,
             )
         }
+
+    def parse_push(self, body: bytes, headers: Mapping[str, str]) -> list[TrackingResult]:
+        """ShipX's `shipment_status_changed` webhook as one event; any other body is read as the relay format."""
+        document = push_document(body)
+        if document.get("event") != "shipment_status_changed":
+            return [relay_push_result(self, document)]
+        payload = push_object(document.get("payload"), "payload")
+        number = push_text(payload.get("tracking_number"), "payload.tracking_number")
+        status = push_text(payload.get("status"), "payload.status")
+        occurred_at = push_time(self, document.get("event_ts"), "event_ts")
+        return [self.result(number, [self.event(occurred_at, status, "")], raw=dict(document))]
+
+    def dedupe_key_for(self, occurred_at: datetime, raw_code: str, text: str, location: str) -> str:
+        """Instant and status: all a push shares with a poll (a push has no agency; ShipX texts are empty)."""
+        return event_dedupe_key(occurred_at, raw_code)
 
     def _event(self, detail: Mapping[str, Any]) -> TrackingEvent:
         agency = detail.get("agency")

@@ -16,7 +16,7 @@ from carriers.base import CarrierAdapter
 from carriers.types import CarrierConfig
 
 # Modules of this package that are not adapters (importing the simulator would be wasted work).
-_INFRASTRUCTURE = frozenset({"types", "base", "registry", "detection", "simulator"})
+_INFRASTRUCTURE = frozenset({"types", "base", "registry", "detection", "phrases", "push", "simulator"})
 
 _adapters: dict[str, type[CarrierAdapter]] = {}
 _loaded = False

@@ -72,6 +72,12 @@ class ErrorKind(StrEnum):
 RETRYABLE_ERRORS: frozenset[ErrorKind] = frozenset({ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED})
 
 
+def event_dedupe_key(occurred_at: datetime, *said: str) -> str:
+    """64 hex chars from the instant (in UTC, so any zone gives the same key) and what the carrier said."""
+    material = "\x1f".join((occurred_at.astimezone(UTC).isoformat(), *said))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class TrackingEvent:
     """One scan or status update as the carrier reported it, with our normalized reading beside it.
@@ -79,6 +85,12 @@ class TrackingEvent:
     `status` is None when the raw code is unknown and has no known family; `mapped` is False
     whenever the raw code was not found in the adapter's `status_map` (even if a family matched).
     `text` is the carrier's wording, never altered (Poczta Polska's terms require that).
+    `unrecognized_text` is set (to the normalized wording) when the adapter reads meaning from the
+    carrier's texts and knew no phrasing for this one; the status then comes from the code alone.
+    `dedupe_key` is equal for the same event however often (and in whichever zone) it is reported.
+    It is built from what the carrier said, not from our mapping, so changing `status_map` does not
+    make old events look new; by default from instant, code, text and location, and an adapter whose
+    push and poll tell one scan with different fields passes the key it derives from the common ones.
     """
 
     occurred_at: datetime
@@ -88,22 +100,26 @@ class TrackingEvent:
     text: str
     location: str = ""
     mapped: bool = True
+    unrecognized_text: str = ""
+    dedupe_key: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Naive datetimes silently shift by hours between servers; reject them at the source.
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
             raise ValueError(f"TrackingEvent.occurred_at must be timezone-aware, got {self.occurred_at!r}")
+        if not self.dedupe_key:
+            key = event_dedupe_key(self.occurred_at, self.raw_code, self.text, self.location)
+            object.__setattr__(self, "dedupe_key", key)
 
     @property
-    def dedupe_key(self) -> str:
-        """64 hex chars, equal for the same event however often (and in whichever zone) it is polled.
-
-        Built from what the carrier said, not from our mapping, so changing `status_map` does not
-        make old events look new.
-        """
-        instant = self.occurred_at.astimezone(UTC).isoformat()
-        material = "\x1f".join((instant, self.raw_code, self.text, self.location))
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    def review_code(self) -> str:
+        """What is counted for review (``UnmappedCode``): the raw code when it is unmapped, the code and
+        the normalized wording when the wording was not recognized, else empty."""
+        if not self.mapped:
+            return self.raw_code
+        if self.unrecognized_text:
+            return f"{self.raw_code} text: {self.unrecognized_text}"
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +152,8 @@ class TrackingResult:
     """Everything the carrier told us about one tracking number in one fetch.
 
     `events` are oldest first. `status`/`reason` come from the newest event that has a status;
-    `unmapped_codes` lists raw codes missing from the adapter's mapping, so they can be counted and
-    added rather than guessed.
+    `unmapped_codes` lists raw codes missing from the adapter's mapping and `unrecognized_texts` the
+    wordings its phrasebook does not know, so they can be counted and added rather than guessed.
     """
 
     carrier: str
@@ -153,6 +169,7 @@ class TrackingResult:
     is_final: bool = False
     raw: Mapping[str, Any] | str | None = field(default=None, hash=False, repr=False)
     unmapped_codes: tuple[str, ...] = ()
+    unrecognized_texts: tuple[str, ...] = ()
 
     @property
     def latest_event(self) -> TrackingEvent | None:

@@ -171,10 +171,13 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
     )
     existing = {key for key, _, _, _ in stored}
     fresh: dict[str, TrackingEvent] = {}
+    to_review: list[tuple[str, str]] = []
     for event in result.events:
         key = event.dedupe_key
         if key in existing or key in fresh:
             continue
+        if event.review_code:
+            to_review.append((event.review_code, event.text))
         fresh[key] = TrackingEvent(
             shipment=shipment,
             occurred_at=event.occurred_at,
@@ -189,7 +192,7 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
         )
     if fresh:
         TrackingEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        _count_unmapped(shipment.carrier, [event for event in fresh.values() if not event.mapped], now)
+        _count_unmapped(shipment, to_review, now)
 
     before = _visible(shipment)
     # Stored events in arrival order, then the new ones in the order they were inserted.
@@ -256,13 +259,14 @@ def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: da
     return status_change
 
 
-def _count_unmapped(carrier: str, events: Sequence[TrackingEvent], now: datetime) -> None:
-    for event in events:
-        logger.warning("unmapped %s code %r stored for shipment %s", carrier, event.raw_code, event.shipment_id)
+def _count_unmapped(shipment: Shipment, to_review: Sequence[tuple[str, str]], now: datetime) -> None:
+    # Unmapped codes and unrecognized wordings alike (``carriers.types.TrackingEvent.review_code``).
+    for review_code, text in to_review:
+        logger.warning("unmapped %s code %r stored for shipment %s", shipment.carrier, review_code, shipment.pk)
         code, created = UnmappedCode.objects.get_or_create(
-            carrier=carrier,
-            raw_code=event.raw_code,
-            defaults={"example_text": event.text[:2000], "count": 1, "first_seen": now, "last_seen": now},
+            carrier=shipment.carrier,
+            raw_code=review_code[:120],
+            defaults={"example_text": text[:2000], "count": 1, "first_seen": now, "last_seen": now},
         )
         if not created:
             UnmappedCode.objects.filter(pk=code.pk).update(count=F("count") + 1, last_seen=now)

@@ -353,11 +353,12 @@ def test_simulator_journey_reads_back_as_the_steps_it_plays(carrier: Contract, s
     # when the number is fetched after the whole journey has played
     result = adapter.fetch([number])[number]
 
-    # then the adapter reads every step as what it means, with no code left unmapped
+    # then the adapter reads every step as what it means, with no code or text left unrecognized
     played = [step for step, _ in SCENARIOS[scenario] if step in WIRE_FORMATS[carrier.code].steps]
     assert first.status == STEP_STATUS[played[0]]
     assert [event.status for event in result.events] == [STEP_STATUS[step] for step in played]
     assert result.unmapped_codes == ()
+    assert result.unrecognized_texts == ()
     # and a parcel that waited at a pickup point says which one
     assert (result.pickup_point is not None) == ("ready_for_pickup" in played)
 

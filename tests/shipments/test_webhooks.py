@@ -2,10 +2,14 @@
 
 import json
 
+import httpx
 import pytest
 from django.test import Client
 
-from shipments.models import StatusChange, TrackingEvent
+from carriers.registry import build_adapter
+from carriers.types import CarrierConfig
+from shipments.models import StatusChange, TrackingEvent, UnmappedCode
+from shipments.tracking import shipment_apply_result
 from shipments.webhooks import MAX_BODY_BYTES, SIGNATURE_HEADER, signature_for
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
@@ -167,3 +171,108 @@ def test_too_large_unknown_carrier_and_get_are_refused(shop, shipment):
     assert push(shop, INPOST_PUSH, carrier="nosuchcarrier").status_code == 404
     assert Client().get(f"/webhooks/carriers/inpost/{shop.slug}/").status_code == 405
     assert TrackingEvent.objects.count() == 0
+
+
+def inpost_poll_answer(*details):
+    """ShipX's tracking answer (details newest first) fetched through the InPost adapter."""
+    answer = {
+        "tracking_number": NUMBER,
+        "service": "inpost_courier_standard",
+        "custom_attributes": {},
+        "tracking_details": [
+            {"status": status, "origin_status": "", "agency": agency, "datetime": at} for status, agency, at in details
+        ],
+    }
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=answer)))
+    return build_adapter("inpost", config=CarrierConfig(), client=client).fetch([NUMBER])[NUMBER]
+
+
+def test_a_push_then_a_poll_of_the_same_scan_store_one_event_and_one_status_change(shop, shipment):
+    # given InPost's push of a scan, applied
+    push(shop, INPOST_PUSH)
+
+    # when a later poll reports the same scan (with its agency and milliseconds) and an earlier one
+    polled = inpost_poll_answer(
+        ("out_for_delivery", "KRA", "2026-11-04T10:38:23.000+01:00"),
+        ("adopted_at_sorting_center", "KRA", "2026-11-04T06:12:41.000+01:00"),
+    )
+    report = shipment_apply_result(shipment_id=shipment.pk, outcome=polled, source="poll")
+
+    # then the scan is stored once (as pushed), only the earlier scan is new, and the status moved once
+    assert (report.new_events, report.status_changed) == (1, False)
+    assert list(shipment.events.values_list("raw_code", "source", "location")) == [
+        ("adopted_at_sorting_center", "poll", "KRA"),
+        ("out_for_delivery", "push", ""),
+    ]
+    assert list(StatusChange.objects.values_list("from_status", "to_status")) == [("pending", "out_for_delivery")]
+    shipment.refresh_from_db()
+    assert shipment.status == "out_for_delivery"
+
+
+def test_a_poll_then_a_push_of_the_same_scan_store_one_event(shop, shipment):
+    # given the scan polled first
+    polled = inpost_poll_answer(("out_for_delivery", "KRA", "2026-11-04T10:38:23.000+01:00"))
+    shipment_apply_result(shipment_id=shipment.pk, outcome=polled, source="poll")
+
+    # when InPost's push of it arrives late
+    response = push(shop, INPOST_PUSH)
+
+    # then nothing new is stored
+    assert response.json() == {"applied": 1, "status_changed": 0, "unknown_numbers": []}
+    assert list(shipment.events.values_list("raw_code", "source", "location")) == [("out_for_delivery", "poll", "KRA")]
+    assert StatusChange.objects.count() == 1
+
+
+@pytest.fixture
+def dhl_shipment(shop):
+    CarrierAccountFactory(shop=shop, carrier="dhl", webhook_secret=SECRET)
+    return ShipmentFactory(order=OrderFactory(shop=shop), carrier="dhl", tracking_number="00340434292135100124")
+
+
+def test_a_carrier_without_a_push_format_refuses_a_foreign_body_and_stores_nothing(shop, dhl_shipment):
+    response = push(shop, {**INPOST_PUSH, "payload": {"status": "delivered"}}, carrier="dhl")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed"
+    assert "DHL does not push in a format of its own" in response.json()["reason"]
+    assert TrackingEvent.objects.count() == 0
+    assert StatusChange.objects.count() == 0
+
+
+def test_unrecognized_carrier_texts_are_counted_for_review_like_unmapped_codes(shop, dhl_shipment):
+    # given relayed DHL events: a known phrasing, a sentence merely containing one, an unmapped code
+    body = {
+        "tracking_number": dhl_shipment.tracking_number,
+        "events": [
+            {"occurred_at": "2026-11-03T08:00:00+01:00", "code": "transit", "text": "Shipment picked up"},
+            {
+                "occurred_at": "2026-11-03T09:00:00+01:00",
+                "code": "transit",
+                "text": "Shipment is not out for delivery: line-haul delayed",
+            },
+            {"occurred_at": "2026-11-03T10:00:00+01:00", "code": "on-hold", "text": "On hold"},
+        ],
+    }
+
+    # when pushed twice
+    first = push(shop, body, carrier="dhl")
+    push(shop, body, carrier="dhl")
+
+    # then the unrecognized sentence kept the code's status and is counted once, beside the unmapped code
+    assert first.json() == {"applied": 1, "status_changed": 1, "unknown_numbers": []}
+    dhl_shipment.refresh_from_db()
+    assert (dhl_shipment.status, dhl_shipment.reason) == ("in_transit", "")
+    assert list(dhl_shipment.events.values_list("status", "reason", "mapped")) == [
+        ("in_transit", "picked_up", True),
+        ("in_transit", "", True),
+        ("", "", False),
+    ]
+    assert sorted(UnmappedCode.objects.values_list("carrier", "raw_code", "example_text", "count")) == [
+        ("dhl", "on-hold", "On hold", 1),
+        (
+            "dhl",
+            "transit text: shipment is not out for delivery line haul delayed",
+            "Shipment is not out for delivery: line-haul delayed",
+            1,
+        ),
+    ]
