@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carriers.types import Status
 from shipments.labels import SUPPORTED_LANGUAGES, language_or_default
+from shipments.links import order_tracking_url
 from shipments.models import Shipment
 from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
@@ -160,7 +161,8 @@ def order_json(request: HttpRequest, token: str) -> HttpResponse:
         order = order_for_token(token=token)
         if order is None:
             raise Http404
-        page_url = request.build_absolute_uri(reverse("tracking_portal:page", args=[token]))
+        # On a shop's custom domain the widget links to the page on that domain, as the request came.
+        page_url = order_tracking_url(order, base_url=request.build_absolute_uri("/"))
         cached = (
             order_widget_json(order=order, language=language, page_url=page_url),
             frozenset(shop_origins(order.shop)),
