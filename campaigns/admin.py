@@ -159,7 +159,7 @@ class ProductAdmin(TenantScopedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             parsed = csv_rows(
-                raw=form.cleaned_data["file"].read(), required=("sku", "name", "url"), known=PRODUCT_COLUMNS
+                raw=form.cleaned_data["file"], required=("sku", "name", "url"), known=PRODUCT_COLUMNS
             )
             if parsed.errors:
                 result = BulkResult(errors=parsed.errors, dry_run=True)
@@ -388,7 +388,7 @@ class DiscountPoolAdmin(TenantScopedAdmin):
         form = CodesUploadForm(request.POST or None, request.FILES or None)
         result = None
         if request.method == "POST" and form.is_valid():
-            parsed = csv_rows(raw=form.cleaned_data["file"].read(), required=CODE_COLUMNS, known=CODE_COLUMNS)
+            parsed = csv_rows(raw=form.cleaned_data["file"], required=CODE_COLUMNS, known=CODE_COLUMNS)
             result = (
                 BulkResult(errors=parsed.errors, dry_run=True)
                 if parsed.errors
@@ -463,7 +463,7 @@ class DiscountRedemptionAdmin(TenantScopedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             parsed = csv_rows(
-                raw=form.cleaned_data["file"].read(), required=("code", "order_number"), known=REDEMPTION_COLUMNS
+                raw=form.cleaned_data["file"], required=("code", "order_number"), known=REDEMPTION_COLUMNS
             )
             result = (
                 BulkResult(errors=parsed.errors, dry_run=True)

@@ -12,7 +12,6 @@ in ``role_actions``; everything else follows from the user's memberships:
 Superusers see everything.
 """
 
-import csv
 from collections.abc import Iterable, Mapping
 
 from django.contrib import admin
@@ -22,6 +21,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from config.csv_files import csv_export_response
 from shops.models import Membership, Role
 from shops.selectors import roles_for_user
 
@@ -186,22 +186,11 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
 
     @admin.action(description="Export selected to CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        """Export the selected rows; the queryset is already limited to the user's shops."""
+        """Export the selected rows (formula-safe); the queryset is already limited to the user's shops."""
         fields = self.get_export_fields()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}s.csv"'
-        writer = csv.writer(response)
-        writer.writerow(fields)
-        for row in queryset.values_list(*fields):
-            writer.writerow([_csv_safe(value) for value in row])
-        return response
-
-
-def _csv_safe(value: object) -> object:
-    # A cell starting with = + - @ is a formula in spreadsheets: neutralise shop-typed text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        return csv_export_response(
+            filename=f"{self.model._meta.model_name}s.csv", header=fields, rows=queryset.values_list(*fields)
+        )
 
 
 class TenantScopedInlineMixin(TenantPermissions):
