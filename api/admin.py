@@ -209,14 +209,10 @@ class CsvImportAdmin(TenantScopedAdmin):
         )
         return [apply_url, *urls]
 
-    def _shops(self, request: HttpRequest) -> QuerySet[Shop]:
-        shop_ids = self.shop_ids_for(request, "add")
-        return Shop.objects.all() if shop_ids is None else Shop.objects.filter(pk__in=shop_ids)
-
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = CsvUploadForm(request.POST or None, request.FILES or None, shops=self._shops(request))
+        form = CsvUploadForm(request.POST or None, request.FILES or None, shops=self.shops_for(request, "add"))
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:

@@ -55,9 +55,7 @@ READ_ONLY = {Role.OWNER: frozenset({"view"}), Role.MARKETER: frozenset({"view"})
 
 
 def _shops_for(admin_obj: TenantScopedAdmin, request: HttpRequest, action: str = "add") -> QuerySet[Shop]:
-    shop_ids = admin_obj.shop_ids_for(request, action)
-    shops = Shop.objects.all()
-    return shops if shop_ids is None else shops.filter(pk__in=shop_ids)
+    return admin_obj.shops_for(request, action)
 
 
 def _scoped_object(admin_obj: TenantScopedAdmin, request: HttpRequest, object_id: str, action: str):  # type: ignore[no-untyped-def]

@@ -22,8 +22,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from config.csv_files import csv_export_response
-from shops.models import Membership, Role
-from shops.selectors import roles_for_user
+from shops.models import Membership, Role, Shop
+from shops.selectors import roles_for_user, shops_for_user
 
 ALL = frozenset({"view", "add", "change", "delete"})
 READ = frozenset({"view"})
@@ -79,6 +79,14 @@ class TenantPermissions:
             roles = roles_for_user(user=user) if user.is_staff else {}
             request._parcelfront_roles = roles  # type: ignore[attr-defined]
         return {shop_id for shop_id, role in roles.items() if action in self.role_actions.get(role, NOTHING)}
+
+    def shops_for(self, request: HttpRequest, action: str) -> QuerySet[Shop]:
+        """Shops where the user may take ``action`` here (every shop for a superuser), for choices and forms."""
+        user = request.user
+        if not (user.is_superuser or user.is_staff):
+            return Shop.objects.none()
+        roles = {role for role, actions in self.role_actions.items() if action in actions}
+        return shops_for_user(user=user, roles=None if user.is_superuser else roles)
 
     def tenant_allows(self, request: HttpRequest, action: str, obj: models.Model | None = None) -> bool:
         if not (request.user.is_active and request.user.is_staff):
