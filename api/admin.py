@@ -14,11 +14,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from api.csv_import import COLUMNS, CsvFileError, orders_csv_decode, orders_csv_import
-from api.models import CsvImport, CsvImportStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from api.csv_import import COLUMNS, CsvImportNotApplicable, csv_import_apply, csv_import_check
+from api.models import CsvImport, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from api.services import (
     SUBSCRIBABLE_EVENT_TYPES,
     webhook_deliveries_redeliver,
@@ -26,6 +25,7 @@ from api.services import (
     webhook_endpoint_validate,
     webhook_test_send,
 )
+from config.csv_files import CsvFileError
 from shops.admin_base import OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
 from shops.models import Role, Shop
 
@@ -170,7 +170,7 @@ class WebhookDeliveryAdmin(TenantScopedAdmin):
 
 class CsvUploadForm(forms.Form):
     shop = forms.ModelChoiceField(queryset=Shop.objects.none())
-    file = forms.FileField(help_text="CSV, UTF-8 or Windows-1250, comma or semicolon separated, at most 2 MB.")
+    file = forms.FileField(help_text="CSV, UTF-8 or Windows-1250, comma, semicolon or tab separated, at most 5 MB.")
 
     def __init__(self, *args: object, shops: QuerySet[Shop], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -209,32 +209,19 @@ class CsvImportAdmin(TenantScopedAdmin):
         )
         return [apply_url, *urls]
 
-    def _shops(self, request: HttpRequest) -> QuerySet[Shop]:
-        shop_ids = self.shop_ids_for(request, "add")
-        return Shop.objects.all() if shop_ids is None else Shop.objects.filter(pk__in=shop_ids)
-
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = CsvUploadForm(request.POST or None, request.FILES or None, shops=self._shops(request))
+        form = CsvUploadForm(request.POST or None, request.FILES or None, shops=self.shops_for(request, "add"))
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                text = orders_csv_decode(upload.read())
-                report = orders_csv_import(shop=form.cleaned_data["shop"], text=text, apply=False)
+                csv_import = csv_import_check(
+                    shop=form.cleaned_data["shop"], upload=upload, file_name=upload.name, uploaded_by=request.user
+                )
             except CsvFileError as error:
                 form.add_error("file", str(error))
             else:
-                csv_import = CsvImport.objects.create(
-                    shop=form.cleaned_data["shop"],
-                    uploaded_by=request.user,
-                    file_name=upload.name[:255],
-                    content=text,
-                    status=CsvImportStatus.INVALID if report.error_count else CsvImportStatus.CHECKED,
-                    row_count=len(report.rows),
-                    error_count=report.error_count,
-                    report=report.as_json(),
-                )
                 return HttpResponseRedirect(reverse("admin:api_csvimport_change", args=[csv_import.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -252,24 +239,19 @@ class CsvImportAdmin(TenantScopedAdmin):
         csv_import = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not self.tenant_allows(request, "add", csv_import):
             raise PermissionDenied
-        if csv_import.status != CsvImportStatus.CHECKED:
-            messages.error(request, "Only a checked import without errors can be applied, and only once.")
+        try:
+            report = csv_import_apply(csv_import_id=csv_import.pk)
+        except CsvImportNotApplicable as error:
+            messages.error(request, str(error))
             return HttpResponseRedirect(reverse("admin:api_csvimport_change", args=[object_id]))
-        report = orders_csv_import(shop=csv_import.shop, text=csv_import.content, apply=True)
-        csv_import.report = report.as_json()
-        csv_import.error_count = report.error_count
         if report.applied:
-            csv_import.status = CsvImportStatus.APPLIED
-            csv_import.applied_at = timezone.now()
             messages.success(
                 request,
                 f"Imported: {report.orders_created} order(s) created, {report.orders_updated} updated, "
                 f"{report.shipments} shipment row(s).",
             )
         else:
-            csv_import.status = CsvImportStatus.INVALID
             messages.error(request, "The data changed since the dry run and some rows are now invalid; nothing stored.")
-        csv_import.save(update_fields=["report", "error_count", "status", "applied_at"])
         return HttpResponseRedirect(reverse("admin:api_csvimport_change", args=[object_id]))
 
     @admin.display(description="Report")

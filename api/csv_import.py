@@ -5,35 +5,38 @@ order. Every order goes through ``shipments.services.order_upsert``, exactly lik
 transaction: a dry run always rolls back, and applying rolls back unless every row is valid, so a
 bad file never changes anything stored. Applying valid rows and skipping bad ones was rejected:
 half an import is hard to reason about and harder to re-run.
+
+A stored ``CsvImport`` moves checked -> applied (or invalid) through ``csv_import_check`` and
+``csv_import_apply``; size, encoding, delimiter and yes/no words follow ``config.csv_files``.
 """
 
 import csv
 import io
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from api.models import CsvImport, CsvImportStatus
 from api.problems import django_validation_errors
+from config.csv_files import CsvFileError, csv_delimiter, csv_upload_text, yes_no
 from shipments.services import ORDER_FIELDS, order_upsert
 from shops.models import Shop
 
 MAX_ROWS = 5000
-MAX_BYTES = 2 * 1024 * 1024
 # The order columns are exactly the fields the ingestion service accepts.
 ORDER_COLUMNS = ORDER_FIELDS
 SHIPMENT_COLUMNS = ("tracking_number", "carrier", "direction", "service")
 COLUMNS = ("order_number", *ORDER_COLUMNS, *SHIPMENT_COLUMNS)
-_TRUE = {"1", "true", "yes", "y", "tak", "t", "ja", "ano"}
-_FALSE = {"0", "false", "no", "n", "nie", "f", "nein", "ne"}
 
-
-class CsvFileError(ValueError):
-    """The file as a whole cannot be read (encoding, header, size)."""
+class CsvImportNotApplicable(Exception):
+    """Only a checked import without errors can be applied, and only once."""
 
 
 @dataclass
@@ -69,26 +72,8 @@ class _Rollback(Exception):
     pass
 
 
-def orders_csv_decode(raw: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM), else Windows-1250 as Polish spreadsheets save it."""
-    if len(raw) > MAX_BYTES:
-        raise CsvFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1250")
-        except UnicodeDecodeError as error:
-            raise CsvFileError("The file is neither UTF-8 nor Windows-1250 text.") from error
-
-
 def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     if "order_number" not in header:
         raise CsvFileError(f"The header must name an order_number column; known columns: {', '.join(COLUMNS)}.")
@@ -113,9 +98,10 @@ def _order_fields(row: dict[str, str], tz: ZoneInfo) -> dict[str, Any]:
         if value == "":
             continue
         if name == "marketing_consent":
-            if value.lower() not in _TRUE | _FALSE:
+            consent = yes_no(value)
+            if consent is None:
                 raise ValidationError({name: "Write yes or no (1/0, true/false)."})
-            fields[name] = value.lower() in _TRUE
+            fields[name] = consent
         elif name == "total_amount":
             try:
                 fields[name] = Decimal(value.replace(" ", "").replace(",", "."))
@@ -256,4 +242,45 @@ def orders_csv_import(*, shop: Shop, text: str, apply: bool) -> ImportReport:
     except _Rollback:
         pass
     report.rows = [reports[line] for line in sorted(reports)]
+    return report
+
+
+def csv_import_check(*, shop: Shop, upload: IO[bytes], file_name: str, uploaded_by: AbstractBaseUser) -> CsvImport:
+    """Dry-run an uploaded CSV for ``shop`` and store it with its report, checked or invalid.
+
+    Raises ``CsvFileError`` (nothing stored) when the file as a whole is unreadable.
+    """
+    text = csv_upload_text(upload)
+    report = orders_csv_import(shop=shop, text=text, apply=False)
+    return CsvImport.objects.create(
+        shop=shop,
+        uploaded_by=uploaded_by,
+        file_name=file_name[:255],
+        content=text,
+        status=CsvImportStatus.INVALID if report.error_count else CsvImportStatus.CHECKED,
+        row_count=len(report.rows),
+        error_count=report.error_count,
+        report=report.as_json(),
+    )
+
+
+def csv_import_apply(*, csv_import_id: int) -> ImportReport:
+    """Store a checked import, all or nothing; it becomes applied, or invalid when the data changed since.
+
+    The row is locked, so two clicks on "apply" import once. Raises ``CsvImportNotApplicable`` unless
+    the import is checked.
+    """
+    with transaction.atomic():
+        csv_import = CsvImport.objects.select_for_update().select_related("shop").get(pk=csv_import_id)
+        if csv_import.status != CsvImportStatus.CHECKED:
+            raise CsvImportNotApplicable("Only a checked import without errors can be applied, and only once.")
+        report = orders_csv_import(shop=csv_import.shop, text=csv_import.content, apply=True)
+        csv_import.report = report.as_json()
+        csv_import.error_count = report.error_count
+        if report.applied:
+            csv_import.status = CsvImportStatus.APPLIED
+            csv_import.applied_at = timezone.now()
+        else:
+            csv_import.status = CsvImportStatus.INVALID
+        csv_import.save(update_fields=["report", "error_count", "status", "applied_at"])
     return report

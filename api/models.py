@@ -191,6 +191,7 @@ class CsvImport(models.Model):
 
     class Meta:
         verbose_name = "CSV import of orders"
+        verbose_name_plural = "CSV imports of orders"
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

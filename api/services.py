@@ -42,6 +42,7 @@ from api.transport import BlockedDestination, SafeTransport, address_refusal
 from carriers.types import Status
 from config.celery import publish_on_commit
 from notifications.models import Message
+from shipments.links import order_tracking_url
 from shipments.models import StatusChange
 from shops.models import Shop
 
@@ -246,7 +247,7 @@ def _status_change_data(status_change: StatusChange) -> dict[str, Any]:
         },
         "order": {
             "number": order.number,
-            "tracking_url": f"{settings.PUBLIC_BASE_URL}/t/{order.public_token}",
+            "tracking_url": order_tracking_url(order),
         },
     }
 

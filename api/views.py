@@ -6,7 +6,6 @@ like one that does not exist.
 
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Router
@@ -37,6 +36,7 @@ from api.schemas import (
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
 from api.views_catalog import router as catalog_router
 from api.views_webhooks import router as webhooks_router
+from shipments.links import order_tracking_url
 from shipments.models import Order, Shipment
 from shipments.services import order_upsert, shipment_add
 
@@ -87,11 +87,6 @@ orders = Router(tags=["orders"])
 shipments = Router(tags=["shipments"])
 
 
-def tracking_url(order: Order) -> str:
-    """The public tracking page of ``order``."""
-    return f"{settings.PUBLIC_BASE_URL}/t/{order.public_token}"
-
-
 def shipment_out(shipment: Shipment, *, with_events: bool = False) -> dict[str, Any]:
     """The API view of a shipment (its order must be loaded)."""
     body: dict[str, Any] = {
@@ -110,7 +105,7 @@ def shipment_out(shipment: Shipment, *, with_events: bool = False) -> dict[str, 
         "eta_to": shipment.eta_to,
         "delivered_at": shipment.delivered_at,
         "pickup_point": shipment.pickup_point,
-        "tracking_url": tracking_url(shipment.order),
+        "tracking_url": order_tracking_url(shipment.order),
         "created_at": shipment.created_at,
         "updated_at": shipment.updated_at,
     }
@@ -146,7 +141,7 @@ def order_out(order: Order) -> OrderOut:
         shipping_method=order.shipping_method,
         placed_at=order.placed_at,
         promised_delivery_date=order.promised_delivery_date,
-        tracking_url=tracking_url(order),
+        tracking_url=order_tracking_url(order),
         items=[
             ItemOut(
                 sku=item.sku,

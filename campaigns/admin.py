@@ -55,9 +55,7 @@ READ_ONLY = {Role.OWNER: frozenset({"view"}), Role.MARKETER: frozenset({"view"})
 
 
 def _shops_for(admin_obj: TenantScopedAdmin, request: HttpRequest, action: str = "add") -> QuerySet[Shop]:
-    shop_ids = admin_obj.shop_ids_for(request, action)
-    shops = Shop.objects.all()
-    return shops if shop_ids is None else shops.filter(pk__in=shop_ids)
+    return admin_obj.shops_for(request, action)
 
 
 def _scoped_object(admin_obj: TenantScopedAdmin, request: HttpRequest, object_id: str, action: str):  # type: ignore[no-untyped-def]
@@ -159,7 +157,7 @@ class ProductAdmin(TenantScopedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             parsed = csv_rows(
-                raw=form.cleaned_data["file"].read(), required=("sku", "name", "url"), known=PRODUCT_COLUMNS
+                raw=form.cleaned_data["file"], required=("sku", "name", "url"), known=PRODUCT_COLUMNS
             )
             if parsed.errors:
                 result = BulkResult(errors=parsed.errors, dry_run=True)
@@ -388,7 +386,7 @@ class DiscountPoolAdmin(TenantScopedAdmin):
         form = CodesUploadForm(request.POST or None, request.FILES or None)
         result = None
         if request.method == "POST" and form.is_valid():
-            parsed = csv_rows(raw=form.cleaned_data["file"].read(), required=CODE_COLUMNS, known=CODE_COLUMNS)
+            parsed = csv_rows(raw=form.cleaned_data["file"], required=CODE_COLUMNS, known=CODE_COLUMNS)
             result = (
                 BulkResult(errors=parsed.errors, dry_run=True)
                 if parsed.errors
@@ -463,7 +461,7 @@ class DiscountRedemptionAdmin(TenantScopedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             parsed = csv_rows(
-                raw=form.cleaned_data["file"].read(), required=("code", "order_number"), known=REDEMPTION_COLUMNS
+                raw=form.cleaned_data["file"], required=("code", "order_number"), known=REDEMPTION_COLUMNS
             )
             result = (
                 BulkResult(errors=parsed.errors, dry_run=True)

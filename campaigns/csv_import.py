@@ -1,18 +1,18 @@
 """Reading CSV uploads (catalog, discount codes, redemptions) into rows for the bulk services.
 
-Accepts what spreadsheets export: UTF-8 (with or without BOM) or Windows-1250 (Polish Excel), comma
-or semicolon separated, headers in any case and order. Problems with the file itself come back as
-row-0 errors; problems with values are the services' business.
+Size, encoding and delimiter follow ``config.csv_files`` (the project's one CSV policy); headers may
+come in any case and order. Problems with the file itself come back as row-0 errors; problems with
+values are the services' business.
 """
 
 import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import IO
 
 from campaigns.services import RowError
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+from config.csv_files import CsvFileError, csv_delimiter, csv_upload_text
 
 PRODUCT_COLUMNS = ("sku", "name", "url", "image_url", "price", "currency", "category", "tags", "active")
 CODE_COLUMNS = ("code",)
@@ -27,26 +27,21 @@ class ParsedCsv:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1250", errors="replace")
+def csv_rows(*, raw: IO[bytes] | bytes, required: Iterable[str], known: Iterable[str]) -> ParsedCsv:
+    """Parse an uploaded CSV (the upload itself, so its size is checked unread, or its bytes).
 
-
-def csv_rows(*, raw: bytes, required: Iterable[str], known: Iterable[str]) -> ParsedCsv:
-    """Parse an uploaded CSV; the header must name every ``required`` column and only ``known`` ones."""
+    The header must name every ``required`` column and only ``known`` ones.
+    """
     parsed = ParsedCsv()
-    if len(raw) > MAX_UPLOAD_BYTES:
-        parsed.errors.append(RowError(0, "file", f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"))
+    try:
+        text = csv_upload_text(raw)
+    except CsvFileError as error:
+        parsed.errors.append(RowError(0, "file", str(error)))
         return parsed
-    text = _decode(raw)
     if not text.strip():
         parsed.errors.append(RowError(0, "file", "is empty"))
         return parsed
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         header = [column.strip().lower() for column in next(reader)]
     except (csv.Error, StopIteration) as error:

@@ -272,6 +272,8 @@ class CampaignContent(models.Model):
     cta_url = models.URLField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = "campaign content"
+        verbose_name_plural = "campaign content"
         ordering = ["campaign", "variant", "language"]
         constraints = [
             models.UniqueConstraint(
@@ -405,6 +407,8 @@ class Click(models.Model):
     clicked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "link click"
+        verbose_name_plural = "link clicks"
         ordering = ["-clicked_at"]
         indexes = [
             models.Index(fields=["campaign", "variant"], name="click_campaign"),
@@ -422,6 +426,10 @@ class LateScanState(models.Model):
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="late_scan")
     scanned_until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "late-parcel scan watermark"
+        verbose_name_plural = "late-parcel scan watermarks"
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.scanned_until:%Y-%m-%d %H:%M}"

@@ -215,6 +215,17 @@ WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 # --- Public pages ---------------------------------------------------------------------------
 # Trusted reverse proxies in front of the app (1 behind nginx), so lookup rate limits see real clients.
 TRACKING_PORTAL_PROXY_COUNT = env.int("TRACKING_PORTAL_PROXY_COUNT", default=0)
+# A rendered order page stays in the shared cache this long (it is keyed by order version, so never stale).
+TRACKING_PORTAL_PAGE_CACHE_SECONDS = env.int("TRACKING_PORTAL_PAGE_CACHE_SECONDS", default=300)
+# A hot order's version is read from the database at most once per this many seconds per process.
+TRACKING_PORTAL_KEY_SECONDS = env.float("TRACKING_PORTAL_KEY_SECONDS", default=1.0)
+# Page views are counted in memory and written this often; a crashed process loses at most these seconds.
+TRACKING_PORTAL_VIEW_FLUSH_SECONDS = env.int("TRACKING_PORTAL_VIEW_FLUSH_SECONDS", default=30)
+# Lookup form limits per window: per client address (a household or office behind one NAT, not a crawl)
+# and per order or tracking number (a customer's typos, not guessing emails or postcodes).
+TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS", default=15 * 60)
+TRACKING_PORTAL_LOOKUPS_PER_CLIENT = env.int("TRACKING_PORTAL_LOOKUPS_PER_CLIENT", default=30)
+TRACKING_PORTAL_LOOKUPS_PER_ORDER = env.int("TRACKING_PORTAL_LOOKUPS_PER_ORDER", default=10)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -238,6 +249,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest CSV upload (orders, catalog, codes, redemptions); config.csv_files refuses bigger files unread.
+CSV_MAX_UPLOAD_BYTES = env.int("CSV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 STORAGES = {

@@ -161,9 +161,7 @@ class StatusTemplateAdmin(TenantScopedAdmin):
         return HttpResponseRedirect(f"{request.path}?shop={shop.pk}&status={status}")
 
     def _shops(self, request: HttpRequest, action: str) -> list[Shop]:
-        shop_ids = self.shop_ids_for(request, action)
-        queryset = Shop.objects.all() if shop_ids is None else Shop.objects.filter(pk__in=shop_ids)
-        return list(queryset.order_by("name"))
+        return list(self.shops_for(request, action).order_by("name"))
 
 
 class MessageEventInline(TenantTabularInline):

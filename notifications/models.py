@@ -244,6 +244,8 @@ class Suppression(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppressed addresses"
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["shop", "email"], name="suppression_once_per_shop")]
 

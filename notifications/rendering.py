@@ -32,6 +32,7 @@ from markupsafe import Markup
 
 from campaigns.placements import CampaignMessage, Placements
 from config import formats
+from shipments.links import order_page_url
 from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.languages import language_or_default
@@ -124,11 +125,6 @@ def customer_timezone(*, country: str, shop_timezone: str) -> str:
     return zones[0] if len(zones) == 1 else shop_timezone
 
 
-def tracking_url(token: str) -> str:
-    """The public tracking page of an order."""
-    return f"{settings.PUBLIC_BASE_URL}/t/{token}"
-
-
 def absolute_url(url: str) -> str:
     """Emails need absolute links: media paths get the public base URL."""
     if not url or url.startswith(("http://", "https://")):
@@ -165,7 +161,7 @@ def override_values(facts: EmailFacts) -> dict[str, str]:
         "shop_name": facts.shop.name,
         "status_label": status_label(facts.status, facts.language),
         "status_explanation": shipment_explanation(facts.status, facts.reason, facts.language),
-        "tracking_url": tracking_url(facts.order_token),
+        "tracking_url": order_page_url(token=facts.order_token),
         "tracking_number": facts.tracking_number,
         "carrier": facts.carrier,
         "eta": eta_text(eta_from=facts.eta_from, eta_to=facts.eta_to, timezone=facts.timezone, language=facts.language)
@@ -336,7 +332,7 @@ def sample_facts(*, shop: Shop, status: str, language: str, overrides: dict[str,
         reason="",
         customer_name="Anna Kowalska",
         order_number="1001",
-        order_token="sample-token",  # noqa: S106 - a made-up page token for previews
+        order_token="sample-order-token",  # noqa: S106 - a made-up page token for previews
         tracking_number="620000000000000000000001",
         carrier="inpost",
         timezone=shop.timezone,

@@ -1,7 +1,6 @@
 """Admin for orders and shipments: support finds an order and sees its whole history."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +10,7 @@ from django.utils.html import format_html
 from carriers.registry import carrier_choices
 from config.celery import publish_on_commit
 from shipments.dispatch import shipments_poll_now
+from shipments.links import order_tracking_url
 from shipments.models import (
     CarrierAccount,
     Order,
@@ -56,7 +56,7 @@ class OrderAdmin(TenantScopedAdmin):
     def tracking_page(self, order: Order) -> str:
         if not order.pk:
             return "—"
-        url = f"{settings.PUBLIC_BASE_URL}/t/{order.public_token}"
+        url = order_tracking_url(order)
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
     @admin.display(description="Emails")

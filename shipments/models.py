@@ -272,6 +272,8 @@ class UnmappedCode(models.Model):
     last_seen = models.DateTimeField()
 
     class Meta:
+        verbose_name = "unmapped carrier code"
+        verbose_name_plural = "unmapped carrier codes"
         ordering = ["-count"]
         constraints = [models.UniqueConstraint(fields=["carrier", "raw_code"], name="unmapped_code_unique")]
 

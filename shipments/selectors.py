@@ -1,6 +1,6 @@
 """Reads for orders and shipments."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 
 from shipments.models import Order, Shipment, TrackingEvent
 
@@ -21,8 +21,3 @@ def order_for_token(*, token: str) -> Order | None:
         .filter(public_token=token, shop__is_active=True)
         .first()
     )
-
-
-def shipments_of_shop(*, shop_id: int) -> QuerySet[Shipment]:
-    """All shipments of one shop, newest first."""
-    return Shipment.objects.filter(shop_id=shop_id).order_by("-created_at")

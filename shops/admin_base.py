@@ -12,7 +12,6 @@ in ``role_actions``; everything else follows from the user's memberships:
 Superusers see everything.
 """
 
-import csv
 from collections.abc import Iterable, Mapping
 
 from django.contrib import admin
@@ -22,8 +21,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from shops.models import Membership, Role
-from shops.selectors import roles_for_user
+from config.csv_files import csv_export_response
+from shops.models import Membership, Role, Shop
+from shops.selectors import roles_for_user, shops_for_user
 
 ALL = frozenset({"view", "add", "change", "delete"})
 READ = frozenset({"view"})
@@ -79,6 +79,14 @@ class TenantPermissions:
             roles = roles_for_user(user=user) if user.is_staff else {}
             request._parcelfront_roles = roles  # type: ignore[attr-defined]
         return {shop_id for shop_id, role in roles.items() if action in self.role_actions.get(role, NOTHING)}
+
+    def shops_for(self, request: HttpRequest, action: str) -> QuerySet[Shop]:
+        """Shops where the user may take ``action`` here (every shop for a superuser), for choices and forms."""
+        user = request.user
+        if not (user.is_superuser or user.is_staff):
+            return Shop.objects.none()
+        roles = {role for role, actions in self.role_actions.items() if action in actions}
+        return shops_for_user(user=user, roles=None if user.is_superuser else roles)
 
     def tenant_allows(self, request: HttpRequest, action: str, obj: models.Model | None = None) -> bool:
         if not (request.user.is_active and request.user.is_staff):
@@ -186,22 +194,11 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
 
     @admin.action(description="Export selected to CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        """Export the selected rows; the queryset is already limited to the user's shops."""
+        """Export the selected rows (formula-safe); the queryset is already limited to the user's shops."""
         fields = self.get_export_fields()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}s.csv"'
-        writer = csv.writer(response)
-        writer.writerow(fields)
-        for row in queryset.values_list(*fields):
-            writer.writerow([_csv_safe(value) for value in row])
-        return response
-
-
-def _csv_safe(value: object) -> object:
-    # A cell starting with = + - @ is a formula in spreadsheets: neutralise shop-typed text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        return csv_export_response(
+            filename=f"{self.model._meta.model_name}s.csv", header=fields, rows=queryset.values_list(*fields)
+        )
 
 
 class TenantScopedInlineMixin(TenantPermissions):

@@ -38,13 +38,9 @@ from tracking_portal.presenters import (
 from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.selectors import PageKey, order_page_key
 
-PAGE_CACHE_SECONDS = getattr(settings, "TRACKING_PORTAL_PAGE_CACHE_SECONDS", 300)
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
 # than the rest of serving the page. Entries are keyed by order version, so they are never stale.
 LOCAL_PAGES = 512
-# A hot order's version is read from the database at most once per this many seconds per process:
-# a change shows within a second, and a page refreshed or prefetched many times costs no query.
-KEY_SECONDS = getattr(settings, "TRACKING_PORTAL_KEY_SECONDS", 1.0)
 RECENT_KEYS = 4096
 
 
@@ -88,18 +84,21 @@ local_pages = LocalPages(LOCAL_PAGES)
 
 
 class RecentKeys:
-    """Order tokens' page keys read in the last ``max_age`` seconds in this process (a bounded LRU)."""
+    """Order tokens' page keys read recently in this process (a bounded LRU).
 
-    def __init__(self, size: int, max_age: float) -> None:
+    A hot order's version is read from the database at most once per ``TRACKING_PORTAL_KEY_SECONDS``
+    per process: a change shows within a second, and a page refreshed many times costs no query.
+    """
+
+    def __init__(self, size: int) -> None:
         self.size = size
-        self.max_age = max_age
         self._keys: OrderedDict[str, tuple[PageKey, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, token: str) -> PageKey | None:
         with self._lock:
             entry = self._keys.get(token)
-            if entry is None or time.monotonic() - entry[1] >= self.max_age:
+            if entry is None or time.monotonic() - entry[1] >= settings.TRACKING_PORTAL_KEY_SECONDS:
                 return None
             return entry[0]
 
@@ -115,11 +114,11 @@ class RecentKeys:
             self._keys.clear()
 
 
-recent_keys = RecentKeys(RECENT_KEYS, KEY_SECONDS)
+recent_keys = RecentKeys(RECENT_KEYS)
 
 
 def page_key_for(token: str) -> PageKey | None:
-    """The order's page key, read from the database unless this process read it within ``KEY_SECONDS``."""
+    """The order's page key, from the database unless this process read it within TRACKING_PORTAL_KEY_SECONDS."""
     key = recent_keys.get(token)
     if key is None:
         key = order_page_key(token=token)
@@ -141,7 +140,7 @@ def cached_page(key: str) -> RenderedPage | None:
 def cache_page(key: str, page: RenderedPage) -> None:
     """Keep a freshly rendered page here and in the shared cache for the other processes."""
     local_pages.put(key, page)
-    cache.set(key, page, timeout=PAGE_CACHE_SECONDS)
+    cache.set(key, page, timeout=settings.TRACKING_PORTAL_PAGE_CACHE_SECONDS)
 
 
 def page_cache_key(*, order_id: int, version: int, branding_stamp: str, language: str) -> str:

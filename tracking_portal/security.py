@@ -112,7 +112,7 @@ def cors_allowed_origin(request: HttpRequest, allowed_hosts: set[str]) -> str:
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address; behind ``TRACKING_PORTAL_PROXY_COUNT`` trusted proxies, from X-Forwarded-For."""
-    proxies = getattr(settings, "TRACKING_PORTAL_PROXY_COUNT", 0)
+    proxies = settings.TRACKING_PORTAL_PROXY_COUNT
     if proxies:
         forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:

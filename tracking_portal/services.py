@@ -18,19 +18,12 @@ from django.utils import timezone
 from shipments.models import Order
 from shipments.services import order_touch
 from tracking_portal.models import ActivityKind, DeliveryFeedback, PageActivity
+from tracking_portal.selectors import order_accepts_feedback
 
 logger = logging.getLogger(__name__)
 
-# Page views are counted in memory and written in batches: a busy cached page must cost a cache
-# read, not a database write per view. A crashed process loses at most this many seconds of counts.
-VIEW_FLUSH_SECONDS = getattr(settings, "TRACKING_PORTAL_VIEW_FLUSH_SECONDS", 30)
-
-# Per client address: room for a household or an office behind one NAT, not for a crawl of order numbers.
-# Per order (or tracking number): a customer's typos, not guessing emails or postcodes from many addresses.
-LOOKUP_WINDOW_SECONDS = getattr(settings, "TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS", 15 * 60)
-LOOKUPS_PER_CLIENT = getattr(settings, "TRACKING_PORTAL_LOOKUPS_PER_CLIENT", 30)
-LOOKUPS_PER_ORDER = getattr(settings, "TRACKING_PORTAL_LOOKUPS_PER_ORDER", 10)
-
+# Page views are counted in memory and written in batches (TRACKING_PORTAL_VIEW_FLUSH_SECONDS): a busy
+# cached page must cost a cache read, not a database write per view.
 _pending_views: Counter[tuple[int, int]] = Counter()
 _pending_lock = threading.Lock()
 _last_flush = time.monotonic()
@@ -53,10 +46,10 @@ def page_activity_add(*, shop_id: int, order_id: int, kind: str, count: int = 1)
 
 
 def page_view_record(*, shop_id: int, order_id: int) -> None:
-    """Count one view of an order's page; written to the database at most every VIEW_FLUSH_SECONDS."""
+    """Count one view of an order's page; written at most every TRACKING_PORTAL_VIEW_FLUSH_SECONDS."""
     with _pending_lock:
         _pending_views[(shop_id, order_id)] += 1
-        due = time.monotonic() - _last_flush >= VIEW_FLUSH_SECONDS
+        due = time.monotonic() - _last_flush >= settings.TRACKING_PORTAL_VIEW_FLUSH_SECONDS
     if due:
         try:
             page_views_flush()
@@ -92,8 +85,17 @@ def page_views_flush_at_exit() -> None:
         logger.warning("page views of this process could not be written at exit", exc_info=True)
 
 
+class FeedbackClosed(Exception):
+    """The order has no delivered parcel yet, so there is no delivery to rate."""
+
+
 def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") -> DeliveryFeedback:
-    """Store (or replace) the customer's rating of the delivery and refresh the page that asks for it."""
+    """Store (or replace) the customer's rating of the delivery and refresh the page that asks for it.
+
+    Raises ``FeedbackClosed`` before a parcel of the order is delivered, ``ValidationError`` for a bad rating.
+    """
+    if not order_accepts_feedback(order=order):
+        raise FeedbackClosed
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": "Choose a rating from 1 to 5."}, code="invalid_rating")
     comment = " ".join(comment.split())[:1000]
@@ -112,14 +114,14 @@ class LookupQuota:
     retry_after: int = 0
 
 
-def _hit(key: str, limit: int) -> bool:
-    """Count one attempt under ``key`` in the shared cache; True while within ``limit`` per window."""
-    cache.add(key, 0, timeout=LOOKUP_WINDOW_SECONDS)
+def _hit(key: str, limit: int, window: int) -> bool:
+    """Count one attempt under ``key`` in the shared cache; True while within ``limit`` per ``window`` seconds."""
+    cache.add(key, 0, timeout=window)
     try:
         attempts = cache.incr(key)
     except ValueError:
         # The key expired between add and incr: this attempt opens a new window.
-        cache.set(key, 1, timeout=LOOKUP_WINDOW_SECONDS)
+        cache.set(key, 1, timeout=window)
         attempts = 1
     return attempts <= limit
 
@@ -130,11 +132,12 @@ def lookup_quota_take(*, client_ip: str, shop_id: int, reference: str) -> Lookup
     Counted whether or not the order exists, so the limit itself reveals nothing.
     """
     reference_digest = hashlib.sha256(f"{shop_id}:{reference.strip().upper()}".encode()).hexdigest()[:32]
-    client_ok = _hit(f"tp:lookup:ip:{client_ip}", LOOKUPS_PER_CLIENT)
-    reference_ok = _hit(f"tp:lookup:ref:{reference_digest}", LOOKUPS_PER_ORDER)
+    window = settings.TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS
+    client_ok = _hit(f"tp:lookup:ip:{client_ip}", settings.TRACKING_PORTAL_LOOKUPS_PER_CLIENT, window)
+    reference_ok = _hit(f"tp:lookup:ref:{reference_digest}", settings.TRACKING_PORTAL_LOOKUPS_PER_ORDER, window)
     if client_ok and reference_ok:
         return LookupQuota(allowed=True)
-    return LookupQuota(allowed=False, retry_after=LOOKUP_WINDOW_SECONDS)
+    return LookupQuota(allowed=False, retry_after=window)
 
 
 def _normalize_email(value: str) -> str:

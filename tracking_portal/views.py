@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -13,17 +14,16 @@ from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from carriers.types import Status
+from shipments.links import order_tracking_url
 from shipments.models import Shipment
 from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
 from shops.languages import SUPPORTED_LANGUAGES, language_or_default
 from shops.models import FONT_CHOICES, FONT_STACKS, Shop
-from shops.selectors import roles_for_user
+from shops.selectors import shops_for_user
 from shops.validators import HEX_COLOUR_RE
 from tracking_portal.models import ActivityKind
 from tracking_portal.pages import (
-    PAGE_CACHE_SECONDS,
     RenderedPage,
     cache_page,
     cached_page,
@@ -54,6 +54,7 @@ from tracking_portal.selectors import (
     shop_for_lookup,
 )
 from tracking_portal.services import (
+    FeedbackClosed,
     delivery_feedback_submit,
     lookup_quota_take,
     lookup_secret_matches,
@@ -165,12 +166,13 @@ def order_json(request: HttpRequest, token: str) -> HttpResponse:
         order = order_for_token(token=token)
         if order is None:
             raise Http404
-        page_url = request.build_absolute_uri(reverse("tracking_portal:page", args=[token]))
+        # On a shop's custom domain the widget links to the page on that domain, as the request came.
+        page_url = order_tracking_url(order, base_url=request.build_absolute_uri("/"))
         cached = (
             order_widget_json(order=order, language=language, page_url=page_url),
             frozenset(shop_origins(order.shop)),
         )
-        cache.set(cache_key, cached, timeout=PAGE_CACHE_SECONDS)
+        cache.set(cache_key, cached, timeout=settings.TRACKING_PORTAL_PAGE_CACHE_SECONDS)
     body, allowed_hosts = cached
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     portal_headers(response, csp="default-src 'none'; frame-ancestors 'none'")
@@ -257,18 +259,27 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request)
     language = language_or_default(request.POST.get("lang") or order.effective_locale)
     page_url = f"{reverse('tracking_portal:page', args=[token])}?lang={language}"
-    if not any(shipment.status == Status.DELIVERED for shipment in order.shipments.all()):
-        return _not_found(request, order.shop)
     try:
-        rating = int(request.POST.get("rating", ""))
-        delivery_feedback_submit(order=order, rating=rating, comment=request.POST.get("comment", ""))
-    except (ValueError, ValidationError):
+        delivery_feedback_submit(
+            order=order, rating=_rating(request.POST.get("rating", "")), comment=request.POST.get("comment", "")
+        )
+    except FeedbackClosed:
+        return _not_found(request, order.shop)
+    except ValidationError:
         with translation.override(language):
             title, body = gettext("How was your delivery?"), gettext("Choose a rating from 1 to 5.")
         return _message_page(
             shop=order.shop, language=language, title=title, body=body, status=400, link=page_url + "#feedback"
         )
     return HttpResponseRedirect(page_url + "#feedback", status=303)
+
+
+def _rating(value: str) -> int:
+    """The posted rating as a number; 0 (refused by the service) when it is not one."""
+    try:
+        return int(value)
+    except ValueError:
+        return 0
 
 
 def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "") -> HttpResponse:
@@ -364,9 +375,8 @@ def preview(request: HttpRequest, shop_id: int) -> HttpResponse:
     Colours and font can be tried out before saving (``?primary_color=%23...``): they are applied to
     the in-memory shop only, with the same WCAG contrast warnings the admin gives on save.
     """
-    shop = Shop.objects.filter(pk=shop_id).first()
-    allowed = request.user.is_superuser or (shop is not None and shop.pk in roles_for_user(user=request.user))
-    if shop is None or not allowed:
+    shop = shops_for_user(user=request.user).filter(pk=shop_id).first()
+    if shop is None:
         raise Http404
     trial = branding_trial(request.GET)
     for name, value in trial.items():

@@ -1,12 +1,15 @@
 """CSV import of orders and shipments: dry run with a per-row report, all-or-nothing apply, tenant scope."""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from api.csv_import import CsvFileError, orders_csv_decode, orders_csv_import
+from api.csv_import import CsvImportNotApplicable, csv_import_apply, csv_import_check, orders_csv_import
 from api.models import CsvImport, CsvImportStatus
+from config.csv_files import CsvFileError, csv_decode
 from shipments.models import Order, Shipment
 from tests.factories import MembershipFactory
 
@@ -80,7 +83,7 @@ def test_unreadable_files_are_refused(shop, text, message):
 
 
 def test_windows_1250_is_decoded():
-    assert orders_csv_decode("order_number;customer_name\nA;Łucja Żółć\n".encode("cp1250")).endswith("Łucja Żółć\n")
+    assert csv_decode("order_number;customer_name\nA;Łucja Żółć\n".encode("cp1250")).endswith("Łucja Żółć\n")
 
 
 # --- the admin ---------------------------------------------------------------------------------
@@ -166,3 +169,66 @@ def test_admin_import_is_for_owners_only(shop):
 def test_order_changelist_links_to_the_import(owner_client):
     page = owner_client.get(reverse("admin:shipments_order_changelist"))
     assert reverse("admin:api_csvimport_add") in page.content.decode()
+
+
+# --- the import's states (services) -------------------------------------------------------------
+
+
+def test_a_checked_import_is_applied_once_then_refused(shop, owner):
+    # given a checked import
+    csv_import = csv_import_check(shop=shop, upload=io.BytesIO(GOOD.encode()), file_name="o.csv", uploaded_by=owner)
+    assert csv_import.status == CsvImportStatus.CHECKED
+
+    # when it is applied, then applied again
+    report = csv_import_apply(csv_import_id=csv_import.pk)
+    with pytest.raises(CsvImportNotApplicable, match=r"^Only a checked import without errors can be applied, and only once\.$"):
+        csv_import_apply(csv_import_id=csv_import.pk)
+
+    # then the first stored everything once and the second nothing more
+    csv_import.refresh_from_db()
+    assert report.applied is True
+    assert csv_import.status == CsvImportStatus.APPLIED
+    assert csv_import.applied_at is not None
+    assert Order.objects.filter(shop=shop).count() == 2
+
+
+def test_an_invalid_import_is_never_applied(shop, owner):
+    csv_import = csv_import_check(shop=shop, upload=io.BytesIO(BAD.encode()), file_name="o.csv", uploaded_by=owner)
+
+    with pytest.raises(CsvImportNotApplicable):
+        csv_import_apply(csv_import_id=csv_import.pk)
+
+    csv_import.refresh_from_db()
+    assert csv_import.status == CsvImportStatus.INVALID
+    assert csv_import.applied_at is None
+    assert not Order.objects.exists()
+
+
+def test_an_unreadable_file_stores_no_import(shop, owner):
+    with pytest.raises(CsvFileError, match="neither UTF-8 nor Windows-1250"):
+        csv_import_check(shop=shop, upload=io.BytesIO(b"order_number\n\x81\x98\n"), file_name="o.csv", uploaded_by=owner)
+
+    assert not CsvImport.objects.exists()
+
+
+def test_admin_refuses_an_oversized_file_without_storing_it(owner_client, shop, settings):
+    # given a limit smaller than the file
+    settings.CSV_MAX_UPLOAD_BYTES = 1024
+
+    # when it is uploaded
+    response = _upload(owner_client, shop, GOOD + "PF-9;Ewa;ewa@example.com;;;;;\n" * 40)
+
+    # then the form says why and nothing is stored
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["The file is larger than 1 kB."]
+    assert not CsvImport.objects.exists()
+    assert not Order.objects.exists()
+
+
+def test_yes_and_no_words_set_marketing_consent(shop):
+    text = "order_number;marketing_consent\nPF-1;áno\nPF-2;off\n"
+
+    report = orders_csv_import(shop=shop, text=text, apply=True)
+
+    assert report.applied is True
+    assert dict(Order.objects.values_list("number", "marketing_consent")) == {"PF-1": True, "PF-2": False}

@@ -2,8 +2,10 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from api.models import IdempotencyRecord
 from shipments.models import Order, Shipment
@@ -41,9 +43,14 @@ def test_revoked_key_is_401_and_writes_nothing(api, issued_key, shop):
 
 
 def test_last_use_is_recorded(api, issued_key):
-    api.get("/shipments")
+    # given a frozen clock
+    moment = datetime(2026, 11, 5, 9, 30, 15, tzinfo=UTC)
+    # when the key is used
+    with time_machine.travel(moment, tick=False):
+        api.get("/shipments")
+    # then the use is stored at exactly that moment
     issued_key.api_key.refresh_from_db()
-    assert issued_key.api_key.last_used_at is not None
+    assert issued_key.api_key.last_used_at == moment
 
 
 # --- problem JSON for bad bodies --------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_forged_bulk_delete_action_cannot_touch_b(client, world):
         reverse("admin:shipments_order_changelist"),
         {"action": "delete_selected", "_selected_action": [world["b"]["order"].pk], "post": "yes"},
     )
-    assert response.status_code in (200, 302)
+    assert response.status_code == 302
     assert Order.objects.filter(pk=world["b"]["order"].pk).exists()
 
 

@@ -8,9 +8,9 @@ from tracking_portal.services import page_views_flush
 
 
 @pytest.fixture(autouse=True)
-def _fresh_portal_state(db, monkeypatch):
+def _fresh_portal_state(db, settings):
     # Tests see every version change at once; test_page.py covers the one-second reuse separately.
-    monkeypatch.setattr(recent_keys, "max_age", 0)
+    settings.TRACKING_PORTAL_KEY_SECONDS = 0
     cache.clear()
     local_pages.clear()
     recent_keys.clear()

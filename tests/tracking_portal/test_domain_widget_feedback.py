@@ -7,6 +7,8 @@ import pytest
 from tests.factories import OrderFactory, ShipmentFactory, ShopFactory
 from tests.tracking_portal.factories import order_with_events
 from tracking_portal.models import DeliveryFeedback
+from tracking_portal.selectors import order_accepts_feedback
+from tracking_portal.services import FeedbackClosed, delivery_feedback_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +117,33 @@ def test_feedback_before_delivery_or_with_a_bad_rating_is_refused(client, shop):
     assert early.status_code == 404
     assert bad.status_code == 400
     assert not DeliveryFeedback.objects.exists()
+
+
+def test_the_widget_on_a_custom_domain_links_to_the_page_on_that_domain(client, branded_shop):
+    order = order_with_events(shop=branded_shop)
+
+    body = client.get(f"/t/{order.public_token}.json", HTTP_HOST="track.example.com").json()
+
+    assert body["page_url"] == f"http://track.example.com/t/{order.public_token}"
+
+
+def test_the_feedback_service_refuses_an_order_without_a_delivered_parcel(shop):
+    # given an order whose only parcel is still on its way
+    order = OrderFactory(shop=shop)
+    ShipmentFactory(order=order, status="in_transit")
+
+    # when a valid rating is submitted, then it is refused and nothing is stored
+    with pytest.raises(FeedbackClosed):
+        delivery_feedback_submit(order=order, rating=5)
+    assert not DeliveryFeedback.objects.exists()
+
+
+def test_feedback_is_open_once_any_parcel_of_the_order_is_delivered(shop):
+    order = OrderFactory(shop=shop)
+    ShipmentFactory(order=order, status="in_transit")
+    ShipmentFactory(order=order, status="delivered")
+
+    feedback = delivery_feedback_submit(order=order, rating=3, comment="ok")
+
+    assert order_accepts_feedback(order=order) is True
+    assert (feedback.order_id, feedback.rating, feedback.comment) == (order.pk, 3, "ok")

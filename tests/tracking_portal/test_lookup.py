@@ -3,7 +3,6 @@
 import pytest
 
 from tests.factories import OrderFactory, ShipmentFactory, ShopFactory
-from tracking_portal import services
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +53,8 @@ def test_wrong_email_and_unknown_order_get_the_same_answer(client, shop):
         return "".join(line for line in page.splitlines() if "csrfmiddlewaretoken" not in line)
 
     assert wrong_email.status_code == unknown_order.status_code == 200
+    assert "Location" not in wrong_email
+    assert "Location" not in unknown_order
     assert normalized(wrong_email, "PF-1003") == normalized(unknown_order, "PF-9999")
     assert "Nie znaleźliśmy zamówienia o tych danych" in wrong_email.content.decode()
 
@@ -64,6 +65,8 @@ def test_an_empty_stored_email_never_matches_an_empty_answer(client, shop):
     response = lookup(client, shop, number="PF-1004", secret="")
 
     assert response.status_code == 200
+    assert "Location" not in response
+    assert "Nie znaleźliśmy zamówienia o tych danych" in response.content.decode()
 
 
 def test_another_shops_order_is_not_found_through_this_shops_form(client, shop, other_shop):
@@ -73,6 +76,7 @@ def test_another_shops_order_is_not_found_through_this_shops_form(client, shop, 
 
     assert response.status_code == 200
     assert "Location" not in response
+    assert "Nie znaleźliśmy zamówienia o tych danych" in response.content.decode()
 
 
 def test_tracking_number_lookup_leads_to_the_parcel_page_without_order_details(client, shop):
@@ -88,12 +92,13 @@ def test_unknown_tracking_number_says_so(client, shop):
     response = lookup(client, shop, tracking_number="NOPE")
 
     assert response.status_code == 200
+    assert "Location" not in response
     assert "Nie znaleźliśmy w tym sklepie paczki o tym numerze." in response.content.decode()
 
 
-def test_lookups_are_limited_per_client(client, shop):
+def test_lookups_are_limited_per_client(client, shop, settings):
     # given a client that used up its attempts on different order numbers
-    for attempt in range(services.LOOKUPS_PER_CLIENT):
+    for attempt in range(settings.TRACKING_PORTAL_LOOKUPS_PER_CLIENT):
         assert lookup(client, shop, number=f"X-{attempt}", secret="a@b.c").status_code == 200
 
     # when it tries once more, even with correct details
@@ -102,16 +107,16 @@ def test_lookups_are_limited_per_client(client, shop):
 
     # then it gets a clear 429 page and no redirect to the order
     assert response.status_code == 429
-    assert response["Retry-After"] == str(services.LOOKUP_WINDOW_SECONDS)
+    assert response["Retry-After"] == str(settings.TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS)
     assert "Zbyt wiele prób" in response.content.decode()
     assert order.public_token not in response.content.decode()
     # and another client is not affected
     assert lookup(client, shop, ip="198.51.100.7", number="PF-2000", secret="anna@example.com").status_code == 303
 
 
-def test_lookups_are_limited_per_order_across_clients(client, shop):
+def test_lookups_are_limited_per_order_across_clients(client, shop, settings):
     OrderFactory(shop=shop, number="PF-3000", customer_email="anna@example.com")
-    for attempt in range(services.LOOKUPS_PER_ORDER):
+    for attempt in range(settings.TRACKING_PORTAL_LOOKUPS_PER_ORDER):
         lookup(client, shop, ip=f"192.0.2.{attempt}", number="PF-3000", secret=f"guess{attempt}@example.com")
 
     response = lookup(client, shop, ip="192.0.2.200", number="PF-3000", secret="anna@example.com")

@@ -363,9 +363,9 @@ def test_content_language_matches_the_page(client, shop):
     assert response["Content-Language"] == "cs"
 
 
-def test_a_hot_orders_version_is_read_at_most_once_per_second_per_process(client, shop, monkeypatch):
+def test_a_hot_orders_version_is_read_at_most_once_per_second_per_process(client, shop, settings):
     # given the production setting: a page key is reused for a second
-    monkeypatch.setattr(recent_keys, "max_age", 1.0)
+    settings.TRACKING_PORTAL_KEY_SECONDS = 1.0
     order = order_with_events(shop=shop)
     client.get(f"/t/{order.public_token}")
 

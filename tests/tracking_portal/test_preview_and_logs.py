@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("language", ["pl", "en", "de", "cs", "sk"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_owner_previews_every_scenario_in_every_language(client, shop, owner, language, scenario):
+def test_owner_previews_every_scenario_in_every_language(client, shop, other_shop, owner, language, scenario):
     client.force_login(owner)
 
     response = client.get(f"/portal/preview/{shop.pk}/?lang={language}&scenario={scenario}")
@@ -22,7 +22,8 @@ def test_owner_previews_every_scenario_in_every_language(client, shop, owner, la
     page = response.content.decode()
     assert f'<html lang="{language}">' in page
     assert "Preview with sample data" in page
-    assert shop.name in page
+    assert f'<span class="shop-name">{shop.name}</span>' in page
+    assert other_shop.name not in page
 
 
 def test_preview_shows_every_marketing_slot_with_sample_data(client, shop, marketer):
@@ -43,6 +44,7 @@ def test_member_of_another_shop_cannot_preview(client, shop, other_shop):
     response = client.get(f"/portal/preview/{shop.pk}/")
 
     assert response.status_code == 404
+    assert shop.name not in response.content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_the_admin_login(client, shop):
@@ -52,10 +54,15 @@ def test_anonymous_visitors_are_sent_to_the_admin_login(client, shop):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_superuser_previews_any_shop(client, shop, superuser):
+def test_superuser_previews_any_shop(client, shop, other_shop, superuser):
     client.force_login(superuser)
 
-    assert client.get(f"/portal/preview/{shop.pk}/").status_code == 200
+    response = client.get(f"/portal/preview/{other_shop.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<span class="shop-name">{other_shop.name}</span>' in page
+    assert shop.name not in page
 
 
 def test_shop_admin_links_to_the_preview(client, shop, owner):

@@ -21,6 +21,7 @@ from carriers.registry import carrier_codes
 from carriers.simulator import make_simulator_server
 from demo.catalog import DEMO_MARKETER, DEMO_OWNER, DEMO_SUPPORT, OTHER_OWNER
 from demo.services import demo_seed
+from shipments.links import order_tracking_url
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -128,6 +129,6 @@ class Command(BaseCommand):
         write(f"  Emails sent so far: {base_url}/admin/notifications/")
         write("  Tracking pages (parcels move every few seconds; reload to watch):")
         for order in seeded.orders[:6]:
-            write(f"    {base_url}/t/{order.public_token}   order {order.number}, {order.customer_name}")
+            write(f"    {order_tracking_url(order, base_url=base_url)}   order {order.number}, {order.customer_name}")
         write(f"  Lookup form: {base_url}/{seeded.shop.slug}/track   (order number + customer email)")
         write(f"  Logs: {log_dir}/web.log, worker.log, beat.log.   Ctrl-C stops everything.")
