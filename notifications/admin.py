@@ -31,8 +31,8 @@ from notifications.models import (
     Suppression,
 )
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
-from notifications.selectors import status_template_for
-from notifications.services import test_email_send
+from notifications.selectors import status_overrides_for
+from notifications.sending import message_send_test
 from shipments.labels import SUPPORTED_LANGUAGES, status_label
 from shipments.models import STATUS_CHOICES, Order
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
@@ -119,16 +119,13 @@ class StatusTemplateAdmin(TenantScopedAdmin):
 
         previews = []
         for language in SUPPORTED_LANGUAGES:
-            template = status_template_for(shop=shop, status=status, language=language)
-            overrides = (
-                {"subject": template.subject, "heading": template.heading, "body": template.body} if template else {}
-            )
+            overrides = status_overrides_for(shop=shop, status=status, language=language)
             rendered = email_render(sample_facts(shop=shop, status=status, language=language, overrides=overrides))
             previews.append(
                 {
                     "language": language,
                     "subject": rendered.subject,
-                    "customised": template is not None,
+                    "customised": bool(overrides),
                     "iframe": email_preview(rendered.html, height=560),
                 }
             )
@@ -155,7 +152,7 @@ class StatusTemplateAdmin(TenantScopedAdmin):
         if not request.user.email:
             messages.error(request, "Your user has no email address.")
         else:
-            test_email_send(shop=shop, status=status, language=language, to_email=request.user.email)
+            message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
             messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
         return HttpResponseRedirect(f"{request.path}?shop={shop.pk}&status={status}")
 
