@@ -175,13 +175,14 @@ class MessageEventInline(TenantTabularInline):
 class MessageAdmin(TenantScopedAdmin):
     role_actions = EVERYONE_READS
     list_display = ["created_at", "order_link", "to_status", "to_email", "status", "last_event", "sent_at"]
-    list_filter = ["status", "to_status", "last_event"]
+    list_filter = ["status", "trigger_kind", "channel", "to_status", "last_event"]
     search_fields = ["order__number", "to_email", "esp_message_id"]
     list_select_related = ["order"]
     inlines = [MessageEventInline]
     export_fields = ("id", "created_at", "to_status", "to_email", "status", "reason", "sent_at", "last_event")
     fieldsets = [
         (None, {"fields": ["order_link", "to_status", "to_email", "language", "campaign_id", "variant"]}),
+        ("Trigger", {"fields": ["trigger_kind", "trigger_id", "channel", "template"]}),
         (
             "Sending",
             {"fields": ["status", "reason", "send_after", "attempts", "sent_at", "esp_name", "esp_message_id"]},
