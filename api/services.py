@@ -349,7 +349,9 @@ def webhook_events_for_bounced_messages(*, since: timedelta, limit: int) -> int:
                 "to_status": message.to_status,
                 "bounced_at": message.bounced_at.astimezone(UTC).isoformat(),
                 "order": {"number": message.order.number},
-                "shipment": {"id": message.shipment_id, "tracking_number": message.shipment.tracking_number},
+                "shipment": {"id": message.shipment_id, "tracking_number": message.shipment.tracking_number}
+                if message.shipment
+                else None,
             },
         )
         made += 1

@@ -31,8 +31,8 @@ from notifications.models import (
     Suppression,
 )
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
-from notifications.selectors import status_template_for
-from notifications.services import test_email_send
+from notifications.selectors import status_overrides_for
+from notifications.sending import message_send_test
 from shipments.models import STATUS_CHOICES, Order
 from shipments.status_texts import status_label
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
@@ -120,16 +120,13 @@ class StatusTemplateAdmin(TenantScopedAdmin):
 
         previews = []
         for language in SUPPORTED_LANGUAGES:
-            template = status_template_for(shop=shop, status=status, language=language)
-            overrides = (
-                {"subject": template.subject, "heading": template.heading, "body": template.body} if template else {}
-            )
+            overrides = status_overrides_for(shop=shop, status=status, language=language)
             rendered = email_render(sample_facts(shop=shop, status=status, language=language, overrides=overrides))
             previews.append(
                 {
                     "language": language,
                     "subject": rendered.subject,
-                    "customised": template is not None,
+                    "customised": bool(overrides),
                     "iframe": email_preview(rendered.html, height=560),
                 }
             )
@@ -156,7 +153,7 @@ class StatusTemplateAdmin(TenantScopedAdmin):
         if not request.user.email:
             messages.error(request, "Your user has no email address.")
         else:
-            test_email_send(shop=shop, status=status, language=language, to_email=request.user.email)
+            message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
             messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
         return HttpResponseRedirect(f"{request.path}?shop={shop.pk}&status={status}")
 
@@ -177,13 +174,14 @@ class MessageEventInline(TenantTabularInline):
 class MessageAdmin(TenantScopedAdmin):
     role_actions = EVERYONE_READS
     list_display = ["created_at", "order_link", "to_status", "to_email", "status", "last_event", "sent_at"]
-    list_filter = ["status", "to_status", "last_event"]
+    list_filter = ["status", "trigger_kind", "channel", "to_status", "last_event"]
     search_fields = ["order__number", "to_email", "esp_message_id"]
     list_select_related = ["order"]
     inlines = [MessageEventInline]
     export_fields = ("id", "created_at", "to_status", "to_email", "status", "reason", "sent_at", "last_event")
     fieldsets = [
         (None, {"fields": ["order_link", "to_status", "to_email", "language", "campaign_id", "variant"]}),
+        ("Trigger", {"fields": ["trigger_kind", "trigger_id", "channel", "template"]}),
         (
             "Sending",
             {"fields": ["status", "reason", "send_after", "attempts", "sent_at", "esp_name", "esp_message_id"]},

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from carriers.types import Status
 from shipments.models import STATUS_CHOICES, Order, Shipment, StatusChange
@@ -134,24 +134,44 @@ FINAL_MESSAGE_STATUSES = frozenset(
     }
 )
 TRANSACTIONAL_KEY = 0  # ``campaign_key`` of the shop's transactional email; campaigns use their id
+# The trigger kind notifications itself knows; other apps name their own kinds ("return", "incident", ...).
+STATUS_CHANGE_TRIGGER = "status_change"
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
 
 
 class Message(models.Model):
-    """One email a status change causes: claimed, rendered, sent once, then observed through ESP events."""
+    """One message a trigger causes (a status change, a return, ...): claimed, rendered, sent once, then observed.
+
+    Its key is (trigger kind, trigger id, channel, campaign): whichever app asks, and however often,
+    a trigger has at most one message per channel and campaign.
+    """
 
     tenant_path = "shop"
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="messages")
-    status_change = models.ForeignKey(StatusChange, on_delete=models.CASCADE, related_name="messages")
+    trigger_kind = models.CharField(max_length=40)
+    trigger_id = models.PositiveBigIntegerField()
+    channel = models.CharField(max_length=8, choices=MessageChannel.choices, default=MessageChannel.EMAIL)
+    # Set for status-change messages only (and then equal to trigger_id): their renderer reads it.
+    status_change = models.ForeignKey(
+        StatusChange, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="messages")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     # NULL would not be unique in PostgreSQL: the transactional email keys as 0, a campaign as its id.
     campaign_key = models.PositiveBigIntegerField(default=TRANSACTIONAL_KEY)
     campaign_id = models.PositiveBigIntegerField(null=True, blank=True)
     variant = models.CharField(max_length=40, blank=True)
-    to_status = models.CharField(max_length=24, choices=STATUS_CHOICES)
+    to_status = models.CharField(max_length=24, choices=STATUS_CHOICES, blank=True)
     to_email = models.EmailField()
     language = models.CharField(max_length=5, choices=LANGUAGE_CHOICES)
+    # Messages of other triggers render ``emails/<template>.*`` with ``context`` (JSON the asking app gave).
+    template = models.CharField(max_length=100, blank=True)
+    context = models.JSONField(default=dict, blank=True)
 
     status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     reason = models.TextField(blank=True, help_text="Why it failed, was skipped, suppressed or superseded")
@@ -185,7 +205,15 @@ class Message(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["status_change", "campaign_key"], name="message_once_per_change"),
+            models.UniqueConstraint(
+                fields=["trigger_kind", "trigger_id", "channel", "campaign_key"], name="message_once_per_trigger"
+            ),
+            # The status change FK is the trigger itself, never another row, and only for that kind.
+            models.CheckConstraint(
+                condition=Q(trigger_kind=STATUS_CHANGE_TRIGGER, status_change=F("trigger_id"))
+                | (~Q(trigger_kind=STATUS_CHANGE_TRIGGER) & Q(status_change__isnull=True)),
+                name="message_status_change_is_trigger",
+            ),
         ]
         indexes = [
             # The release tick's query: queued messages by due time.
@@ -197,11 +225,16 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         kind = "transactional" if self.campaign_key == TRANSACTIONAL_KEY else f"campaign {self.campaign_id}"
-        return f"{self.to_status} email ({kind}) for order {self.order_id}"
+        subject = self.to_status or self.template
+        return f"{subject} {self.channel} ({kind}) for order {self.order_id}"
 
     @property
     def is_transactional(self) -> bool:
         return self.campaign_key == TRANSACTIONAL_KEY
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.trigger_kind == STATUS_CHANGE_TRIGGER
 
 
 class MessageEvent(models.Model):

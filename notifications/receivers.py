@@ -4,7 +4,7 @@ from typing import Any
 
 from anymail.signals import AnymailTrackingEvent
 
-from notifications.services import message_event_record
+from notifications.esp_events import message_event_record
 
 
 def record_esp_event(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:

@@ -104,7 +104,7 @@ def project_environment() -> Environment:
 
 
 @cache
-def _text_environment() -> Environment:
+def text_environment() -> Environment:
     # Same loader, filters and i18n, but no autoescaping: the plain-text part must not contain &amp;.
     return project_environment().overlay(autoescape=False)
 
@@ -115,7 +115,7 @@ def _sandbox() -> SandboxedEnvironment:
 
 
 @cache
-def _inliner() -> css_inline.CSSInliner:
+def css_inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
 
@@ -290,12 +290,12 @@ def email_render(facts: EmailFacts) -> RenderedEmail:
     names = [f"emails/{facts.status}", "emails/status"]
     with translation.override(language):
         html_template = project_environment().select_template([f"{name}.html" for name in names])
-        text_template = _text_environment().select_template([f"{name}.txt" for name in names])
-        subject_template = _text_environment().select_template([f"{name}.subject.txt" for name in names])
+        text_template = text_environment().select_template([f"{name}.txt" for name in names])
+        subject_template = text_environment().select_template([f"{name}.subject.txt" for name in names])
         subject = context["custom_subject"] or subject_template.render(context)
         html = html_template.render(context)
         text = text_template.render(context)
-    return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=_inliner().inline(html))
+    return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=css_inliner().inline(html))
 
 
 def sample_facts(*, shop: Shop, status: str, language: str, overrides: dict[str, str] | None = None) -> EmailFacts:

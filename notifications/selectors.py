@@ -22,6 +22,14 @@ def status_template_for(*, shop: Shop, status: str, language: str) -> StatusTemp
     return StatusTemplate.objects.filter(shop=shop, status=status, language=language).first()
 
 
+def status_overrides_for(*, shop: Shop, status: str, language: str) -> dict[str, str]:
+    """The shop's subject/heading/body for ``status`` in ``language`` as the renderer takes them; {} when none."""
+    template = status_template_for(shop=shop, status=status, language=language)
+    if template is None:
+        return {}
+    return {"subject": template.subject, "heading": template.heading, "body": template.body}
+
+
 def status_changes_unprocessed(*, created_before: datetime, limit: int = 500) -> list[int]:
     """Outbox rows nobody processed (broker down at commit time, worker lost), oldest first."""
     return list(

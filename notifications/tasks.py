@@ -1,28 +1,33 @@
-"""Celery tasks of the notifications app: thin, named, idempotent by the Message and StatusChange rows."""
+"""Celery tasks of the notifications app: thin, named, idempotent by the Message and StatusChange rows.
+
+Each takes ids by keyword (``publish_on_commit`` sends kwargs) and positionally (older publishers).
+"""
 
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
-from notifications import services
+from config.celery import one_producer, publish_now
+from notifications.outbox import campaign_message_enqueue, messages_release_due, status_change_process
 from notifications.selectors import status_changes_unprocessed
+from notifications.sending import message_send, messages_recover_stuck
 
 SWEEP_AFTER = timedelta(minutes=1)
+PROCESS_STATUS_CHANGE_TASK = "notifications.process_status_change"
 
 
-@shared_task(name="notifications.process_status_change")
+@shared_task(name=PROCESS_STATUS_CHANGE_TASK)
 def process_status_change(status_change_id: int) -> None:
-    """Create the messages of one status change and publish those due now."""
-    due_ids = services.status_change_process(status_change_id=status_change_id)
-    _publish_sends(due_ids)
+    """Create the messages of one status change; the service publishes those due now."""
+    with one_producer():
+        status_change_process(status_change_id=status_change_id)
 
 
 @shared_task(name="notifications.send_message", bind=True, max_retries=None)
 def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """Send one message at most once; a transient ESP error comes back after a backoff."""
-    outcome = services.message_send(message_id=message_id)
+    outcome = message_send(message_id=message_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
@@ -31,30 +36,22 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
 @shared_task(name="notifications.send_campaign_message")
 def send_campaign_message(status_change_id: int, campaign_id: int, variant: str) -> None:
     """A delayed or late-parcel campaign email came due (published by name by campaigns)."""
-    due_ids = services.campaign_message_enqueue(
-        status_change_id=status_change_id, campaign_id=campaign_id, variant=variant
-    )
-    _publish_sends(due_ids)
+    campaign_message_enqueue(status_change_id=status_change_id, campaign_id=campaign_id, variant=variant)
 
 
 @shared_task(name="notifications.sweep_status_changes")
 def sweep_status_changes() -> int:
     """Re-publish status changes nobody processed (the broker was down at commit time)."""
     ids = status_changes_unprocessed(created_before=timezone.now() - SWEEP_AFTER)
-    for status_change_id in ids:
-        process_status_change.delay(status_change_id)
+    with one_producer():
+        for status_change_id in ids:
+            publish_now(PROCESS_STATUS_CHANGE_TASK, status_change_id=status_change_id)
     return len(ids)
 
 
 @shared_task(name="notifications.release_due_messages")
 def release_due_messages() -> int:
     """Publish messages whose wait is over (settle window, quiet hours, retries) and recover lost claims."""
-    services.messages_recover_stuck()
-    due_ids = services.messages_release_due()
-    _publish_sends(due_ids)
-    return len(due_ids)
-
-
-def _publish_sends(message_ids: list[int]) -> None:
-    for message_id in message_ids:
-        transaction.on_commit(lambda message_id=message_id: send_message.delay(message_id))
+    messages_recover_stuck()
+    with one_producer():
+        return len(messages_release_due())

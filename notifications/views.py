@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from notifications.models import SuppressionReason
 from notifications.rendering import brand_colours
-from notifications.services import suppression_add, unsubscribe_token_parse
+from notifications.unsubscribe import suppression_add, unsubscribe_token_parse
 from shops.languages import language_or_default
 from shops.models import Shop
 

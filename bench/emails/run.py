@@ -166,36 +166,36 @@ def run(count: int, esp_url: str) -> None:
     from django.core.mail import EmailMultiAlternatives
     from django.core.management import call_command
 
-    from notifications import services
+    from notifications import content, outbox, sending
     from notifications.models import Message, MessageStatus
     from notifications.rendering import email_render
 
     call_command("migrate", verbosity=0)
     wait_for(esp_url)
     change_ids = make_parcels(count)
-    message_ids = [message_id for pk in change_ids for message_id in services.status_change_process(status_change_id=pk)]
+    message_ids = [message_id for pk in change_ids for message_id in outbox.status_change_process(status_change_id=pk)]
     print(f"{len(message_ids)} messages queued ({count} parcels, 5 languages)")
 
     # Warm up: templates compiled, the ESP connection open.
-    services.message_send(message_id=message_ids[0])
+    sending.message_send(message_id=message_ids[0])
 
     started, cpu_started = time.perf_counter(), time.process_time()
     for message_id in message_ids[1:]:
-        services.message_send(message_id=message_id)
+        sending.message_send(message_id=message_id)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     sent = Message.objects.filter(status=MessageStatus.SENT).count()
     per_second = (len(message_ids) - 1) / elapsed
 
     render_times = []
     for message in Message.objects.select_related("shop", "order", "shipment", "status_change")[:count]:
-        facts = services._facts_for(message, None)
+        facts = content.message_facts(message, None)
         begin = time.perf_counter()
         email_render(facts)
         render_times.append((time.perf_counter() - begin) * 1000)
 
     # Baseline: anymail alone, the same rendered email, the same fake ESP.
     sample = Message.objects.first()
-    connection = services._connection_for(sample.shop)
+    connection = sending._connection_for(sample.shop)
     begin = time.perf_counter()
     for index in range(min(count, 500)):
         email = EmailMultiAlternatives(

@@ -293,6 +293,8 @@ def _bounced_message(shop, bounced_at):
     change = StatusChangeFactory(shipment=ShipmentFactory(order__shop=shop))
     return Message.objects.create(
         shop=shop,
+        trigger_kind="status_change",
+        trigger_id=change.pk,
         status_change=change,
         order=change.shipment.order,
         shipment=change.shipment,

@@ -24,6 +24,8 @@ def _message(campaign, variant, *, status="sent", delivered=False, opened=False)
     change = StatusChangeFactory(shipment=shipment, to_status="delivered")
     return Message.objects.create(
         shop=campaign.shop,
+        trigger_kind="status_change",
+        trigger_id=change.pk,
         status_change=change,
         order=order,
         shipment=shipment,

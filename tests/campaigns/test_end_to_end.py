@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 
 from campaigns.models import DiscountAllocation
-from notifications import services as notification_services
+from notifications import outbox, sending
 from notifications.models import Message
 from tests.campaigns.factories import (
     CampaignContentFactory,
@@ -27,11 +27,11 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _email(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
-    notification_services._connections.clear()
+    sending._connections.clear()
     mail.outbox = []
     with time_machine.travel(NOW, tick=False):
         yield
-    notification_services._connections.clear()
+    sending._connections.clear()
 
 
 def test_two_orders_get_campaign_emails_with_products_and_different_codes(shop):
@@ -52,10 +52,10 @@ def test_two_orders_get_campaign_emails_with_products_and_different_codes(shop):
         change = StatusChangeFactory(
             shipment=shipment, from_status="out_for_delivery", to_status="delivered", occurred_at=NOW
         )
-        notification_services.status_change_process(status_change_id=change.pk, now=NOW)
+        outbox.status_change_process(status_change_id=change.pk, now=NOW)
         for message in Message.objects.filter(order=order, campaign_id=campaign.pk):
             Message.objects.filter(pk=message.pk).update(send_after=NOW)
-            notification_services.message_send(message_id=message.pk, now=NOW)
+            sending.message_send(message_id=message.pk, now=NOW)
 
     campaign_messages = Message.objects.filter(campaign_id=campaign.pk).order_by("order__number")
     assert [m.status for m in campaign_messages] == ["sent", "sent"]

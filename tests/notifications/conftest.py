@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from notifications import services
+from notifications import sending
 from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory, StatusChangeFactory, TrackingEventFactory
 from tests.notifications.factories import NotificationSettingsFactory
 
@@ -24,10 +24,10 @@ def fresh_connections(settings):
     # Django's test setup swaps in the locmem backend; our pipeline needs an anymail backend.
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     # Connections are kept open per process; tests switch backends, so each starts clean.
-    services._connections.clear()
+    sending._connections.clear()
     mail.outbox = []
     yield
-    services._connections.clear()
+    sending._connections.clear()
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ class MessageFactory(factory.django.DjangoModelFactory):
         model = Message
 
     status_change = factory.SubFactory(StatusChangeFactory)
+    trigger_kind = "status_change"
+    trigger_id = factory.SelfAttribute("status_change.pk")
     shipment = factory.SelfAttribute("status_change.shipment")
     order = factory.SelfAttribute("shipment.order")
     shop = factory.SelfAttribute("shipment.shop")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from campaigns.placements import CampaignSend
-from notifications import services, tasks
+from notifications import outbox, tasks
 from notifications.models import Message, MessageStatus
 from tests.factories import StatusChangeFactory
 from tests.notifications.conftest import NOW, make_change
@@ -17,8 +17,8 @@ def test_status_change_creates_one_transactional_message_and_marks_processed(clo
     # given
     change = make_change(shipment, to_status="out_for_delivery")
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk)
-    services.status_change_process(status_change_id=change.pk)
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
     # then
     message = Message.objects.get(status_change=change)
     assert due_ids == [message.pk]
@@ -37,7 +37,7 @@ def test_disabled_status_is_recorded_as_skipped_and_not_due(clock, shipment, set
     settings_row.save()
     change = make_change(shipment, to_status="out_for_delivery")
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk)
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
     # then
     message = Message.objects.get(status_change=change)
     assert due_ids == []
@@ -49,7 +49,7 @@ def test_transition_older_than_the_max_age_sends_nothing(clock, shipment, settin
     # given
     change = make_change(shipment, to_status="out_for_delivery", occurred_at=NOW - timedelta(hours=49))
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk)
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=change).reason == "The transition is older than 48 hours"
@@ -59,7 +59,7 @@ def test_shipment_imported_already_delivered_sends_nothing(clock, shipment, sett
     # given: the very first change of the parcel is straight to a final status
     change = StatusChangeFactory(shipment=shipment, from_status="pending", to_status="delivered", occurred_at=NOW)
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk)
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=change).reason == "The shipment was imported already delivered"
@@ -70,10 +70,10 @@ def test_daily_cap_per_shipment(clock, shipment, settings_row):
     settings_row.daily_cap_per_shipment = 1
     settings_row.save()
     first = make_change(shipment, to_status="out_for_delivery")
-    services.status_change_process(status_change_id=first.pk)
+    outbox.status_change_process(status_change_id=first.pk)
     second = make_change(shipment, to_status="available_for_pickup", from_status="out_for_delivery")
     # when
-    due_ids = services.status_change_process(status_change_id=second.pk)
+    due_ids = outbox.status_change_process(status_change_id=second.pk)
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=second).reason == "Daily cap of 1 emails for this parcel reached"
@@ -85,7 +85,7 @@ def test_non_urgent_status_waits_for_the_settle_window(clock, shipment, settings
     settings_row.save()
     change = make_change(shipment, to_status="failed_attempt", from_status="out_for_delivery")
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk)
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=change).send_after == NOW + timedelta(seconds=90)
@@ -97,7 +97,7 @@ def test_quiet_hours_delay_non_urgent_mail_to_their_end_in_the_customers_timezon
     settings_row.save()
     change = make_change(shipment, to_status="failed_attempt", occurred_at=datetime(2026, 11, 4, 21, 30, tzinfo=UTC))
     # when
-    services.status_change_process(status_change_id=change.pk, now=datetime(2026, 11, 4, 21, 30, tzinfo=UTC))
+    outbox.status_change_process(status_change_id=change.pk, now=datetime(2026, 11, 4, 21, 30, tzinfo=UTC))
     # then: 08:00 Warsaw on the next day is 07:00 UTC
     assert Message.objects.get(status_change=change).send_after == datetime(2026, 11, 5, 7, 0, tzinfo=UTC)
 
@@ -109,7 +109,7 @@ def test_urgent_status_goes_at_once_even_in_quiet_hours(shipment, settings_row):
     night = datetime(2026, 11, 4, 21, 30, tzinfo=UTC)
     change = make_change(shipment, to_status="available_for_pickup", occurred_at=night)
     # when
-    due_ids = services.status_change_process(status_change_id=change.pk, now=night)
+    due_ids = outbox.status_change_process(status_change_id=change.pk, now=night)
     # then
     assert Message.objects.get(status_change=change).send_after == night
     assert len(due_ids) == 1
@@ -120,10 +120,10 @@ def test_rapid_transitions_collapse_into_one_email_about_the_latest_status(clock
     settings_row.settle_seconds = 120
     settings_row.save()
     first = make_change(shipment, to_status="in_transit", from_status="info_received")
-    services.status_change_process(status_change_id=first.pk)
+    outbox.status_change_process(status_change_id=first.pk)
     second = make_change(shipment, to_status="failed_attempt", from_status="in_transit")
     # when
-    services.status_change_process(status_change_id=second.pk)
+    outbox.status_change_process(status_change_id=second.pk)
     # then
     older, newer = Message.objects.get(status_change=first), Message.objects.get(status_change=second)
     assert older.status == MessageStatus.SUPERSEDED
@@ -135,9 +135,9 @@ def test_late_processing_of_an_older_change_is_superseded_by_the_newer(clock, sh
     # given: the newer change was processed first (the older one was found later by the sweeper)
     older = make_change(shipment, to_status="in_transit", from_status="info_received")
     newer = make_change(shipment, to_status="out_for_delivery", from_status="in_transit")
-    services.status_change_process(status_change_id=newer.pk)
+    outbox.status_change_process(status_change_id=newer.pk)
     # when
-    due_ids = services.status_change_process(status_change_id=older.pk)
+    due_ids = outbox.status_change_process(status_change_id=older.pk)
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=older).status == MessageStatus.SUPERSEDED
@@ -146,11 +146,11 @@ def test_late_processing_of_an_older_change_is_superseded_by_the_newer(clock, sh
 def test_campaign_sends_create_their_own_message_with_consent(clock, shipment, settings_row, monkeypatch):
     # given
     monkeypatch.setattr(
-        services, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
+        outbox, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
     )
     change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
     # when
-    services.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
     # then
     campaign = Message.objects.get(status_change=change, campaign_key=7)
     assert (campaign.campaign_id, campaign.variant, campaign.status) == (7, "B", MessageStatus.QUEUED)
@@ -162,12 +162,12 @@ def test_campaign_sends_are_queued_as_campaigns_chose_them(clock, shipment, sett
     shipment.order.marketing_consent = False
     shipment.order.save()
     monkeypatch.setattr(
-        services, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
+        outbox, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
     )
     change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
     # when
-    services.status_change_process(status_change_id=change.pk)
-    services.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
     # then one campaign message besides the transactional one, not two
     campaign = Message.objects.get(status_change=change, campaign_key=7)
     assert (campaign.status, campaign.variant, campaign.campaign_id) == (MessageStatus.QUEUED, "B", 7)
@@ -187,14 +187,12 @@ def test_delayed_campaign_message_is_created_once_and_due_at_once(clock, shipmen
 
 
 def test_delayed_campaign_message_for_a_missing_status_change_does_nothing(clock, db):
-    assert services.campaign_message_enqueue(status_change_id=987654, campaign_id=1, variant="A") == []
+    assert outbox.campaign_message_enqueue(status_change_id=987654, campaign_id=1, variant="A") == []
     assert Message.objects.count() == 0
 
 
-def test_sweeper_republishes_only_unprocessed_changes_older_than_a_minute(clock, shipment, monkeypatch):
+def test_sweeper_republishes_only_unprocessed_changes_older_than_a_minute(clock, shipment, published):
     # given
-    published = []
-    monkeypatch.setattr(tasks.process_status_change, "delay", published.append)
     stale = make_change(shipment)
     type(stale).objects.filter(pk=stale.pk).update(created_at=NOW - timedelta(minutes=5))
     fresh = make_change(shipment, to_status="delivered")
@@ -202,8 +200,8 @@ def test_sweeper_republishes_only_unprocessed_changes_older_than_a_minute(clock,
     count = tasks.sweep_status_changes()
     # then
     assert count == 1
-    assert published == [stale.pk]
-    assert fresh.pk not in published
+    assert published == [("notifications.process_status_change", {"status_change_id": stale.pk})]
+    assert ("notifications.process_status_change", {"status_change_id": fresh.pk}) not in published
 
 
 def test_release_tick_publishes_due_messages_once_per_lease(clock, shipment, settings_row, monkeypatch):
@@ -211,13 +209,13 @@ def test_release_tick_publishes_due_messages_once_per_lease(clock, shipment, set
     settings_row.settle_seconds = 60
     settings_row.save()
     change = make_change(shipment, to_status="failed_attempt")
-    services.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
     message = Message.objects.get(status_change=change)
     # when / then: not due yet
-    assert services.messages_release_due() == []
+    assert outbox.messages_release_due() == []
     clock.shift(timedelta(seconds=61))
-    assert services.messages_release_due() == [message.pk]
-    assert services.messages_release_due() == []
+    assert outbox.messages_release_due() == [message.pk]
+    assert outbox.messages_release_due() == []
 
 
 def test_entry_point_task_is_registered_by_the_agreed_name():
@@ -228,22 +226,20 @@ def test_entry_point_task_is_registered_by_the_agreed_name():
 
 
 def test_tasks_end_to_end_send_one_email_per_status_change(
-    clock, shipment, settings_row, monkeypatch, django_capture_on_commit_callbacks
+    clock, shipment, settings_row, published, django_capture_on_commit_callbacks
 ):
     # given
     from django.core import mail
 
-    published = []
-    monkeypatch.setattr(tasks.send_message, "delay", published.append)
     change = make_change(shipment, to_status="out_for_delivery")
     # when: the entry point runs twice (a redelivery), then every published send runs
     with django_capture_on_commit_callbacks(execute=True):
         tasks.process_status_change.run(change.pk)
         tasks.process_status_change.run(change.pk)
-    for message_id in published:
-        tasks.send_message.apply(args=[message_id])
+    for _, kwargs in published:
+        tasks.send_message.apply(kwargs=kwargs)
     # then: both runs publish the due message (the first publish may have been lost); one email goes
     message = Message.objects.get(status_change=change)
-    assert published == [message.pk, message.pk]
+    assert published == [("notifications.send_message", {"message_id": message.pk})] * 2
     assert len(mail.outbox) == 1
     assert message.status == MessageStatus.SENT

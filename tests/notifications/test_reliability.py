@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from notifications import services
+from notifications import outbox, sending
 from notifications.fake_esp import FakeEsp, Reply
 from notifications.models import Message, MessageStatus
 from tests.factories import OrderFactory, ShipmentFactory, ShopFactory
@@ -128,7 +128,7 @@ def queued_message():
     shop = ShopFactory()
     shipment = ShipmentFactory(order=OrderFactory(shop=shop, customer_email="anna@example.com"))
     change = make_change(shipment, to_status="out_for_delivery", occurred_at=timezone.now())
-    (message_id,) = services.status_change_process(status_change_id=change.pk)
+    (message_id,) = outbox.status_change_process(status_change_id=change.pk)
     return Message.objects.get(pk=message_id)
 
 
@@ -169,8 +169,8 @@ def test_worker_child_killed_mid_send_leads_to_exactly_one_email(esp, worker, pr
     assert message.handed_to_esp_at is not None
     # and: recovery after the timeout records the unknown outcome and never resends
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "sending_timeout", lambda: timedelta(seconds=0))
-        assert services.messages_recover_stuck() == {"requeued": 0, "failed": 1}
+        patch.setattr(sending, "sending_timeout", lambda: timedelta(seconds=0))
+        assert sending.messages_recover_stuck() == {"requeued": 0, "failed": 1}
     send(producer, message.pk)
     worker.wait_for_log(finished("failed"), count=failed_before + 1)
     assert len(esp.requests) == 1

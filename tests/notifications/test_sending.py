@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import override_settings
 
 from campaigns.placements import DiscountOffer, Placements, ProductCard
-from notifications import services
+from notifications import content, outbox, sending
 from notifications.fake_esp import FakeEsp, Reply
 from notifications.models import Message, MessageStatus, OutboxEmail, Suppression
 from shipments.status_texts import status_label
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def queued_message(shipment, to_status="out_for_delivery"):
     change = make_change(shipment, to_status=to_status)
-    (message_id,) = services.status_change_process(status_change_id=change.pk)
+    (message_id,) = outbox.status_change_process(status_change_id=change.pk)
     return Message.objects.get(pk=message_id)
 
 
@@ -36,8 +36,8 @@ def test_message_is_sent_once_with_sender_headers_metadata_and_esp_id(clock, shi
     # given
     message = queued_message(shipment)
     # when
-    first = services.message_send(message_id=message.pk)
-    second = services.message_send(message_id=message.pk)
+    first = sending.message_send(message_id=message.pk)
+    second = sending.message_send(message_id=message.pk)
     # then
     assert (first.status, second.status) == (MessageStatus.SENT, MessageStatus.SENT)
     assert len(mail.outbox) == 1
@@ -64,7 +64,7 @@ def test_rendered_email_has_branding_tracking_link_latest_event_and_inlined_css(
     shop.save()
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     token = shipment.order.public_token
@@ -85,7 +85,7 @@ def test_plain_text_part_is_not_html_escaped(clock, shipment, settings_row):
     order.save()
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert "Dzień dobry, Anna & <Jan>!" in message.text_body
@@ -100,7 +100,7 @@ def test_email_is_in_the_customers_language(clock, shipment, settings_row, langu
     order.save()
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert message.subject.startswith(status_label("out_for_delivery", language) + ": ")
@@ -119,7 +119,7 @@ def test_pickup_point_is_shown_for_ready_for_pickup(clock, shipment, settings_ro
     shipment.save()
     message = queued_message(shipment, to_status="available_for_pickup")
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert "Paczkomat KRA01M" in message.html_body
@@ -134,7 +134,7 @@ def test_expected_delivery_window_is_shown_in_the_customers_timezone(clock, ship
     shipment.save()
     message = queued_message(shipment, to_status="out_for_delivery")
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert "Przewidywane doręczenie: czw., 5 listopada, 10:00\u201313:00" in message.text_body
@@ -151,10 +151,10 @@ def placements_with_offer(**kwargs):
 
 def test_marketing_blocks_appear_with_consent(clock, shipment, settings_row, monkeypatch):
     # given
-    monkeypatch.setattr(services, "email_placements", placements_with_offer)
+    monkeypatch.setattr(content, "email_placements", placements_with_offer)
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert "DZIEKI10" in message.html_body
@@ -168,10 +168,10 @@ def test_marketing_blocks_are_left_out_without_consent_but_the_status_is_sent(
     # given
     shipment.order.marketing_consent = False
     shipment.order.save()
-    monkeypatch.setattr(services, "email_placements", placements_with_offer)
+    monkeypatch.setattr(content, "email_placements", placements_with_offer)
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
@@ -185,7 +185,7 @@ def test_suppressed_address_is_not_emailed(clock, shipment, settings_row):
     Suppression.objects.create(shop=shipment.shop, email="ANNA@example.com", reason="bounced")
     message = queued_message(shipment)
     # when
-    outcome = services.message_send(message_id=message.pk)
+    outcome = sending.message_send(message_id=message.pk)
     # then
     assert outcome.status == MessageStatus.SUPPRESSED
     assert mail.outbox == []
@@ -207,7 +207,7 @@ def test_shop_overrides_replace_subject_heading_and_body(clock, shipment, settin
     )
     message = queued_message(shipment)
     # when
-    services.message_send(message_id=message.pk)
+    sending.message_send(message_id=message.pk)
     # then
     message.refresh_from_db()
     assert message.subject == "Anna Kowalska, kurier już jedzie!"
@@ -221,7 +221,7 @@ def test_outbox_backend_stores_the_email_and_returns_an_esp_id(clock, shipment, 
     message = queued_message(shipment)
     # when
     with override_settings(EMAIL_BACKEND="notifications.backends.OutboxEmailBackend"):
-        services.message_send(message_id=message.pk)
+        sending.message_send(message_id=message.pk)
     # then
     stored = OutboxEmail.objects.get()
     message.refresh_from_db()
@@ -243,7 +243,7 @@ def test_fake_esp_503_three_times_then_200_sends_once(clock, shipment, settings_
         # when
         outcomes = []
         for _ in range(5):
-            outcome = services.message_send(message_id=message.pk)
+            outcome = sending.message_send(message_id=message.pk)
             outcomes.append(outcome.status)
             if outcome.retry_in is not None:
                 assert 0.5 <= outcome.retry_in <= 900
@@ -261,8 +261,8 @@ def test_fake_esp_400_fails_with_the_reason_and_is_not_retried(clock, shipment, 
     message = queued_message(shipment)
     with FakeEsp([Reply(400)]) as fake, postmark_at(fake):
         # when
-        outcome = services.message_send(message_id=message.pk)
-        again = services.message_send(message_id=message.pk)
+        outcome = sending.message_send(message_id=message.pk)
+        again = sending.message_send(message_id=message.pk)
     # then
     assert (outcome.status, outcome.retry_in, again.status) == (MessageStatus.FAILED, None, MessageStatus.FAILED)
     assert len(fake.requests) == 1
@@ -276,10 +276,10 @@ def test_slow_esp_past_the_timeout_is_not_retried_so_no_duplicate(clock, shipmen
     message = queued_message(shipment)
     with FakeEsp([Reply(200, delay=2.5)]) as fake, postmark_at(fake):
         # when
-        outcome = services.message_send(message_id=message.pk)
+        outcome = sending.message_send(message_id=message.pk)
         clock.shift(timedelta(hours=1))
-        services.messages_recover_stuck()
-        again = services.message_send(message_id=message.pk)
+        sending.messages_recover_stuck()
+        again = sending.message_send(message_id=message.pk)
     # then
     assert outcome.status == again.status == MessageStatus.FAILED
     assert len(fake.requests) == 1
@@ -298,7 +298,7 @@ def test_refused_connection_is_retried_because_the_esp_never_saw_it(clock, shipm
         ANYMAIL={"POSTMARK_SERVER_TOKEN": "t", "POSTMARK_API_URL": url, "REQUESTS_TIMEOUT": (1, 1)},
     ):
         # when
-        outcome = services.message_send(message_id=message.pk)
+        outcome = sending.message_send(message_id=message.pk)
     # then
     assert outcome.status == MessageStatus.QUEUED
     assert outcome.retry_in is not None
@@ -312,7 +312,7 @@ def test_gives_up_after_the_maximum_attempts(clock, shipment, settings_row):
     with FakeEsp([Reply(503)] * 3) as fake, postmark_at(fake), override_settings(NOTIFICATIONS_MAX_ATTEMPTS=3):
         # when
         for _ in range(3):
-            outcome = services.message_send(message_id=message.pk)
+            outcome = sending.message_send(message_id=message.pk)
             if outcome.retry_in:
                 clock.shift(timedelta(seconds=outcome.retry_in + 0.001))
     # then
@@ -324,10 +324,10 @@ def test_gives_up_after_the_maximum_attempts(clock, shipment, settings_row):
 
 def test_retry_delay_grows_with_jitter_and_is_capped():
     with override_settings(NOTIFICATIONS_RETRY_BASE_SECONDS=10, NOTIFICATIONS_RETRY_CAP_SECONDS=60):
-        assert 5 <= services.retry_delay(1) <= 10
-        assert 20 <= services.retry_delay(3) <= 40
-        assert 30 <= services.retry_delay(9) <= 60
-        assert services.retry_delay(1, retry_after=45) == 45
+        assert 5 <= sending.retry_delay(1) <= 10
+        assert 20 <= sending.retry_delay(3) <= 40
+        assert 30 <= sending.retry_delay(9) <= 60
+        assert sending.retry_delay(1, retry_after=45) == 45
 
 
 def test_stuck_sending_before_the_esp_call_is_requeued(clock, shipment, settings_row):
@@ -336,8 +336,8 @@ def test_stuck_sending_before_the_esp_call_is_requeued(clock, shipment, settings
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOW)
     clock.shift(timedelta(minutes=16))
     # when
-    counts = services.messages_recover_stuck()
-    services.message_send(message_id=message.pk)
+    counts = sending.messages_recover_stuck()
+    sending.message_send(message_id=message.pk)
     # then
     assert counts == {"requeued": 1, "failed": 0}
     assert len(mail.outbox) == 1
@@ -348,10 +348,10 @@ def test_stuck_sending_after_the_esp_call_is_failed_not_resent(clock, shipment, 
     message = queued_message(shipment)
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOW, handed_to_esp_at=NOW)
     # when: not yet timed out, then timed out
-    early = services.messages_recover_stuck()
+    early = sending.messages_recover_stuck()
     clock.shift(timedelta(minutes=16))
-    late = services.messages_recover_stuck()
-    services.message_send(message_id=message.pk)
+    late = sending.messages_recover_stuck()
+    sending.message_send(message_id=message.pk)
     # then
     assert early == {"requeued": 0, "failed": 0}
     assert late == {"requeued": 0, "failed": 1}
@@ -365,12 +365,12 @@ def test_idempotent_outbox_backend_recovers_a_lost_send_without_a_duplicate(cloc
     # given: the outbox stored the email, then the worker died before recording it
     message = queued_message(shipment)
     with override_settings(EMAIL_BACKEND="notifications.backends.OutboxEmailBackend"):
-        services.message_send(message_id=message.pk)
+        sending.message_send(message_id=message.pk)
         Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOW, handed_to_esp_at=NOW)
         clock.shift(timedelta(minutes=16))
         # when
-        counts = services.messages_recover_stuck()
-        outcome = services.message_send(message_id=message.pk)
+        counts = sending.messages_recover_stuck()
+        outcome = sending.message_send(message_id=message.pk)
     # then
     assert counts == {"requeued": 1, "failed": 0}
     assert outcome.status == MessageStatus.SENT

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from notifications import services
+from notifications import unsubscribe
 from notifications.models import Message, MessageEvent, MessageStatus, Suppression
 from tests.notifications.factories import MessageFactory
 
@@ -134,7 +134,7 @@ def test_delivery_event_settles_an_outcome_unknown_failure_as_sent(client, sent_
 
 def test_unsubscribe_get_asks_and_post_unsubscribes(shop):
     # given
-    url = services.unsubscribe_url_for(shop_id=shop.pk, email="Anna@Example.com").removeprefix("http://127.0.0.1:8000")
+    url = unsubscribe.unsubscribe_url_for(shop_id=shop.pk, email="Anna@Example.com").removeprefix("http://127.0.0.1:8000")
     client = Client(enforce_csrf_checks=True)
     # when
     page = client.get(url)
@@ -153,7 +153,7 @@ def test_unsubscribe_get_asks_and_post_unsubscribes(shop):
 
 def test_tampered_unsubscribe_token_changes_nothing(client, shop):
     # given
-    url = services.unsubscribe_url_for(shop_id=shop.pk, email="anna@example.com").removeprefix("http://127.0.0.1:8000")
+    url = unsubscribe.unsubscribe_url_for(shop_id=shop.pk, email="anna@example.com").removeprefix("http://127.0.0.1:8000")
     forged = url.replace("/email/unsubscribe/", "/email/unsubscribe/x")
     # when
     response = client.post(forged)
