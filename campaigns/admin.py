@@ -21,7 +21,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from campaigns.analytics import CampaignReport, campaign_report
+from campaigns.catalog import product_bulk_upsert
 from campaigns.csv_import import CODE_COLUMNS, PRODUCT_COLUMNS, REDEMPTION_COLUMNS, csv_rows
+from campaigns.discounts import discount_codes_generate, discount_codes_upload, discount_redemptions_record
 from campaigns.models import (
     Campaign,
     CampaignContent,
@@ -36,14 +38,8 @@ from campaigns.models import (
     RecommendationRule,
 )
 from campaigns.preview import campaign_preview
-from campaigns.services import (
-    BulkResult,
-    delay_apology_setup,
-    discount_codes_generate,
-    discount_codes_upload,
-    discount_redemptions_record,
-    product_bulk_upsert,
-)
+from campaigns.rows import BulkResult
+from campaigns.setups import delay_apology_setup
 from campaigns.validation import ContentRow, campaign_errors, content_errors, rule_errors
 from shipments.models import Order
 from shops.admin_base import MARKETING, TenantScopedAdmin, TenantStackedInline

@@ -10,7 +10,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from campaigns.services import RowError
+from campaigns.rows import RowError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

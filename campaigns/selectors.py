@@ -22,12 +22,15 @@ from campaigns.models import (
     RecommendKind,
     text_to_list,
 )
+from shipments.lateness import Against
 from shipments.models import Order, OrderItem, Shipment
 
 BEST_SELLERS_DAYS = 90
 BEST_SELLERS_CACHE_SECONDS = 15 * 60
 BEST_SELLERS_SIZE = 50
 DEFAULT_VARIANT = "A"
+# What a late-parcel campaign counts as late: past the carrier's current window or the shop's promise.
+LATE_AGAINST = (Against.CURRENT_ETA, Against.PROMISED)
 
 
 # --- A/B variants -----------------------------------------------------------------------------

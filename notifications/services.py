@@ -40,11 +40,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from campaigns.dispatch import campaign_dispatches_claim
 from campaigns.placements import (
     CampaignMessage,
     Placements,
     campaign_message,
-    campaign_sends_for_status_change,
     email_placements,
 )
 from carriers.types import FINAL_STATUSES
@@ -191,7 +191,7 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
     if not email:
         return
     # Campaigns chose these sends by each campaign's audience, consent rule included.
-    for send in campaign_sends_for_status_change(status_change=change):
+    for send in campaign_dispatches_claim(status_change=change):
         _campaign_message_create(
             change=change, campaign_id=send.campaign_id, variant=send.variant, send_after=send.send_after, now=now
         )

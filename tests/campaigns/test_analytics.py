@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from campaigns.analytics import campaign_report, message_counts, two_proportion_z_test
+from campaigns.discounts import discount_code_allocate, discount_redemptions_record
 from campaigns.links import tracked_url
-from campaigns.services import discount_code_allocate, discount_redemptions_record
 from notifications.models import Message
 from tests.campaigns.factories import CampaignFactory, DiscountCodeFactory, DiscountPoolFactory
 from tests.factories import OrderFactory, ShipmentFactory, StatusChangeFactory

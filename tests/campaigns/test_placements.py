@@ -7,10 +7,12 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
+from campaigns.discounts import discount_code_allocate
+from campaigns.dispatch import campaign_dispatches_claim
 from campaigns.links import click_target_for_token
 from campaigns.models import DiscountAllocation
-from campaigns.placements import campaign_message, campaign_sends_for_status_change, email_placements, page_placements
-from campaigns.services import delay_apology_setup, discount_code_allocate
+from campaigns.placements import campaign_message, email_placements, page_placements
+from campaigns.setups import delay_apology_setup
 from shipments.selectors import order_for_token
 from tests.campaigns.factories import (
     CampaignContentFactory,
@@ -182,7 +184,7 @@ def test_campaign_email_gets_a_unique_code_products_and_tracked_links(shop):
     DiscountCodeFactory(pool=pool, code="MAIL-1")
     campaign, _, change = _campaign_change(shop, discount_pool=pool, variants="A:0, B:100")
     CampaignContentFactory(campaign=campaign, variant="B", language="pl", banner_text="Hej")
-    campaign_sends_for_status_change(status_change=change)
+    campaign_dispatches_claim(status_change=change)
 
     placements = email_placements(status_change=change, campaign_id=campaign.pk, language="pl")
     retry = email_placements(status_change=change, campaign_id=campaign.pk, language="pl")
