@@ -153,6 +153,17 @@ def test_page_shows_the_apology_for_a_late_parcel(shop):
     assert placements.banner.text == "Your parcel is running late — we're sorry"
 
 
+def test_page_shows_no_apology_while_a_date_only_eta_day_is_still_running(shop):
+    delay_apology_setup(shop=shop, code_count=10)
+    order, shipment = _order(shop, marketing_consent=False)
+    shipment.eta_to = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # "on the 20th" in Warsaw; now is noon of the 20th
+    shipment.save()
+
+    placements = page_placements(order=order, language="en")
+
+    assert placements.campaign_id is None
+
+
 def test_page_campaign_outside_its_trigger_is_not_shown(shop):
     CampaignFactory(shop=shop, trigger_status="delivered", show_on_page=True)
     order, _ = _order(shop, status="in_transit")

@@ -261,6 +261,21 @@ def test_late_scan_queues_apologies_for_parcels_late_since_the_last_scan(shop):
     assert LateScanState.objects.get(campaign=apology).scanned_until == NOW
 
 
+def test_late_scan_waits_for_the_end_of_a_date_only_eta_day(shop):
+    # given a carrier that said "on the 20th" (midnight in Warsaw) and a scan running through that day
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
+    on_the_20th, _ = _late_shipment(shop, eta_to=datetime(2026, 11, 19, 23, 0, tzinfo=UTC))
+
+    # when the scan runs at noon of the 20th, then just after the day ended in Warsaw
+    during_the_day = late_parcels_scan(now=NOW)
+    after_the_day = late_parcels_scan(now=datetime(2026, 11, 20, 23, 5, tzinfo=UTC))
+
+    # then the apology waits for the day to end
+    assert (during_the_day, after_the_day) == (0, 1)
+    assert CampaignDispatch.objects.get(campaign=apology).order_id == on_the_20th.order_id
+
+
 def test_late_scan_twice_queues_once(shop):
     apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
     LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=1))
