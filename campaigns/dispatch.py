@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import (
@@ -237,17 +236,17 @@ def late_parcels_scan(*, now: datetime | None = None) -> int:
         # Inclusive of ``since``: a deadline on the tick boundary (a promise ending at midnight) is
         # this tick's; one the previous tick also saw is skipped by the existing-dispatch exclusion.
         before = since - timedelta(microseconds=1)
-        became_late = Q()
+        # One query per reference: each keeps its own index-friendly shape (an OR across the order
+        # join would not); a parcel late by both is claimed once, the second query excludes it.
         for against in LATE_AGAINST:
-            became_late |= became_late_q(since=before, now=now, against=against, zone=zone)
-        late = (
-            Shipment.objects.filter(shop_id=campaign.shop_id, direction=Direction.OUTBOUND)
-            .filter(became_late)
-            .exclude(order__campaign_dispatches__campaign=campaign)
-            .select_related("order")
-        )
-        for shipment in late:
-            queued += _late_dispatch(campaign=campaign, shipment=shipment, now=now)
+            late = (
+                Shipment.objects.filter(shop_id=campaign.shop_id, direction=Direction.OUTBOUND)
+                .filter(became_late_q(since=before, now=now, against=against, zone=zone))
+                .exclude(order__campaign_dispatches__campaign=campaign)
+                .select_related("order")
+            )
+            for shipment in late:
+                queued += _late_dispatch(campaign=campaign, shipment=shipment, now=now)
         state.scanned_until = now
         state.save(update_fields=["scanned_until"])
     return queued

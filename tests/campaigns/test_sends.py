@@ -276,6 +276,17 @@ def test_late_scan_waits_for_the_end_of_a_date_only_eta_day(shop):
     assert CampaignDispatch.objects.get(campaign=apology).order_id == on_the_20th.order_id
 
 
+def test_late_scan_queues_a_parcel_late_by_eta_and_promise_once(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
+    both, _ = _late_shipment(shop, eta_to=NOW - timedelta(minutes=30), promised=date(2026, 11, 19))
+
+    queued = late_parcels_scan(now=NOW)
+
+    assert queued == 1
+    assert list(CampaignDispatch.objects.values_list("order_id", flat=True)) == [both.order_id]
+
+
 def test_late_scan_twice_queues_once(shop):
     apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
     LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=1))
