@@ -16,8 +16,10 @@ from api.schemas import (
     RedemptionsIn,
     SkippedRow,
 )
+from campaigns.catalog import product_bulk_upsert
+from campaigns.discounts import discount_codes_upload, discount_redemptions_record
 from campaigns.models import DiscountPool
-from campaigns.services import BulkResult, discount_codes_upload, discount_redemptions_record, product_bulk_upsert
+from campaigns.rows import BulkResult
 
 router = Router(tags=["catalog and discounts"])
 

@@ -1,22 +1,25 @@
 """Campaign results per variant: sent, delivered, opened, clicked, CTR, codes, revenue, A/B significance.
 
-Email delivery and opens belong to the notifications app. They are read here only through
-:func:`message_counts`, by model name and inside a guard, because campaigns must not import
-notifications (the dependency points the other way) and must keep working when that app or its
-table is not there: then "sent" falls back to this app's own dispatch rows and delivered/opened are
-unknown (None), which the report says.
+Email delivery and opens are notifications' rows, and campaigns sits below notifications, so it never
+reads them itself: notifications registers a source of per-variant counts at start-up
+(:func:`message_counts_source_register`, called from its app config) and :func:`campaign_report`
+asks that source. Without one (notifications not installed) or when it fails, "sent" falls back to
+this app's own dispatch rows and delivered/opened are unknown (None), which the report says.
 """
 
+import logging
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Q, Sum
 
 from campaigns.models import Campaign, CampaignDispatch, Click, ClickSource, DiscountAllocation, DiscountRedemption
 from campaigns.selectors import variant_keys
+
+logger = logging.getLogger(__name__)
 
 SIGNIFICANCE_LEVEL = 0.05
 MIN_SAMPLE_PER_VARIANT = 30
@@ -95,33 +98,31 @@ def two_proportion_z_test(successes_a: int, total_a: int, successes_b: int, tota
     return z, math.erfc(abs(z) / math.sqrt(2))
 
 
-def message_counts(*, campaign_id: int) -> dict[str, dict[str, int]] | None:
-    """Per variant: sent, delivered, opened emails of the campaign from notifications' Message rows.
+MessageCountsSource = Callable[..., Mapping[str, Mapping[str, int]]]
+# The one source a higher app registered (see the module docstring); a list so registering needs no global.
+_message_counts_sources: list[MessageCountsSource] = []
 
-    None when the notifications app, its Message model or its table is not available.
+
+def message_counts_source_register(*, source: MessageCountsSource) -> None:
+    """Use ``source(campaign_id=...)`` for a campaign's per-variant sent/delivered/opened email counts."""
+    _message_counts_sources[:] = [source]
+
+
+def message_counts(*, campaign_id: int) -> dict[str, dict[str, int]] | None:
+    """Per variant: sent, delivered, opened emails of the campaign, from the registered source.
+
+    None when no source is registered or it failed (e.g. its table is missing).
     """
-    try:
-        message_model = apps.get_model("notifications", "Message")
-    except LookupError:
-        return None
-    fields = {f.name for f in message_model._meta.get_fields()}
-    if not {"campaign_id", "variant", "status", "delivered_at", "opened_at"} <= fields:
+    if not _message_counts_sources:
         return None
     try:
         # A savepoint: on PostgreSQL a failed query (table missing) must not poison the caller's transaction.
         with transaction.atomic():
-            rows = list(
-                message_model.objects.filter(campaign_id=campaign_id)
-                .values("variant")
-                .annotate(
-                    sent=Count("pk", filter=Q(status="sent")),
-                    delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
-                    opened=Count("pk", filter=Q(opened_at__isnull=False)),
-                )
-            )
-        return {row["variant"]: {k: row[k] for k in ("sent", "delivered", "opened")} for row in rows}
+            counts = _message_counts_sources[0](campaign_id=campaign_id)
     except DatabaseError:
+        logger.exception("message counts of campaign %s unavailable", campaign_id)
         return None
+    return {variant: {key: row[key] for key in ("sent", "delivered", "opened")} for variant, row in counts.items()}
 
 
 def campaign_report(*, campaign: Campaign) -> CampaignReport:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from campaigns.services import RowError
+from campaigns.rows import RowError
 from config.csv_files import CsvFileError, csv_delimiter, csv_upload_text
 
 PRODUCT_COLUMNS = ("sku", "name", "url", "image_url", "price", "currency", "category", "tags", "active")

@@ -1,18 +1,15 @@
 """What campaigns give the tracking page and the emails: the one interface other apps call.
 
 ``tracking_portal`` calls :func:`page_placements`; ``notifications`` calls
-:func:`campaign_sends_for_status_change` to learn which campaign messages a status change triggers,
+:func:`campaigns.dispatch.campaign_dispatches_claim` to learn which campaign messages a status
+change triggers (it stores the dispatches and returns :class:`CampaignSend` rows),
 :func:`email_placements` to fill a message's marketing blocks and :func:`campaign_message` for a
 campaign email's own subject, heading, body and call to action. Callers only read these dataclasses;
 how they are chosen (rules, audiences, A/B variants, code pools) is this app's business.
 
-Contract with notifications for delayed and late-parcel campaign emails (campaigns never imports
-notifications): the ``campaigns.release_due_dispatches`` beat task publishes, by name,
-``config.celery.app.send_task("notifications.send_campaign_message",
-kwargs={"status_change_id": int, "campaign_id": int, "variant": str})``. The consumer creates the
-campaign ``Message`` for that status change (unique per (status change, campaign), so a repeat is
-harmless) and renders it with :func:`email_placements` and :func:`campaign_message` like an
-immediate one. :func:`campaign_sends_for_status_change` returns immediate sends only.
+Delayed and late-parcel campaign emails reach notifications by task name (see ``campaigns.dispatch``);
+the consumer renders them with :func:`email_placements` and :func:`campaign_message` like an
+immediate one.
 
 Page placements and discount codes: viewing the page never allocates a code unless the page campaign
 says so (``page_discount = "allocate"``); by default it shows the code the order already got by email
@@ -26,6 +23,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from campaigns.content import placeholder_context, render_content
+from campaigns.discounts import discount_code_allocate
 from campaigns.links import tracked_url
 from campaigns.models import (
     Campaign,
@@ -37,14 +35,15 @@ from campaigns.models import (
     TriggerType,
 )
 from campaigns.selectors import (
+    LATE_AGAINST,
     OrderFacts,
     audience_mismatch,
     campaigns_live,
     recommendations_for_order,
     variant_for_order,
 )
-from campaigns.services import campaign_dispatches_plan, discount_code_allocate
 from carriers.types import FINAL_STATUSES, Reason, Status
+from shipments.lateness import shipment_is_late, shop_zone
 from shipments.models import Direction, Order, Shipment, StatusChange
 
 
@@ -221,15 +220,16 @@ def _offer(allocation: DiscountAllocation, description: str) -> DiscountOffer:
 
 def _page_trigger_fires(campaign: Campaign, shipments: list[Shipment], order: Order, now: datetime) -> bool:
     if campaign.trigger_type == TriggerType.LATE_OR_EXCEPTION:
-        today = timezone.localdate(now)
+        zone = shop_zone(order.shop)
         for shipment in shipments:
             if shipment.status in _FINAL:
                 continue
             if shipment.status == Status.EXCEPTION or shipment.reason == Reason.DELAYED:
                 return True
-            if shipment.eta_to is not None and shipment.eta_to < now:
-                return True
-            if order.promised_delivery_date is not None and order.promised_delivery_date < today:
+            if any(
+                shipment_is_late(shipment, now=now, against=against, zone=zone, promised=order.promised_delivery_date)
+                for against in LATE_AGAINST
+            ):
                 return True
         return False
     if not campaign.trigger_status:
@@ -427,16 +427,3 @@ def campaign_message(
         cta_text=content.cta_text if content.cta_url else "",
         cta_url=track(content.cta_url) if content.cta_url else "",
     )
-
-
-def campaign_sends_for_status_change(*, status_change: StatusChange) -> list[CampaignSend]:
-    """Campaign emails that ``status_change`` triggers now, besides the shop's transactional email.
-
-    At most one (the highest-priority match); delayed campaigns are stored as due rows here and
-    published later by the campaigns beat task (see the module docstring). Idempotent: a retry for
-    the same status change returns the same sends.
-    """
-    return [
-        CampaignSend(campaign_id=dispatch.campaign_id, variant=dispatch.variant, send_after=None)
-        for dispatch in campaign_dispatches_plan(status_change=status_change)
-    ]

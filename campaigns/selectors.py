@@ -7,27 +7,33 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.models import (
     Campaign,
     CampaignStatus,
     CustomerType,
+    DiscountAllocation,
     DiscountCode,
     DiscountPool,
     MatchKind,
+    PoolKind,
     Product,
     RecommendationRule,
     RecommendKind,
     text_to_list,
 )
+from shipments.lateness import Against
 from shipments.models import Order, OrderItem, Shipment
 
 BEST_SELLERS_DAYS = 90
 BEST_SELLERS_CACHE_SECONDS = 15 * 60
 BEST_SELLERS_SIZE = 50
 DEFAULT_VARIANT = "A"
+# What a late-parcel campaign counts as late: past the carrier's current window or the shop's promise.
+LATE_AGAINST = (Against.CURRENT_ETA, Against.PROMISED)
 
 
 # --- A/B variants -----------------------------------------------------------------------------
@@ -340,10 +346,36 @@ def pool_is_low(*, pool: DiscountPool, remaining: int | None = None) -> bool:
     return remaining is not None and remaining < pool.low_stock_threshold
 
 
+def pools_with_stock(pools: QuerySet[DiscountPool]) -> QuerySet[DiscountPool]:
+    """``pools`` with ``free_codes`` (unallocated unique codes) and ``allocated`` (orders given a code)."""
+    # Two independent subqueries: joining codes and allocations together would multiply the rows.
+    free = (
+        DiscountCode.objects.filter(pool=OuterRef("pk"), allocated_at__isnull=True)
+        .order_by()
+        .values("pool")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    given = (
+        DiscountAllocation.objects.filter(pool=OuterRef("pk"))
+        .order_by()
+        .values("pool")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return pools.annotate(
+        free_codes=Coalesce(Subquery(free, output_field=IntegerField()), 0),
+        allocated=Coalesce(Subquery(given, output_field=IntegerField()), 0),
+    )
+
+
 def pools_running_low(*, shop_ids: Iterable[int] | None) -> list[tuple[DiscountPool, int]]:
     """Unique pools (of the given shops; None = all) below their threshold, with what is left."""
-    pools = DiscountPool.objects.exclude(kind="shared").select_related("shop")
+    pools = DiscountPool.objects.exclude(kind=PoolKind.SHARED).select_related("shop")
     if shop_ids is not None:
         pools = pools.filter(shop_id__in=list(shop_ids))
-    pools = pools.annotate(free_codes=Count("codes", filter=Q(codes__allocated_at__isnull=True)))
-    return [(pool, pool.free_codes) for pool in pools if pool.free_codes < pool.low_stock_threshold]
+    return [
+        (pool, pool.free_codes)  # type: ignore[attr-defined]
+        for pool in pools_with_stock(pools)
+        if pool_is_low(pool=pool, remaining=pool.free_codes)  # type: ignore[attr-defined]
+    ]

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns.services import campaign_dispatches_release, late_parcels_scan
+from campaigns.dispatch import campaign_dispatches_release, late_parcels_scan
 
 
 @shared_task(name="campaigns.release_due_dispatches", ignore_result=True)

@@ -9,14 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.catalog import product_bulk_upsert
+from campaigns.discounts import discount_codes_generate
 from campaigns.models import DiscountPool, PoolKind
-from campaigns.services import (
-    campaign_create,
-    delay_apology_setup,
-    discount_codes_generate,
-    product_bulk_upsert,
-    recommendation_rule_create,
-)
+from campaigns.services import campaign_create, recommendation_rule_create
+from campaigns.setups import delay_apology_setup
 from carriers.detection import s10_check_digit
 from demo.catalog import (
     CUSTOMERS,

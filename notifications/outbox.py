@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from campaigns.placements import campaign_sends_for_status_change
+from campaigns.dispatch import campaign_dispatches_claim
 from carriers.types import FINAL_STATUSES
 from config.celery import publish_on_commit
 from notifications.models import (
@@ -198,7 +198,7 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
     if not email:
         return
     # Campaigns chose these sends by each campaign's audience, consent rule included.
-    for send in campaign_sends_for_status_change(status_change=change):
+    for send in campaign_dispatches_claim(status_change=change):
         _campaign_message_request(
             change=change, campaign_id=send.campaign_id, variant=send.variant, send_after=send.send_after, now=now
         )

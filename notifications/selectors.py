@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from notifications.models import Message, MessageStatus, NotificationSettings, StatusTemplate
 from shipments.models import StatusChange
@@ -51,3 +51,17 @@ def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
         created_at__gte=since,
         status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT],
     ).count()
+
+
+def campaign_message_counts(*, campaign_id: int) -> dict[str, dict[str, int]]:
+    """Per variant: sent, delivered and opened emails of one campaign (the source of campaigns' report)."""
+    rows = (
+        Message.objects.filter(campaign_id=campaign_id)
+        .values("variant")
+        .annotate(
+            sent=Count("pk", filter=Q(status=MessageStatus.SENT)),
+            delivered=Count("pk", filter=Q(delivered_at__isnull=False)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        )
+    )
+    return {row["variant"]: {key: row[key] for key in ("sent", "delivered", "opened")} for row in rows}

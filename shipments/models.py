@@ -108,6 +108,10 @@ class Shipment(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     eta_from = models.DateTimeField(null=True, blank=True)
     eta_to = models.DateTimeField(null=True, blank=True)
+    # The carrier's first delivery window, set once and never moved: "later than first announced"
+    # cannot be rebuilt once the ETA has been overwritten (see shipments.lateness).
+    first_eta_from = models.DateTimeField(null=True, blank=True, editable=False)
+    first_eta_to = models.DateTimeField(null=True, blank=True, editable=False)
     pickup_point = models.JSONField(null=True, blank=True)
     proof_of_delivery = models.JSONField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

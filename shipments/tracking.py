@@ -213,6 +213,8 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
 
     if result.eta_from is not None or result.eta_to is not None:
         shipment.eta_from, shipment.eta_to = result.eta_from, result.eta_to
+        if shipment.first_eta_from is None and shipment.first_eta_to is None:
+            shipment.first_eta_from, shipment.first_eta_to = result.eta_from, result.eta_to
     if result.pickup_point is not None:
         shipment.pickup_point = _jsonable(asdict(result.pickup_point))
     if result.proof_of_delivery is not None:

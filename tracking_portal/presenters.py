@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from django.utils.translation import gettext, pgettext
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import FINAL_STATUSES, Status
 from config import formats
+from shipments.lateness import Against, shipment_is_late, shop_zone
 from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
 from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
@@ -154,14 +155,6 @@ def web_image_url(value: str) -> str:
     return web_url(value)
 
 
-def shop_zone(shop: Shop) -> ZoneInfo:
-    """The shop's time zone (dates on the page are in it), Warsaw if the stored name is unusable."""
-    try:
-        return ZoneInfo(shop.timezone)
-    except (ValueError, KeyError):
-        return ZoneInfo("Europe/Warsaw")
-
-
 def format_when(moment: datetime, *, language: str, zone: ZoneInfo) -> str:
     """A short date and time in the customer's language and the shop's time zone: "czw., 5 lis, 10:30"."""
     return formats.moment(moment, language=language, zone=zone)
@@ -196,19 +189,14 @@ def shipment_eta(
     if status in FINAL_STATUSES or status in (Status.RETURNING_TO_SENDER,):
         return None
     if shipment.eta_from or shipment.eta_to:
-        deadline = shipment.eta_to or shipment.eta_from
-        assert deadline is not None
-        local_deadline = deadline.astimezone(zone)
-        if local_deadline.time() == time(0):
-            # A date-only ETA means "by the end of that day".
-            local_deadline = local_deadline + timedelta(days=1)
+        against = Against.CURRENT_ETA
         window = _eta_window(shipment.eta_from, shipment.eta_to, language=language, zone=zone)
     elif promised is not None and shipment.direction == Direction.OUTBOUND:
-        local_deadline = datetime.combine(promised + timedelta(days=1), time(0), tzinfo=zone)
+        against = Against.PROMISED
         window = format_day(promised, language=language, zone=zone)
     else:
         return None
-    if now >= local_deadline:
+    if shipment_is_late(shipment, now=now, against=against, zone=zone, promised=promised):
         return EtaView(
             "late",
             gettext("It was expected by %(when)s and the carrier has not delivered it yet.") % {"when": window},

@@ -328,7 +328,7 @@ def test_delay_apology_is_set_up_in_one_step(client, world):
 
 
 def test_redemptions_csv_import(client, world):
-    from campaigns.services import discount_code_allocate
+    from campaigns.discounts import discount_code_allocate
 
     shop = world["a"]["shop"]
     discount_code_allocate(pool=world["a"]["pool"], order=world["a"]["order"], campaign=world["a"]["campaign"])

@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 from django.db import close_old_connections, connection
 
+from campaigns.discounts import discount_code_allocate
 from campaigns.models import DiscountAllocation, DiscountCode
-from campaigns.services import discount_code_allocate
 from tests.campaigns.factories import DiscountPoolFactory
 from tests.factories import OrderFactory, ShopFactory
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import ProgrammingError
 
 from campaigns.analytics import campaign_report, message_counts, two_proportion_z_test
+from campaigns.discounts import discount_code_allocate, discount_redemptions_record
 from campaigns.links import tracked_url
-from campaigns.services import discount_code_allocate, discount_redemptions_record
 from notifications.models import Message
 from tests.campaigns.factories import CampaignFactory, DiscountCodeFactory, DiscountPoolFactory
 from tests.factories import OrderFactory, ShipmentFactory, StatusChangeFactory
@@ -113,13 +114,21 @@ def test_without_message_data_sent_counts_dispatches(shop, monkeypatch):
     assert (report.total.delivered, report.total.opened) == (None, None)
 
 
+def test_message_counts_are_unknown_without_a_registered_source(shop, monkeypatch):
+    import campaigns.analytics
+
+    monkeypatch.setattr(campaigns.analytics, "_message_counts_sources", [])
+
+    assert message_counts(campaign_id=1) is None
+
+
 def test_message_counts_tolerate_a_missing_table(shop, monkeypatch):
-    from django.apps import apps
+    import campaigns.analytics
 
-    def missing(app_label, model_name):
-        raise LookupError("no such app")
+    def missing(campaign_id):
+        raise ProgrammingError('relation "notifications_message" does not exist')
 
-    monkeypatch.setattr(apps, "get_model", missing)
+    monkeypatch.setattr(campaigns.analytics, "_message_counts_sources", [missing])
 
     assert message_counts(campaign_id=1) is None
 

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 
+from campaigns.catalog import product_bulk_upsert
 from campaigns.csv_import import PRODUCT_COLUMNS, csv_rows
 from campaigns.models import Product
-from campaigns.services import RowError, product_bulk_upsert
+from campaigns.rows import RowError
 from tests.campaigns.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,16 +6,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from campaigns.models import DiscountAllocation, DiscountCode, DiscountRedemption
-from campaigns.selectors import pool_is_low, pool_remaining, pools_running_low
-from campaigns.services import (
+from campaigns.discounts import (
     CODE_ALPHABET,
-    RowError,
     discount_code_allocate,
     discount_codes_generate,
     discount_codes_upload,
     discount_redemptions_record,
 )
+from campaigns.models import DiscountAllocation, DiscountCode, DiscountRedemption
+from campaigns.rows import RowError
+from campaigns.selectors import pool_is_low, pool_remaining, pools_running_low
 from tests.campaigns.factories import CampaignFactory, DiscountCodeFactory, DiscountPoolFactory
 from tests.factories import OrderFactory
 

@@ -7,10 +7,12 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
+from campaigns.discounts import discount_code_allocate
+from campaigns.dispatch import campaign_dispatches_claim
 from campaigns.links import click_target_for_token
 from campaigns.models import DiscountAllocation
-from campaigns.placements import campaign_message, campaign_sends_for_status_change, email_placements, page_placements
-from campaigns.services import delay_apology_setup, discount_code_allocate
+from campaigns.placements import campaign_message, email_placements, page_placements
+from campaigns.setups import delay_apology_setup
 from shipments.selectors import order_for_token
 from tests.campaigns.factories import (
     CampaignContentFactory,
@@ -151,6 +153,17 @@ def test_page_shows_the_apology_for_a_late_parcel(shop):
     assert placements.banner.text == "Your parcel is running late — we're sorry"
 
 
+def test_page_shows_no_apology_while_a_date_only_eta_day_is_still_running(shop):
+    delay_apology_setup(shop=shop, code_count=10)
+    order, shipment = _order(shop, marketing_consent=False)
+    shipment.eta_to = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # "on the 20th" in Warsaw; now is noon of the 20th
+    shipment.save()
+
+    placements = page_placements(order=order, language="en")
+
+    assert placements.campaign_id is None
+
+
 def test_page_campaign_outside_its_trigger_is_not_shown(shop):
     CampaignFactory(shop=shop, trigger_status="delivered", show_on_page=True)
     order, _ = _order(shop, status="in_transit")
@@ -182,7 +195,7 @@ def test_campaign_email_gets_a_unique_code_products_and_tracked_links(shop):
     DiscountCodeFactory(pool=pool, code="MAIL-1")
     campaign, _, change = _campaign_change(shop, discount_pool=pool, variants="A:0, B:100")
     CampaignContentFactory(campaign=campaign, variant="B", language="pl", banner_text="Hej")
-    campaign_sends_for_status_change(status_change=change)
+    campaign_dispatches_claim(status_change=change)
 
     placements = email_placements(status_change=change, campaign_id=campaign.pk, language="pl")
     retry = email_placements(status_change=change, campaign_id=campaign.pk, language="pl")

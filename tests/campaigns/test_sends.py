@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from campaigns.dispatch import campaign_dispatches_claim, campaign_dispatches_release, late_parcels_scan
 from campaigns.models import CampaignDispatch, LateScanState
-from campaigns.placements import CampaignSend, campaign_sends_for_status_change
+from campaigns.placements import CampaignSend
 from campaigns.selectors import variant_for_order
-from campaigns.services import campaign_dispatches_release, late_parcels_scan
 from tests.campaigns.factories import CampaignFactory, ProductFactory
 from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory, StatusChangeFactory
 
@@ -24,15 +24,6 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def published(monkeypatch):
-    calls = []
-    from config.celery import app
-
-    monkeypatch.setattr(app, "send_task", lambda name, kwargs: calls.append((name, kwargs)))
-    return calls
-
-
 def _change(shop, to_status="delivered", reason="", **order_fields):
     order = OrderFactory(shop=shop, **order_fields)
     shipment = ShipmentFactory(order=order, status=to_status)
@@ -43,7 +34,7 @@ def test_matching_campaign_is_sent_with_its_deterministic_variant(shop):
     campaign = CampaignFactory(shop=shop, trigger_status="delivered", variants="A:50, B:50")
     change = _change(shop)
 
-    sends = campaign_sends_for_status_change(status_change=change)
+    sends = campaign_dispatches_claim(status_change=change)
 
     variant = variant_for_order(campaign=campaign, order_id=change.shipment.order_id)
     assert sends == [CampaignSend(campaign_id=campaign.pk, variant=variant, send_after=None)]
@@ -54,9 +45,9 @@ def test_matching_campaign_is_sent_with_its_deterministic_variant(shop):
 def test_a_retry_returns_the_same_sends_and_stores_nothing_new(shop):
     CampaignFactory(shop=shop, trigger_status="delivered")
     change = _change(shop)
-    first = campaign_sends_for_status_change(status_change=change)
+    first = campaign_dispatches_claim(status_change=change)
 
-    again = campaign_sends_for_status_change(status_change=change)
+    again = campaign_dispatches_claim(status_change=change)
 
     assert again == first
     assert CampaignDispatch.objects.count() == 1
@@ -70,21 +61,21 @@ def test_other_status_draft_paused_or_outside_window_sends_nothing(shop):
     CampaignFactory(shop=shop, trigger_status="delivered", ends_at=NOW - timedelta(days=1))
     CampaignFactory(shop=shop, trigger_status="delivered", send_email=False, show_on_page=True)
 
-    assert campaign_sends_for_status_change(status_change=_change(shop)) == []
+    assert campaign_dispatches_claim(status_change=_change(shop)) == []
     assert CampaignDispatch.objects.count() == 0
 
 
 def test_campaign_of_another_shop_never_fires(shop, other_shop):
     CampaignFactory(shop=other_shop, trigger_status="delivered")
 
-    assert campaign_sends_for_status_change(status_change=_change(shop)) == []
+    assert campaign_dispatches_claim(status_change=_change(shop)) == []
 
 
 def test_only_the_highest_priority_match_is_sent(shop):
     CampaignFactory(shop=shop, trigger_status="delivered", priority=1)
     winner = CampaignFactory(shop=shop, trigger_status="delivered", priority=9)
 
-    sends = campaign_sends_for_status_change(status_change=_change(shop))
+    sends = campaign_dispatches_claim(status_change=_change(shop))
 
     assert [send.campaign_id for send in sends] == [winner.pk]
 
@@ -106,7 +97,7 @@ def test_only_the_highest_priority_match_is_sent(shop):
 def test_orders_outside_the_audience_get_nothing(shop, campaign_fields, order_fields):
     CampaignFactory(shop=shop, trigger_status="delivered", **campaign_fields)
 
-    assert campaign_sends_for_status_change(status_change=_change(shop, **order_fields)) == []
+    assert campaign_dispatches_claim(status_change=_change(shop, **order_fields)) == []
     assert CampaignDispatch.objects.count() == 0
 
 
@@ -119,7 +110,7 @@ def test_audience_by_category_and_repeat_customer(shop):
     change = _change(shop, customer_email="kuba@example.com")
     OrderItemFactory(order=change.shipment.order, sku="MACHINE")
 
-    sends = campaign_sends_for_status_change(status_change=change)
+    sends = campaign_dispatches_claim(status_change=change)
 
     assert [send.campaign_id for send in sends] == [campaign.pk]
 
@@ -128,23 +119,23 @@ def test_frequency_cap_counts_the_customers_recent_campaign_emails(shop):
     first = CampaignFactory(shop=shop, trigger_status="in_transit", frequency_cap_count=1, frequency_cap_days=7)
     second = CampaignFactory(shop=shop, trigger_status="delivered", frequency_cap_count=1, frequency_cap_days=7)
     earlier = _change(shop, to_status="in_transit", customer_email="ewa@example.com")
-    assert [s.campaign_id for s in campaign_sends_for_status_change(status_change=earlier)] == [first.pk]
+    assert [s.campaign_id for s in campaign_dispatches_claim(status_change=earlier)] == [first.pk]
 
     later = _change(shop, customer_email="EWA@example.com")
 
-    assert campaign_sends_for_status_change(status_change=later) == []
+    assert campaign_dispatches_claim(status_change=later) == []
     assert not CampaignDispatch.objects.filter(campaign=second).exists()
 
 
 def test_each_campaign_sends_once_per_order(shop):
     CampaignFactory(shop=shop, trigger_status="delivered", frequency_cap_count=0)
     change = _change(shop)
-    campaign_sends_for_status_change(status_change=change)
+    campaign_dispatches_claim(status_change=change)
     second_parcel = ShipmentFactory(order=change.shipment.order, status="delivered")
 
     again = StatusChangeFactory(shipment=second_parcel, to_status="delivered", occurred_at=NOW)
 
-    assert campaign_sends_for_status_change(status_change=again) == []
+    assert campaign_dispatches_claim(status_change=again) == []
 
 
 def test_returns_never_trigger_campaigns(shop):
@@ -153,14 +144,14 @@ def test_returns_never_trigger_campaigns(shop):
     change.shipment.direction = "return"
     change.shipment.save()
 
-    assert campaign_sends_for_status_change(status_change=change) == []
+    assert campaign_dispatches_claim(status_change=change) == []
 
 
 def test_delayed_trigger_is_stored_as_a_due_row_not_returned(shop):
     campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=72)
     change = _change(shop)
 
-    sends = campaign_sends_for_status_change(status_change=change)
+    sends = campaign_dispatches_claim(status_change=change)
 
     assert sends == []
     dispatch = CampaignDispatch.objects.get()
@@ -175,7 +166,7 @@ def test_delayed_trigger_is_stored_as_a_due_row_not_returned(shop):
 def test_due_rows_are_published_by_name_when_due(shop, published, django_capture_on_commit_callbacks):
     campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=72)
     change = _change(shop)
-    campaign_sends_for_status_change(status_change=change)
+    campaign_dispatches_claim(status_change=change)
 
     with django_capture_on_commit_callbacks(execute=True):
         early = campaign_dispatches_release(now=NOW + timedelta(hours=71))
@@ -197,7 +188,7 @@ def test_due_rows_are_published_by_name_when_due(shop, published, django_capture
 
 def test_due_row_of_a_paused_campaign_is_skipped_with_its_reason(shop, published, django_capture_on_commit_callbacks):
     campaign = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=1)
-    campaign_sends_for_status_change(status_change=_change(shop))
+    campaign_dispatches_claim(status_change=_change(shop))
     campaign.status = "paused"
     campaign.save()
 
@@ -217,7 +208,7 @@ def test_failed_publish_leaves_the_row_pending(shop, monkeypatch, django_capture
 
     monkeypatch.setattr(app, "send_task", broken)
     CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="delivered", delay_hours=1)
-    campaign_sends_for_status_change(status_change=_change(shop))
+    campaign_dispatches_claim(status_change=_change(shop))
 
     with django_capture_on_commit_callbacks(execute=True):
         campaign_dispatches_release(now=NOW + timedelta(hours=2))
@@ -228,7 +219,7 @@ def test_failed_publish_leaves_the_row_pending(shop, monkeypatch, django_capture
 def test_exception_triggers_the_delay_apology_at_once(shop):
     apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="", kind="delay_apology")
 
-    sends = campaign_sends_for_status_change(status_change=_change(shop, to_status="exception", reason="damaged"))
+    sends = campaign_dispatches_claim(status_change=_change(shop, to_status="exception", reason="damaged"))
 
     assert [send.campaign_id for send in sends] == [apology.pk]
 
@@ -236,8 +227,8 @@ def test_exception_triggers_the_delay_apology_at_once(shop):
 def test_delayed_reason_triggers_the_apology_but_a_normal_transit_does_not(shop):
     apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
 
-    normal = campaign_sends_for_status_change(status_change=_change(shop, to_status="in_transit"))
-    delayed = campaign_sends_for_status_change(status_change=_change(shop, to_status="in_transit", reason="delayed"))
+    normal = campaign_dispatches_claim(status_change=_change(shop, to_status="in_transit"))
+    delayed = campaign_dispatches_claim(status_change=_change(shop, to_status="in_transit", reason="delayed"))
 
     assert normal == []
     assert [send.campaign_id for send in delayed] == [apology.pk]
@@ -270,6 +261,32 @@ def test_late_scan_queues_apologies_for_parcels_late_since_the_last_scan(shop):
     assert LateScanState.objects.get(campaign=apology).scanned_until == NOW
 
 
+def test_late_scan_waits_for_the_end_of_a_date_only_eta_day(shop):
+    # given a carrier that said "on the 20th" (midnight in Warsaw) and a scan running through that day
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
+    on_the_20th, _ = _late_shipment(shop, eta_to=datetime(2026, 11, 19, 23, 0, tzinfo=UTC))
+
+    # when the scan runs at noon of the 20th, then just after the day ended in Warsaw
+    during_the_day = late_parcels_scan(now=NOW)
+    after_the_day = late_parcels_scan(now=datetime(2026, 11, 20, 23, 5, tzinfo=UTC))
+
+    # then the apology waits for the day to end
+    assert (during_the_day, after_the_day) == (0, 1)
+    assert CampaignDispatch.objects.get(campaign=apology).order_id == on_the_20th.order_id
+
+
+def test_late_scan_queues_a_parcel_late_by_eta_and_promise_once(shop):
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
+    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
+    both, _ = _late_shipment(shop, eta_to=NOW - timedelta(minutes=30), promised=date(2026, 11, 19))
+
+    queued = late_parcels_scan(now=NOW)
+
+    assert queued == 1
+    assert list(CampaignDispatch.objects.values_list("order_id", flat=True)) == [both.order_id]
+
+
 def test_late_scan_twice_queues_once(shop):
     apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
     LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=1))
@@ -287,7 +304,7 @@ def test_stale_triggers_from_imported_history_send_nothing(shop):
     change.occurred_at = NOW - timedelta(days=10)
     change.save()
 
-    assert campaign_sends_for_status_change(status_change=change) == []
+    assert campaign_dispatches_claim(status_change=change) == []
     assert CampaignDispatch.objects.count() == 0
 
 
@@ -297,6 +314,6 @@ def test_a_delayed_trigger_still_due_is_scheduled_even_if_the_status_is_days_old
     change.occurred_at = NOW - timedelta(days=3)
     change.save()
 
-    campaign_sends_for_status_change(status_change=change)
+    campaign_dispatches_claim(status_change=change)
 
     assert CampaignDispatch.objects.get(campaign=campaign).due_at == NOW + timedelta(days=1)

@@ -146,7 +146,7 @@ def test_late_processing_of_an_older_change_is_superseded_by_the_newer(clock, sh
 def test_campaign_sends_create_their_own_message_with_consent(clock, shipment, settings_row, monkeypatch):
     # given
     monkeypatch.setattr(
-        outbox, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
+        outbox, "campaign_dispatches_claim", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
     )
     change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
     # when
@@ -162,7 +162,7 @@ def test_campaign_sends_are_queued_as_campaigns_chose_them(clock, shipment, sett
     shipment.order.marketing_consent = False
     shipment.order.save()
     monkeypatch.setattr(
-        outbox, "campaign_sends_for_status_change", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
+        outbox, "campaign_dispatches_claim", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]
     )
     change = make_change(shipment, to_status="delivered", from_status="out_for_delivery")
     # when

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from campaigns.services import campaign_dispatches_release, late_parcels_scan
+from campaigns.dispatch import campaign_dispatches_release, late_parcels_scan
 
 
 class Command(BaseCommand):
