@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from campaigns.apology import APOLOGY_CONTENT
+from campaigns.apology import apology_content
 from campaigns.discounts import discount_codes_generate
 from campaigns.models import (
     Campaign,
@@ -14,6 +14,7 @@ from campaigns.models import (
     PoolKind,
     TriggerType,
 )
+from shops.languages import SUPPORTED_LANGUAGES
 from shops.models import Shop
 
 DELAY_APOLOGY_SLUG = "delay-apology"
@@ -78,6 +79,7 @@ def delay_apology_setup(
             cta_text=cta if shop_url else "",
             cta_url=shop_url,
         )
-        for language, (subject, heading, body, cta) in APOLOGY_CONTENT.items()
+        for language in SUPPORTED_LANGUAGES
+        for subject, heading, body, cta in [apology_content(language)]
     )
     return campaign
