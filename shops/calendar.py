@@ -109,9 +109,7 @@ class _Rules:
         return day not in public_holidays(self.country, day.year) and day not in self.closed
 
 
-def _rules(
-    *, country: str, carrier: str | None, service: str, shop: Shop | None, first: date, last: date
-) -> _Rules:
+def _rules(*, country: str, carrier: str | None, service: str, shop: Shop | None, first: date, last: date) -> _Rules:
     return _Rules(
         country=_normalized(country),
         saturdays=carrier_works_saturdays(carrier=carrier, service=service),
