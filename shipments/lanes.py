@@ -108,7 +108,7 @@ def lane_record_delivery(*, shipment: Shipment) -> LaneDelivery | None:
     """
     if shipment.status != Status.DELIVERED or shipment.delivered_at is None:
         return None
-    if shipment.direction != Direction.OUTBOUND or LaneDelivery.objects.filter(shipment=shipment).exists():
+    if shipment.direction != Direction.OUTBOUND:
         return None
     lane = lane_for(shipment)
     transit_days, scan_gap_days = _measure(shipment, lane)
@@ -127,7 +127,7 @@ def lane_record_delivery(*, shipment: Shipment) -> LaneDelivery | None:
                     shipment=shipment, lane_stats=stats, transit_days=transit_days, scan_gap_days=scan_gap_days
                 )
         except IntegrityError:
-            return None  # counted meanwhile by a concurrent call
+            return None  # counted before (or just now by a concurrent call): the shipment is the key
         stats.delivered_count += 1
         if transit_days is not None and scan_gap_days is not None:
             stats.transit_histogram = _bumped(stats.transit_histogram, transit_days)

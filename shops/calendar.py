@@ -72,6 +72,10 @@ def carrier_works_saturdays(*, carrier: str | None, service: str = "") -> bool:
     return rule is not None and rule.works_saturdays(service)
 
 
+def _normalized(country: str) -> str:
+    return (country or "").strip().upper()
+
+
 @cache
 def _country_known(country: str) -> bool:
     # Cached, so an unknown country is logged once per process.
@@ -84,14 +88,10 @@ def _country_known(country: str) -> bool:
 @lru_cache(maxsize=1024)
 def public_holidays(country: str, year: int) -> frozenset[date]:
     """The national public holidays of ``country`` (ISO 3166-1 alpha-2) in ``year``; empty if unknown."""
-    country = country.strip().upper()
+    country = _normalized(country)
     if not _country_known(country):
         return frozenset()
     return frozenset(holidays.country_holidays(country, years=year).keys())
-
-
-def _normalized(country: str) -> str:
-    return (country or "").strip().upper()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from shops import calendar
 from shops.calendar import (
@@ -229,3 +230,50 @@ def test_adding_business_days_to_a_moment_keeps_the_local_time_across_dst(shop):
     later = add_business_days_to_moment(moment, 1, country="PL", shop=shop)
 
     assert later == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def _shop_form_data(client, shop):
+    """The shop's change form as the admin page fills it, with the closures inline's management form."""
+    page = client.get(reverse("admin:shops_shop_change", args=[shop.pk]))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name not in BRAND_IMAGES}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(name): value for name, value in management.initial.items()})
+    return data
+
+
+BRAND_IMAGES = {"logo", "favicon", "banner_image"}
+
+
+def test_an_owner_adds_a_closure_inline_on_the_shop(client, shop, owner):
+    client.force_login(owner)
+    data = _shop_form_data(client, shop)
+    data.update(
+        {
+            "closures-TOTAL_FORMS": "1",
+            "closures-0-starts_on": "2026-12-28",
+            "closures-0-ends_on": "2026-12-31",
+            "closures-0-note": "Inventory",
+        }
+    )
+
+    response = client.post(reverse("admin:shops_shop_change", args=[shop.pk]), data)
+
+    assert response.status_code == 302
+    assert list(shop.closures.values_list("starts_on", "ends_on", "note")) == [
+        (date(2026, 12, 28), date(2026, 12, 31), "Inventory")
+    ]
+
+
+def test_a_marketer_sees_the_closures_but_cannot_add_one(client, shop, marketer, other_shop):
+    ShopClosure.objects.create(shop=shop, starts_on=date(2026, 12, 28), ends_on=date(2026, 12, 31), note="Ours")
+    ShopClosure.objects.create(shop=other_shop, starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 1), note="Theirs")
+    client.force_login(marketer)
+
+    page = client.get(reverse("admin:shops_shop_change", args=[shop.pk]))
+
+    (inline,) = page.context["inline_admin_formsets"]
+    assert [closure.note for closure in inline.formset.queryset] == ["Ours"]
+    assert inline.has_add_permission is False
+    assert inline.has_change_permission is False
