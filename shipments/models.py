@@ -283,3 +283,65 @@ class UnmappedCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.raw_code}"
+
+
+# Histogram buckets: business days 0 .. LANE_HISTOGRAM_TOP - 1, and the last one for "that many or more".
+LANE_HISTOGRAM_TOP = 30
+
+
+def empty_lane_histogram() -> list[int]:
+    """Counts per business day 0..29 plus one bucket for 30 or more."""
+    return [0] * (LANE_HISTOGRAM_TOP + 1)
+
+
+class LaneStats(models.Model):
+    """Delivery statistics of one lane (carrier x service x destination country) of one shop, in business days.
+
+    Kept incrementally as parcels are delivered (``shipments.lanes``); percentiles come from the
+    histograms, so readers never scan shipments.
+    """
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="lane_stats")
+    carrier = models.CharField(max_length=32)
+    service = models.CharField(max_length=120, blank=True)
+    destination_country = models.CharField(max_length=2, blank=True)
+    delivered_count = models.PositiveIntegerField(default=0)
+    transit_histogram = models.JSONField(
+        default=empty_lane_histogram, help_text="Deliveries per business days from first scan to delivery"
+    )
+    scan_gap_histogram = models.JSONField(
+        default=empty_lane_histogram, help_text="Deliveries per longest business-day gap between two scans"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "lane statistics"
+        verbose_name_plural = "lane statistics"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "carrier", "service", "destination_country"], name="lane_stats_unique_lane"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.service or '-'} to {self.destination_country or '?'}"
+
+
+class LaneDelivery(models.Model):
+    """A delivered shipment counted in its lane's statistics; the shipment is the key, so it counts once."""
+
+    tenant_path = "shipment__shop"
+
+    shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, primary_key=True, related_name="lane_delivery")
+    lane_stats = models.ForeignKey(LaneStats, on_delete=models.CASCADE, related_name="deliveries")
+    transit_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty when no scan preceded it")
+    scan_gap_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "lane deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.shipment} in {self.lane_stats}"

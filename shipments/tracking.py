@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
 from config.celery import publish_on_commit
+from shipments.lanes import lane_record_delivery
 from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
 from shipments.schedule import expiry_due, next_poll_time
 from shipments.services import order_touch
@@ -245,6 +246,8 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
         now=now,
     )
     shipment.save()
+    if status_change is not None and shipment.status == Status.DELIVERED:
+        lane_record_delivery(shipment=shipment)
     if fresh or _visible(shipment) != before:
         order_touch(order_id=shipment.order_id)
     return _report(shipment, status_change, new_events=len(fresh), from_status=from_status)

@@ -10,10 +10,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from shops.admin_base import ALL, READ, TenantScopedAdmin
+from shops.admin_base import ALL, ORDERS, READ, TenantScopedAdmin, TenantTabularInline
 from shops.branding import contrast_warnings
-from shops.models import LANGUAGE_CHOICES, ApiKey, Membership, Role, Shop
+from shops.models import LANGUAGE_CHOICES, ApiKey, Membership, Role, Shop, ShopClosure
 from shops.services import api_key_create, api_key_revoke, member_add
+
+
+class ShopClosureInline(TenantTabularInline):
+    """The shop's closures: days that are not business days for it (the owner edits, others read)."""
+
+    model = ShopClosure
+    role_actions = ORDERS
+    fields = ["starts_on", "ends_on", "note"]
+    extra = 0
 
 
 @admin.register(Shop)
@@ -22,6 +31,7 @@ class ShopAdmin(TenantScopedAdmin):
     list_display = ["name", "slug", "locale", "custom_domain", "is_active"]
     search_fields = ["name", "slug", "custom_domain"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [ShopClosureInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "locale", "timezone", "website_url"]}),
         ("Support contacts", {"fields": ["support_email", "support_phone", "support_url"]}),

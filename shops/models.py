@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from shops.validators import validate_brand_image, validate_domain, validate_hex_colour, validate_timezone
 
@@ -142,3 +142,31 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ShopClosure(models.Model):
+    """Days the shop does not work (inventory, holidays of its own): not business days for that shop."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Last closed day (inclusive); the same as the first for one day")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop_id", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="shop_closure_ends_after_start",
+                violation_error_message="A closure cannot end before it starts.",
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "ends_on"], name="shop_closure_by_end")]
+
+    def __str__(self) -> str:
+        if self.starts_on == self.ends_on:
+            return f"{self.shop} closed {self.starts_on}"
+        return f"{self.shop} closed {self.starts_on} to {self.ends_on}"

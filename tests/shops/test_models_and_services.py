@@ -165,12 +165,16 @@ def test_owner_saving_low_contrast_colours_gets_a_warning(client, shop, owner):
     from django.urls import reverse
 
     url = reverse("admin:shops_shop_change", args=[shop.pk])
-    form = client.get(url).context["adminform"].form
+    page = client.get(url)
+    form = page.context["adminform"].form
     data = {
         name: value
         for name, value in form.initial.items()
         if value is not None and name not in {"logo", "favicon", "banner_image"}
     }
+    for inline in page.context["inline_admin_formsets"]:  # the shop's closures: posted back unchanged
+        management = inline.formset.management_form
+        data.update({management.add_prefix(name): value for name, value in management.initial.items()})
     data.update({"text_color": "#EEEEEE", "background_color": "#FFFFFF"})
     response = client.post(url, data, follow=True)
     messages = [str(message) for message in response.context["messages"]]
