@@ -77,3 +77,28 @@ def published(monkeypatch):
     calls: list[tuple[str, dict]] = []
     monkeypatch.setattr(app, "send_task", lambda name, args=None, kwargs=None, **options: calls.append((name, kwargs)))
     return calls
+
+
+@pytest.fixture
+def broker_log(monkeypatch):
+    """A broker connection handed out by ``producer_or_acquire``, and a log of its acquisitions and each publish.
+
+    The log holds ("acquired", None, None) per connection taken and (task name, kwargs, connection) per publish.
+    """
+    from contextlib import contextmanager
+
+    from config.celery import app
+
+    connection = object()
+    sent: list[tuple] = []
+
+    @contextmanager
+    def producer_or_acquire(producer=None):
+        sent.append(("acquired", None, None))
+        yield connection
+
+    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
+    monkeypatch.setattr(
+        app, "send_task", lambda name, kwargs=None, **options: sent.append((name, kwargs, options.get("producer")))
+    )
+    return connection, sent

@@ -1,7 +1,6 @@
 """The batch run: adapter over a fake HTTP seam, outcomes applied, pauses, health, rate limiter."""
 
 import json
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -314,22 +313,9 @@ def test_a_parcel_that_became_final_since_the_claim_loses_its_lease(shop, fake):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, fake, monkeypatch):
+def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, fake, broker_log):
     # given two moving parcels, a broker connection handed out once, and a broker recording each publish's connection
-    from config.celery import app
-
-    connection = object()
-    sent = []
-
-    @contextmanager
-    def producer_or_acquire(producer=None):
-        sent.append(("acquired", None, None))
-        yield connection
-
-    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
-    monkeypatch.setattr(
-        app, "send_task", lambda name, kwargs=None, **options: sent.append((name, kwargs, options.get("producer")))
-    )
+    connection, sent = broker_log
     order = OrderFactory(shop=shop)
     parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
     fake.answers = {

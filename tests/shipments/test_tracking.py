@@ -1,6 +1,5 @@
 """Applying carrier results: events, status rules, outbox, publishing, errors, unmapped codes."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -297,21 +296,10 @@ def test_a_push_does_not_count_as_a_poll(shipment, published):
 
 
 def test_changes_committed_inside_one_producer_share_its_broker_connection(
-    shipment, monkeypatch, django_capture_on_commit_callbacks
+    shipment, broker_log, django_capture_on_commit_callbacks
 ):
     # given a broker connection handed out once, and a broker that records which connection each publish used
-    connection = object()
-    sent = []
-
-    @contextmanager
-    def producer_or_acquire(producer=None):
-        sent.append(("acquired", None, None))
-        yield connection
-
-    monkeypatch.setattr(app, "producer_or_acquire", producer_or_acquire)
-    monkeypatch.setattr(
-        app, "send_task", lambda name, kwargs=None, **options: sent.append((name, kwargs, options.get("producer")))
-    )
+    connection, sent = broker_log
 
     # when a change commits inside a batch's block
     with one_producer(), django_capture_on_commit_callbacks(execute=True):
