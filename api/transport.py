@@ -2,7 +2,9 @@
 
 Checking a URL when it is saved is not enough: DNS can answer differently later (rebinding). This
 transport resolves the host once per request, refuses if ANY address is loopback, private,
-link-local, multicast, reserved, unspecified, shared (CGNAT) or a cloud metadata address, and then
+link-local, multicast, reserved, unspecified, shared (CGNAT), a cloud metadata address or an IPv6
+transition address that carries an IPv4 one (6to4, NAT64, Teredo: a gateway would deliver it to any IPv4
+host, internal ones included; listed here rather than trusted to the interpreter's tables), and then
 connects to the checked IP itself, keeping the original ``Host`` header and TLS SNI/certificate
 name. Redirects are never followed by the client that uses it.
 """
@@ -23,6 +25,21 @@ METADATA_ADDRESSES = frozenset(
     for address in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
 )
 
+# IPv6 prefixes that embed an IPv4 destination and are delivered to it by a gateway. Refused outright:
+# no webhook receiver legitimately lives behind them, and the IPv4 inside could be anything.
+TRANSITION_NETWORKS = tuple(
+    (ipaddress.ip_network(network), name)
+    for network, name in (
+        ("2002::/16", "a 6to4 address"),
+        ("64:ff9b::/96", "a NAT64 address"),
+        ("64:ff9b:1::/48", "a local-use NAT64 address"),
+        ("2001::/32", "a Teredo address"),
+        ("::ffff:0:0:0/96", "an IPv4-translated (SIIT) address"),
+    )
+)
+# IPv4-compatible ::a.b.c.d (deprecated); ::1 and :: inside it are handled as loopback/unspecified first.
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
 
 class BlockedDestination(httpx.ConnectError):
     """The destination resolves to an address webhooks may not reach."""
@@ -37,11 +54,20 @@ def system_resolver(host: str, port: int) -> list[str]:
 def address_refusal(address: IPAddress, *, allow_loopback: bool = False) -> str | None:
     """Why ``address`` may not be reached, or None when it is a public unicast address."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        # ::ffff:a.b.c.d is the IPv4 address a.b.c.d on a dual-stack socket: judge that address.
         address = address.ipv4_mapped
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
+    if isinstance(address, ipaddress.IPv6Address):
+        for network, name in TRANSITION_NETWORKS:
+            if address in network:
+                return name
     if address.is_loopback:
         return None if allow_loopback else "a loopback address"
+    if address.is_unspecified:
+        return "an unspecified address"
+    if isinstance(address, ipaddress.IPv6Address) and address in IPV4_COMPATIBLE:
+        return "an IPv4-compatible address"
     if address.is_multicast:
         return "a multicast address"
     if address.is_link_local:

@@ -1,7 +1,7 @@
 """Rendering what marketers type: sandboxed placeholders, Markdown to sanitized HTML, tracked links.
 
 Subject, heading and body may use a few placeholders (``{{ first_name }}``, ``{{ order_number }}``,
-``{{ shop_name }}``, ``{{ discount_code }}``) rendered in a ``SandboxedEnvironment``; the body is
+``{{ shop_name }}``, ``{{ discount_code }}``) rendered in the bounded sandbox of :mod:`config.sandbox`; the body is
 Markdown (markdown-it-py, raw HTML off) and its HTML goes through nh3 with a short allow-list, so a
 marketer can never inject script, style or event handlers into an email or the tracking page.
 """
@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from html import unescape
 
 import nh3
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from markdown_it import MarkdownIt
+
+from config.sandbox import sandbox_render
 
 PLACEHOLDERS = ("first_name", "customer_name", "order_number", "shop_name", "discount_code")
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "hr"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
-_sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
@@ -48,10 +48,10 @@ def placeholder_context(
 
 
 def render_placeholders(text: str, context: Mapping[str, str]) -> str:
-    """Fill placeholders in ``text`` inside the sandbox; raises jinja2.TemplateError on bad syntax."""
+    """Fill placeholders in ``text`` inside the sandbox; raises jinja2.TemplateError on bad syntax or limits."""
     if "{" not in text:
         return text
-    return _sandbox.from_string(text).render(**context)
+    return sandbox_render(text, context)
 
 
 def template_errors(text: str) -> str | None:

@@ -3,24 +3,35 @@
 :func:`tracked_url` (called by the tracking page, the emails and this app) signs the target URL with
 the order, shop, source, campaign, variant and message into a token; :func:`click_redirect` checks the
 signature, records a :class:`~campaigns.models.Click` and redirects to the target with UTM parameters.
-A missing, tampered or foreign token is a 400 and never redirects anywhere: the target only ever
-comes from inside a valid signature, so the endpoint cannot be used as an open redirect.
+A missing, tampered, expired or foreign token is a 400 and never redirects anywhere: the target only
+ever comes from inside a valid signature, so the endpoint cannot be used as an open redirect.
 
-Tokens do not expire: an email can be opened months later. They carry no personal data (ids only).
+Only the shop's own sites are redirected to: the host of its website, its custom domain (and their
+subdomains) and the hosts of its catalog's product URLs. A link to any other site opens a page on our
+domain that names the site and asks the customer to continue, so a shop cannot use the platform's
+domain to bounce people to a site of its choosing.
+
+Links expire after ``CAMPAIGN_LINK_MAX_AGE_DAYS`` (default 180 days): long enough for an email opened
+months later, short enough that a leaked link does not live for ever. They carry no personal data (ids only).
 """
 
 import logging
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from campaigns.models import Campaign, Click, ClickSource
+from campaigns.models import Campaign, Click, ClickSource, Product
 from shipments.models import Order
+from shops.languages import language_or_default
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -96,7 +107,7 @@ def tracked_url(
 def click_target_for_token(*, token: str) -> ClickTarget | None:
     """The click a token describes, or None when it is missing, malformed or tampered with."""
     try:
-        payload = signing.loads(token, salt=CLICK_SALT)
+        payload = signing.loads(token, salt=CLICK_SALT, max_age=link_max_age())
         target = ClickTarget(
             target_url=_check_target(str(payload["u"])),
             order_id=int(payload["o"]),
@@ -111,6 +122,30 @@ def click_target_for_token(*, token: str) -> ClickTarget | None:
     if target.source not in UTM_MEDIUM:
         return None
     return target
+
+
+def link_max_age() -> timedelta:
+    """How long a tracked link works after it was made (``CAMPAIGN_LINK_MAX_AGE_DAYS``, default 180)."""
+    return timedelta(days=int(getattr(settings, "CAMPAIGN_LINK_MAX_AGE_DAYS", 180)))
+
+
+def _bare(host: str) -> str:
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
+def target_is_own_site(*, shop: Shop, target_url: str) -> bool:
+    """Whether ``target_url`` is on one of the shop's own sites (website, custom domain, catalog hosts)."""
+    host = (urlsplit(target_url).hostname or "").lower()
+    if not host:
+        return False
+    for own in (urlsplit(shop.website_url).hostname or "", shop.custom_domain or ""):
+        own = _bare(own)
+        if own and (_bare(host) == own or host.endswith(f".{own}")):
+            return True
+    on_host = Q()
+    for scheme in ("https", "http"):
+        on_host |= Q(url__istartswith=f"{scheme}://{host}/") | Q(url__iexact=f"{scheme}://{host}")
+    return Product.objects.filter(on_host, shop=shop).exists()
 
 
 def with_utm(*, target_url: str, source: str, campaign_slug: str) -> str:
@@ -161,19 +196,52 @@ def click_record(*, target: ClickTarget) -> tuple[Click | None, str]:
 @never_cache
 @require_safe
 def click_redirect(request: HttpRequest, token: str) -> HttpResponse:
-    """``GET /r/<token>``: record the click and redirect; a bad token is a 400, never a redirect.
+    """``GET /r/<token>``: record the click, then redirect to the shop's own site or show the leaving page.
+
+    A bad, expired or deleted shop's token is a 400, never a redirect.
 
     HEAD requests (link checkers, mail scanners probing) redirect without counting a click.
     """
     target = click_target_for_token(token=token)
     if target is None:
-        return HttpResponseBadRequest("This link is not valid.", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            "This link is not valid or has expired.", content_type="text/plain; charset=utf-8"
+        )
+    shop = Shop.objects.filter(pk=target.shop_id).first()
+    if shop is None:
+        return HttpResponseBadRequest(
+            "This link is not valid or has expired.", content_type="text/plain; charset=utf-8"
+        )
     if request.method == "HEAD":
         _, campaign_slug = _campaign_slug(target=target)
     else:
         _, campaign_slug = click_record(target=target)
-    response = HttpResponseRedirect(
-        with_utm(target_url=target.target_url, source=target.source, campaign_slug=campaign_slug)
-    )
+    destination = with_utm(target_url=target.target_url, source=target.source, campaign_slug=campaign_slug)
+    if target_is_own_site(shop=shop, target_url=target.target_url):
+        response = HttpResponseRedirect(destination)
+    else:
+        response = _leaving_page(request, shop=shop, target=target, destination=destination)
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _leaving_page(request: HttpRequest, *, shop: Shop, target: ClickTarget, destination: str) -> HttpResponse:
+    # Another site than the shop's own: say where the link goes and let the customer choose.
+    order = Order.objects.filter(pk=target.order_id, shop=shop).first()
+    language = language_or_default(order.effective_locale if order is not None else shop.locale)
+    with translation.override(language):
+        response = render(
+            request,
+            "campaigns/leaving.html",
+            {
+                "language": language,
+                "shop": shop,
+                "host": urlsplit(destination).hostname or "",
+                "destination": destination,
+            },
+        )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
     return response

@@ -5,8 +5,8 @@ generic trio ``emails/status.*`` (which varies by status through the labels, the
 the ETA). HTML extends the branded ``emails/base.html``; CSS is inlined with css-inline; the text
 part comes from a non-autoescaping overlay of the same environment.
 
-Shop overrides (``StatusTemplate``: subject, heading, body) are plain text rendered in a
-``SandboxedEnvironment`` with exactly the variables in :data:`OVERRIDE_VARIABLES`; the HTML
+Shop overrides (``StatusTemplate``: subject, heading, body) are plain text rendered in the bounded
+sandbox of :mod:`config.sandbox` with exactly the variables in :data:`OVERRIDE_VARIABLES`; the HTML
 template escapes what they produce, so a shop can change words, never markup.
 """
 
@@ -26,12 +26,12 @@ from babel.numbers import format_currency
 from django.conf import settings
 from django.template import engines
 from django.utils import translation
-from jinja2 import Environment, StrictUndefined, TemplateError, meta
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import Environment, TemplateError, meta
 from markupsafe import Markup
 
 from campaigns.placements import CampaignMessage, Placements
 from config import formats
+from config.sandbox import sandbox_render, shop_sandbox
 from shipments.links import order_page_url
 from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
@@ -110,11 +110,6 @@ def text_environment() -> Environment:
 
 
 @cache
-def _sandbox() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
-
-
-@cache
 def css_inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
@@ -177,18 +172,18 @@ SAMPLE_VALUES = {name: f"[{name}]" for name in OVERRIDE_VARIABLES}
 
 
 def override_errors(*, subject: str, heading: str, body: str) -> dict[str, str]:
-    """Form errors for shop-edited snippets: syntax errors, unknown variables, sandbox violations."""
+    """Form errors for shop-edited snippets: syntax errors, unknown variables, sandbox violations and limits."""
     errors: dict[str, str] = {}
     for name, source in (("subject", subject), ("heading", heading), ("body", body)):
         if not source:
             continue
         try:
-            parsed = _sandbox().parse(source)
+            parsed = shop_sandbox().parse(source)
             unknown = sorted(meta.find_undeclared_variables(parsed) - OVERRIDE_VARIABLES.keys())
             if unknown:
                 errors[name] = f"Unknown variable(s): {', '.join(unknown)}. Available: {', '.join(OVERRIDE_VARIABLES)}."
                 continue
-            _sandbox().from_string(source).render(SAMPLE_VALUES)
+            sandbox_render(source, SAMPLE_VALUES)
         except TemplateError as error:
             errors[name] = f"Template error: {error.message or error}"
     return errors
@@ -198,9 +193,10 @@ def _render_override(source: str, values: dict[str, str]) -> str:
     if not source:
         return ""
     try:
-        return _sandbox().from_string(source).render(values).strip()
+        return sandbox_render(source, values).strip()
     except TemplateError:
-        # Validated on save, so only a changed variable set gets here: the built-in text still goes out.
+        # Validated on save, so only a changed variable set or a value past the sandbox's limits gets
+        # here: the built-in text still goes out.
         logger.exception("shop template override failed; using the file template")
         return ""
 
@@ -248,7 +244,9 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
     latest_at = ""
     if facts.latest_event_at:
         local = _local(facts.latest_event_at, facts.timezone)
-        latest_at = f"{formats.day_month(local, language=facts.language)}, {formats.clock(local, language=facts.language)}"
+        latest_at = (
+            f"{formats.day_month(local, language=facts.language)}, {formats.clock(local, language=facts.language)}"
+        )
     return {
         **values,
         "shop": facts.shop,

@@ -145,7 +145,7 @@ class ShipmentAdmin(TenantScopedAdmin):
 
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        """Make the selected (already tenant-scoped) shipments due and wake the dispatcher."""
+        """Make the selected shipments due and wake the dispatcher (the base keeps only shops the user may change)."""
         count = shipments_poll_now(shipment_ids=list(queryset.values_list("pk", flat=True)))
         if count:
             publish_on_commit("shipments.poll_dispatch")

@@ -6,15 +6,21 @@ in ``role_actions``; everything else follows from the user's memberships:
 
 * list, detail, history, actions and exports see only the user's shops (``get_queryset``);
 * view/add/change/delete permissions come from the role in the object's shop, not Django perms;
+* an action runs only on the selected rows of shops where the role grants the action's permissions
+  (``change`` unless the action declares others), never on every shop the user can merely see;
 * foreign-key and many-to-many choices, and therefore forged POSTs, are limited to those shops;
 * autocompletes go through the related model's (scoped) admin, so they are limited too.
 
 Superusers see everything.
 """
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from functools import wraps
+from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import Action, ActionLocation
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -130,6 +136,29 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
             return queryset
         return filter_by_shops(queryset, shop_ids)
 
+    def get_action(self, action: Any, action_location: ActionLocation = ActionLocation.CHANGE_LIST) -> Action | None:
+        # Django checks an action's permissions once, for "any object": a support member of shop B
+        # who owns shop A could run a change action on B's rows. Each action is wrapped so it only
+        # ever receives the rows of shops where the role grants what the action needs.
+        found = super().get_action(action, action_location)
+        if found is None:
+            return None
+        return dataclasses.replace(found, func=self._shop_scoped_action(found.func))
+
+    def _shop_scoped_action(self, func: Callable) -> Callable:
+        required = tuple(getattr(func, "allowed_permissions", ("change",)))
+
+        @wraps(func)
+        def scoped(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
+            for permission in required:
+                shop_ids = self.shop_ids_for(request, permission)
+                if shop_ids is not None:
+                    queryset = filter_by_shops(queryset, shop_ids)
+            return func(modeladmin, request, queryset)
+
+        scoped.allowed_permissions = required  # type: ignore[attr-defined]
+        return scoped
+
     def get_list_filter(self, request: HttpRequest) -> list:
         # A plain relation filter lists every row of the related table (every shop's name, say);
         # offer only the values present in the user's own, scoped rows.
@@ -192,7 +221,7 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
             if not any(marker in field.name for marker in SECRET_FIELD_MARKERS)
         ]
 
-    @admin.action(description="Export selected to CSV")
+    @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         """Export the selected rows (formula-safe); the queryset is already limited to the user's shops."""
         fields = self.get_export_fields()

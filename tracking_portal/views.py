@@ -38,7 +38,7 @@ from tracking_portal.pages import (
 from tracking_portal.presenters import carrier_tracking_url, language_links, theme_for
 from tracking_portal.samples import SCENARIOS, sample_page
 from tracking_portal.security import (
-    client_ip,
+    client_rate_key,
     content_security_policy,
     cors_allowed_origin,
     portal_headers,
@@ -314,7 +314,7 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
     reference = (request.POST.get("tracking_number" if by_parcel else "number") or "").strip()[:MAX_REFERENCE_LENGTH]
     if by_parcel:
         reference = "".join(reference.split()).upper()
-    quota = lookup_quota_take(client_ip=client_ip(request), shop_id=shop.pk, reference=reference)
+    quota = lookup_quota_take(client_ip=client_rate_key(request), shop_id=shop.pk, reference=reference)
     if not quota.allowed:
         with translation.override(language):
             title = gettext("Too many attempts")

@@ -56,6 +56,8 @@ def _click(client, message, *, source="email"):
 
 
 def test_report_counts_match_messages_clicks_codes_and_revenue(client, shop):
+    shop.website_url = "https://shop.example"
+    shop.save(update_fields=["website_url"])
     pool = DiscountPoolFactory(shop=shop)
     DiscountCodeFactory(pool=pool, code="A-CODE")
     DiscountCodeFactory(pool=pool, code="B-CODE")

@@ -13,6 +13,9 @@ from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
+# The shop's own website: links to it redirect straight away (others open a "leaving" page).
+SHOP_SITE = "https://shop.example"
+
 
 def _token(url: str) -> str:
     return urlsplit(url).path.removeprefix("/r/")
@@ -20,7 +23,7 @@ def _token(url: str) -> str:
 
 @override_settings(PUBLIC_BASE_URL="https://track.example.com")
 def test_tracked_url_is_absolute_under_public_base_url():
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
 
     url = tracked_url(target_url="https://shop.example/p/1", order=order, source="page")
 
@@ -28,7 +31,7 @@ def test_tracked_url_is_absolute_under_public_base_url():
 
 
 def test_email_click_is_recorded_and_redirects_with_utm(client):
-    campaign = CampaignFactory(slug="review-request")
+    campaign = CampaignFactory(slug="review-request", shop__website_url=SHOP_SITE)
     order = OrderFactory(shop=campaign.shop)
     url = tracked_url(
         target_url="https://shop.example/p/1?color=red",
@@ -63,7 +66,7 @@ def test_email_click_is_recorded_and_redirects_with_utm(client):
 
 
 def test_page_click_without_campaign_is_transactional(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/guide", order=order, source="page")
 
     response = client.get(urlsplit(url).path)
@@ -75,7 +78,7 @@ def test_page_click_without_campaign_is_transactional(client):
 
 
 def test_utm_values_already_in_the_target_are_kept(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/?utm_source=newsletter", order=order, source="page")
 
     response = client.get(urlsplit(url).path)
@@ -84,7 +87,7 @@ def test_utm_values_already_in_the_target_are_kept(client):
 
 
 def test_tampered_token_is_400_and_records_nothing(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/p/1", order=order, source="email")
     token = _token(url)
     tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
@@ -106,7 +109,7 @@ def test_token_signed_with_another_salt_is_rejected(client):
 
 
 def test_signed_non_http_target_is_rejected(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     forged = signing.dumps(
         {"u": "javascript:alert(1)", "o": order.pk, "s": order.shop_id, "src": "email"}, salt=CLICK_SALT
     )
@@ -118,7 +121,7 @@ def test_signed_non_http_target_is_rejected(client):
 
 
 def test_tracked_url_refuses_non_http_targets():
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
 
     with pytest.raises(ValueError, match="http"):
         tracked_url(target_url="javascript:alert(1)", order=order, source="email")
@@ -126,7 +129,7 @@ def test_tracked_url_refuses_non_http_targets():
 
 def test_campaign_of_another_shop_is_not_attributed(client):
     foreign_campaign = CampaignFactory(slug="foreign")
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/", order=order, source="email", campaign_id=foreign_campaign.pk)
 
     response = client.get(urlsplit(url).path)
@@ -136,7 +139,7 @@ def test_campaign_of_another_shop_is_not_attributed(client):
 
 
 def test_head_request_redirects_without_counting(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/", order=order, source="email")
 
     response = client.head(urlsplit(url).path)
@@ -146,7 +149,7 @@ def test_head_request_redirects_without_counting(client):
 
 
 def test_deleted_order_still_redirects(client):
-    order = OrderFactory()
+    order = OrderFactory(shop__website_url=SHOP_SITE)
     url = tracked_url(target_url="https://shop.example/", order=order, source="email")
     order.delete()
 
