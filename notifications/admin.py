@@ -33,7 +33,7 @@ from notifications.models import (
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
 from notifications.selectors import status_overrides_for
 from notifications.sending import message_send_test
-from notifications.shop_esp import ESP_PROVIDERS
+from notifications.shop_esp import ESP_PROVIDERS, ShopEspInvalid
 from notifications.views import shop_esp_webhook_url
 from shipments.models import STATUS_CHOICES, Order
 from shipments.status_texts import status_label
@@ -170,8 +170,12 @@ class StatusTemplateAdmin(TenantScopedAdmin):
         if not request.user.email:
             messages.error(request, "Your user has no email address.")
         else:
-            message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
-            messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
+            try:
+                message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
+            except ShopEspInvalid as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
         return HttpResponseRedirect(f"{request.path}?shop={shop.pk}&status={status}")
 
     def _shops(self, request: HttpRequest, action: str) -> list[Shop]:
