@@ -33,6 +33,8 @@ from notifications.models import (
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
 from notifications.selectors import status_overrides_for
 from notifications.sending import message_send_test
+from notifications.shop_esp import ESP_PROVIDERS, ShopEspInvalid
+from notifications.views import shop_esp_webhook_url
 from shipments.models import STATUS_CHOICES, Order
 from shipments.status_texts import status_label
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
@@ -58,7 +60,8 @@ def email_preview(html: str, *, height: int = 640) -> str:
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(TenantScopedAdmin):
     role_actions = OWNER_ONLY
-    list_display = ["shop", "quiet_hours_start", "quiet_hours_end", "daily_cap_per_shipment", "esp_backend"]
+    list_display = ["shop", "quiet_hours_start", "quiet_hours_end", "daily_cap_per_shipment", "esp_provider"]
+    readonly_fields = ["esp_webhook_url"]
     fieldsets = [
         (None, {"fields": ["shop", "email_statuses"]}),
         (
@@ -75,8 +78,22 @@ class NotificationSettingsAdmin(TenantScopedAdmin):
                 "customer acts on them today.",
             },
         ),
-        ("Own ESP (optional)", {"fields": ["esp_backend", "esp_secret_options"]}),
+        (
+            "Own ESP (optional)",
+            {
+                "fields": ["esp_provider", "esp_secret_options", "esp_webhook_url"],
+                "description": "Credentials only: "
+                + "; ".join(f"{spec.label}: {', '.join(spec.keys)}" for spec in ESP_PROVIDERS.values())
+                + ". Emails go to the provider's official API, never to another address.",
+            },
+        ),
     ]
+
+    @admin.display(description="Tracking webhook URL (enter it at your ESP)")
+    def esp_webhook_url(self, obj: NotificationSettings | None) -> str:
+        if obj is None or not obj.esp_provider or not obj.esp_webhook_token:
+            return "Shown once an ESP is saved."
+        return shop_esp_webhook_url(conf=obj)
 
 
 class StatusTemplateHelp:
@@ -153,8 +170,12 @@ class StatusTemplateAdmin(TenantScopedAdmin):
         if not request.user.email:
             messages.error(request, "Your user has no email address.")
         else:
-            message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
-            messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
+            try:
+                message_send_test(shop=shop, status=status, language=language, to_email=request.user.email)
+            except ShopEspInvalid as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Test email ({language}) sent to {request.user.email}.")
         return HttpResponseRedirect(f"{request.path}?shop={shop.pk}&status={status}")
 
     def _shops(self, request: HttpRequest, action: str) -> list[Shop]:

@@ -45,7 +45,7 @@ class MessageContent:
 
 def message_content(message: Message) -> MessageContent | None:
     """Render ``message``; None when its campaign (or the campaign's content in its language) is gone."""
-    unsubscribe_url = unsubscribe_url_for(shop_id=message.shop_id, email=message.to_email)
+    unsubscribe_url = unsubscribe_url_for(message_id=message.pk)
     if not message.is_status_change:
         rendered = template_email_render(
             shop=message.shop,
@@ -124,7 +124,7 @@ def message_facts(
         placements=placements,
         unsubscribe_url=unsubscribe_url
         if unsubscribe_url is not None
-        else unsubscribe_url_for(shop_id=message.shop_id, email=message.to_email),
+        else unsubscribe_url_for(message_id=message.pk),
         overrides=overrides,
         campaign=campaign,
     )

@@ -1,4 +1,11 @@
-"""ESP tracking events (delivered, opened, bounced ...) -> the Message they are about, once; suppress on hard bounces."""
+"""ESP tracking events (delivered, opened, bounced ...) -> the Message they are about, once; suppress on hard bounces.
+
+Who may speak about which message: the platform ESP's webhook (``ANYMAIL_WEBHOOK_SECRET``, never
+given to a shop) about any message; a shop's own webhook URL (its own token and secret) only about
+that shop's messages. An event finds its message by the ESP's message id, never by our sequential
+id, and must name the message's recipient. An event that matches nothing is acknowledged, counted
+and changes nothing, so a forger learns nothing and the ESP does not retry it forever.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,9 @@ import logging
 from typing import Any
 
 from anymail.signals import AnymailTrackingEvent
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import Message, MessageEvent, MessageStatus, SuppressionReason
@@ -29,11 +38,19 @@ ACCEPTED_EVENTS = frozenset({"queued", "sent", "delivered", "opened", "clicked",
 SOFT_BOUNCE_TYPES = frozenset({"SoftBounce", "Transient", "DnsError", "AutoResponder"})
 
 
-def message_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> MessageEvent | None:
-    """Record an ESP tracking event on its message once; suppress after a hard bounce or complaint."""
-    message = _message_for_event(event)
+UNMATCHED_COUNTER = "notifications:esp_events_unmatched:{day}"
+
+
+def message_event_record(
+    *, event: AnymailTrackingEvent, esp_name: str, shop_id: int | None = None
+) -> MessageEvent | None:
+    """Record an ESP tracking event on its message once; suppress after a hard bounce or complaint.
+
+    ``shop_id`` is the shop whose own webhook URL received the event (None: the platform ESP's webhook).
+    """
+    message = _message_for_event(event, shop_id=shop_id)
     if message is None:
-        logger.info("%s %s event for an unknown message %s", esp_name, event.event_type, event.message_id)
+        _count_unmatched(esp_name=esp_name, event=event, shop_id=shop_id)
         return None
     occurred_at = event.timestamp or timezone.now()
     event_id = (
@@ -67,7 +84,7 @@ def message_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Messa
         changes["esp_message_id"] = str(event.message_id)[:200]
     Message.objects.filter(pk=message.pk).update(**changes)
 
-    email = event.recipient or message.to_email
+    email = message.to_email
     if event.event_type == "bounced" and not _is_soft_bounce(event):
         suppression_add(shop_id=message.shop_id, email=email, reason=SuppressionReason.BOUNCED)
     elif event.event_type == "complained":
@@ -77,17 +94,41 @@ def message_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> Messa
     return recorded
 
 
-def _message_for_event(event: AnymailTrackingEvent) -> Message | None:
+def _message_for_event(event: AnymailTrackingEvent, *, shop_id: int | None) -> Message | None:
+    scope = Message.objects.all() if shop_id is None else Message.objects.filter(shop_id=shop_id)
+    message = scope.filter(esp_message_id=str(event.message_id)).first() if event.message_id else None
+    if message is None:
+        message = _outcome_unknown_message(event, scope=scope)
+    recipient = (event.recipient or "").strip().lower()
+    if message is None or recipient != message.to_email.strip().lower():
+        return None
+    return message
+
+
+def _outcome_unknown_message(event: AnymailTrackingEvent, *, scope: QuerySet[Message]) -> Message | None:
+    # A message whose ESP call got no answer never learned its ESP id; our metadata names it, and only
+    # such a message (no ESP id yet) of the same shop may be found this way.
     metadata = event.metadata or {}
-    raw_id = str(metadata.get("message_id", ""))
-    if raw_id.isdigit():
-        message = Message.objects.filter(pk=int(raw_id)).first()
-        shop_id = str(metadata.get("shop_id", ""))
-        if message is not None and (not shop_id or shop_id == str(message.shop_id)):
-            return message
-    if event.message_id:
-        return Message.objects.filter(esp_message_id=str(event.message_id)).first()
-    return None
+    raw_id, raw_shop = str(metadata.get("message_id", "")), str(metadata.get("shop_id", ""))
+    if not (raw_id.isdigit() and raw_shop.isdigit()):
+        return None
+    return scope.filter(pk=int(raw_id), shop_id=int(raw_shop), esp_message_id="").first()
+
+
+def _count_unmatched(*, esp_name: str, event: AnymailTrackingEvent, shop_id: int | None) -> None:
+    key = UNMATCHED_COUNTER.format(day=timezone.now().date().isoformat())
+    if not cache.add(key, 1, timeout=8 * 24 * 3600):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=8 * 24 * 3600)
+    logger.warning(
+        "%s %s event matches no message (ESP id %r, webhook of %s); ignored",
+        esp_name,
+        event.event_type,
+        str(event.message_id or "")[:200],
+        f"shop {shop_id}" if shop_id is not None else "the platform",
+    )
 
 
 def _is_soft_bounce(event: AnymailTrackingEvent) -> bool:

@@ -1,10 +1,13 @@
 """Per-shop email settings and templates, the message outbox, ESP events, suppressions, stored emails."""
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from carriers.types import Status
+from notifications.shop_esp import ESP_PROVIDER_CHOICES, esp_options_errors
 from shipments.models import STATUS_CHOICES, Order, Shipment, StatusChange
 from shops.models import LANGUAGE_CHOICES, Shop
 
@@ -50,16 +53,22 @@ class NotificationSettings(models.Model):
         default=60,
         help_text="Non-urgent emails wait this long so rapid successive transitions collapse into one email.",
     )
-    esp_backend = models.CharField(
-        max_length=120,
+    esp_provider = models.CharField(
+        "own ESP",
+        max_length=20,
         blank=True,
-        help_text="Optional own ESP: an anymail backend path, e.g. anymail.backends.postmark.EmailBackend.",
+        choices=ESP_PROVIDER_CHOICES,
+        help_text="Optional: send this shop's emails through its own account at one of these providers.",
     )
     esp_secret_options = models.JSONField(
+        "ESP credentials",
         default=dict,
         blank=True,
-        help_text='Options for that backend, e.g. {"server_token": "..."} (never exported).',
+        help_text='Only the provider\'s credential keys, e.g. {"server_token": "..."} for Postmark (never exported).',
     )
+    # The shop's own tracking webhook: the token names the shop in the URL, the secret is its basic auth.
+    esp_webhook_token = models.CharField(max_length=43, unique=True, null=True, blank=True, editable=False)
+    esp_webhook_secret = models.CharField(max_length=43, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -69,16 +78,21 @@ class NotificationSettings(models.Model):
     def __str__(self) -> str:
         return f"Email settings of {self.shop}"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.esp_provider and not self.esp_webhook_token:
+            self.esp_webhook_token = secrets.token_urlsafe(32)
+            self.esp_webhook_secret = secrets.token_urlsafe(32)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         known = {status.value for status in Status}
         if not isinstance(self.email_statuses, list) or not set(self.email_statuses) <= known:
             raise ValidationError({"email_statuses": f"A list of statuses from: {', '.join(sorted(known))}."})
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Set both ends of the quiet hours, or neither.")
-        if not isinstance(self.esp_secret_options, dict):
-            raise ValidationError({"esp_secret_options": "A JSON object of backend options."})
-        if self.esp_backend and not self.esp_backend.startswith("anymail.backends."):
-            raise ValidationError({"esp_backend": "Only anymail backends (anymail.backends.<esp>.EmailBackend)."})
+        errors = esp_options_errors(provider=self.esp_provider, options=self.esp_secret_options)
+        if errors:
+            raise ValidationError({"esp_secret_options": errors})
 
 
 class StatusTemplate(models.Model):

@@ -41,6 +41,7 @@ from notifications.models import Message, MessageStatus
 from notifications.outbox import newer_transactional_exists
 from notifications.rendering import RenderedEmail, email_render, sample_facts
 from notifications.selectors import messages_stuck_sending, notification_settings_for, status_overrides_for
+from notifications.shop_esp import EspDestinationRefused, ShopEspInvalid, shop_esp_connection
 from notifications.unsubscribe import is_suppressed
 from shops.models import Shop
 
@@ -149,6 +150,8 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
             unsubscribe_url=content.unsubscribe_url,
         )
         connection = _connection_for(message.shop)
+    except ShopEspInvalid as error:
+        return _fail(message=message, reason=str(error))
     except Exception as error:
         logger.exception("message %s could not be rendered", message.pk)
         return _retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
@@ -160,17 +163,20 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
         marketing_notes="\n".join(content.marketing_notes),
         handed_to_esp_at=timezone.now(),
     )
+    # A shop's own ESP is a foreign party: what it answers never reaches Message.reason, only our summary.
+    foreign = bool(getattr(connection, "shop_owned", False))
     try:
         connection.send_messages([email])
     except AnymailRecipientsRefused as error:
-        return _fail(message=message, reason=f"The ESP refused the recipient: {error}")
+        return _fail(message=message, reason="The ESP refused the recipient" + ("" if foreign else f": {error}"))
     except AnymailRequestsAPIError as error:
-        return _esp_error(message=message, error=error, now=now)
+        return _esp_error(message=message, error=error, now=now, foreign=foreign)
     except AnymailError as error:
-        return _fail(message=message, reason=f"ESP error: {error}")
+        return _fail(message=message, reason=f"ESP error: {type(error).__name__ if foreign else error}")
     except Exception as error:
         logger.exception("message %s: unexpected error in the ESP call", message.pk)
-        return _ambiguous(message=message, reason=f"{type(error).__name__}: {error}", now=now)
+        detail = type(error).__name__ if foreign else f"{type(error).__name__}: {error}"
+        return _ambiguous(message=message, reason=detail, now=now)
 
     status = email.anymail_status
     sending.update(
@@ -184,7 +190,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
     return SendOutcome(status=MessageStatus.SENT)
 
 
-def _esp_error(*, message: Message, error: AnymailRequestsAPIError, now: datetime) -> SendOutcome:
+def _esp_error(*, message: Message, error: AnymailRequestsAPIError, now: datetime, foreign: bool) -> SendOutcome:
     status_code = error.status_code
     if status_code is not None:
         if status_code == 429 or status_code >= 500:
@@ -192,13 +198,22 @@ def _esp_error(*, message: Message, error: AnymailRequestsAPIError, now: datetim
             return _retry_or_fail(
                 message=message, reason=f"ESP answered HTTP {status_code}", now=now, retry_after=retry_after
             )
+        if foreign:
+            logger.info("message %s: the shop's ESP refused it with HTTP %s", message.pk, status_code)
+            return _fail(message=message, reason=f"ESP refused the email (HTTP {status_code})")
         return _fail(message=message, reason=f"ESP refused the email (HTTP {status_code}): {_esp_text(error)}")
+    if isinstance(error.__cause__, EspDestinationRefused):
+        logger.warning("message %s: the shop's ESP request was refused: %s", message.pk, error.__cause__)
+        return _fail(message=message, reason="The shop's ESP address was refused (not the provider's public API)")
     if _never_reached_esp(error):
-        return _retry_or_fail(message=message, reason=f"Could not connect to the ESP: {error.__cause__}", now=now)
-    return _ambiguous(message=message, reason=f"No answer from the ESP: {error.__cause__ or error}", now=now)
+        detail = "" if foreign else f": {error.__cause__}"
+        return _retry_or_fail(message=message, reason=f"Could not connect to the ESP{detail}", now=now)
+    detail = "" if foreign else f": {error.__cause__ or error}"
+    return _ambiguous(message=message, reason=f"No answer from the ESP{detail}", now=now)
 
 
 def _esp_text(error: AnymailRequestsAPIError) -> str:
+    """The platform ESP's own error text (our ESP, so support may read it), bounded."""
     response = getattr(error, "response", None)
     text = response.text if response is not None else str(error)
     return " ".join(text.split())[:500]
@@ -267,23 +282,25 @@ _connections: dict[str, Any] = {}
 def _connection_for(shop: Shop) -> Any:
     """The shop's own ESP connection when it configured one, else the platform's; kept open per process."""
     conf = notification_settings_for(shop=shop)
-    backend = conf.esp_backend or settings.EMAIL_BACKEND
-    options = conf.esp_secret_options if conf.esp_backend else {}
-    key = hashlib.sha256(json.dumps([backend, options], sort_keys=True).encode()).hexdigest()
+    provider = conf.esp_provider
+    options = conf.esp_secret_options if provider else {}
+    key = hashlib.sha256(json.dumps([provider or settings.EMAIL_BACKEND, options], sort_keys=True).encode()).hexdigest()
     connection = _connections.get(key)
     if connection is None:
-        connection = get_connection(backend, **options)
-        connection.open()
+        if provider:
+            connection = shop_esp_connection(provider=provider, options=options)
+        else:
+            connection = get_connection(settings.EMAIL_BACKEND)
+            connection.open()
         _connections[key] = connection
     return connection
 
 
 def _backend_is_idempotent(shop: Shop) -> bool:
-    conf = notification_settings_for(shop=shop)
-    backend = import_string(conf.esp_backend or settings.EMAIL_BACKEND)
-    return bool(getattr(backend, "idempotent", False))
-
-
+    # No shop ESP is idempotent by our message id; only the platform's backend may say it is.
+    if notification_settings_for(shop=shop).esp_provider:
+        return False
+    return bool(getattr(import_string(settings.EMAIL_BACKEND), "idempotent", False))
 
 
 def _message_tag(message: Message) -> str:

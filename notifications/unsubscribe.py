@@ -6,21 +6,36 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from notifications.models import Suppression
+from notifications.models import Message, Suppression
 
-UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# The token signs a message id only: the link shows neither the address nor the shop.
+UNSUBSCRIBE_MESSAGE_SALT = "notifications.unsubscribe.message"
+# Tokens of emails sent before: base64 JSON carrying the address. Still honoured so the unsubscribe
+# links in emails already delivered keep working (a refused unsubscribe is worse than a readable one).
+LEGACY_UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
-def unsubscribe_url_for(*, shop_id: int, email: str) -> str:
-    """The signed one-click unsubscribe link of one address at one shop."""
-    token = signing.dumps({"s": shop_id, "e": email.strip().lower()}, salt=UNSUBSCRIBE_SALT, compress=True)
+def unsubscribe_url_for(*, message_id: int) -> str:
+    """The signed one-click unsubscribe link in one message (it unsubscribes that message's address)."""
+    token = signing.Signer(salt=UNSUBSCRIBE_MESSAGE_SALT).sign(str(message_id))
     return f"{settings.PUBLIC_BASE_URL}{reverse('notifications:unsubscribe', args=[token])}"
 
 
 def unsubscribe_token_parse(*, token: str) -> tuple[int, str] | None:
-    """(shop id, email) of a valid unsubscribe token, or None when it was tampered with."""
+    """(shop id, email) of a valid unsubscribe token, or None when it was tampered with or its message is gone."""
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        value = signing.Signer(salt=UNSUBSCRIBE_MESSAGE_SALT).unsign(token)
+    except signing.BadSignature:
+        return _legacy_token_parse(token)
+    if not value.isdigit():
+        return None
+    row = Message.objects.filter(pk=int(value)).values_list("shop_id", "to_email").first()
+    return (row[0], row[1].strip().lower()) if row else None
+
+
+def _legacy_token_parse(token: str) -> tuple[int, str] | None:
+    try:
+        payload = signing.loads(token, salt=LEGACY_UNSUBSCRIBE_SALT)
         return int(payload["s"]), str(payload["e"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None

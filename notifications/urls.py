@@ -1,4 +1,4 @@
-"""URLs of the notifications app: the unsubscribe page and anymail's ESP tracking webhooks."""
+"""URLs of the notifications app: the unsubscribe page, shops' own ESP webhooks and the platform ESP's."""
 
 from django.urls import include, path
 
@@ -7,6 +7,8 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("email/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    # Anymail's webhooks per ESP (e.g. /webhooks/esp/postmark/tracking/), basic auth by ANYMAIL_WEBHOOK_SECRET.
+    # A shop's own ESP account posts here, with that shop's basic-auth secret (shown in its email settings).
+    path("webhooks/esp/<slug:provider>/<str:token>/tracking/", views.shop_esp_tracking, name="shop_esp_tracking"),
+    # The platform ESP's webhooks (e.g. /webhooks/esp/postmark/tracking/), basic auth by ANYMAIL_WEBHOOK_SECRET.
     path("webhooks/esp/", include("anymail.urls")),
 ]

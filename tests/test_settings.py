@@ -27,6 +27,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://parcelfront@127.0.0.1:5432/parcelfront",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PUBLIC_BASE_URL": "https://track.example.com",
+    "ANYMAIL_WEBHOOK_SECRET": "esp:production-webhook-secret",
 }
 
 
@@ -75,7 +76,9 @@ def test_database_and_redis_urls_switch_to_the_real_services(tmp_path):
     assert probe["visibility"] > probe["hard"]
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"]
+)
 def test_production_refuses_to_start_without_each_required_setting(tmp_path, missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
     result = _run(PROBE, env, tmp_path)

@@ -132,9 +132,14 @@ def test_delivery_event_settles_an_outcome_unknown_failure_as_sent(client, sent_
     assert (sent_message.status, sent_message.esp_message_id) == (MessageStatus.SENT, "pm-1")
 
 
+def unsubscribe_path(shop, email):
+    message = MessageFactory(status_change__shipment__order__shop=shop, to_email=email)
+    return unsubscribe.unsubscribe_url_for(message_id=message.pk).removeprefix("http://127.0.0.1:8000")
+
+
 def test_unsubscribe_get_asks_and_post_unsubscribes(shop):
     # given
-    url = unsubscribe.unsubscribe_url_for(shop_id=shop.pk, email="Anna@Example.com").removeprefix("http://127.0.0.1:8000")
+    url = unsubscribe_path(shop, "Anna@Example.com")
     client = Client(enforce_csrf_checks=True)
     # when
     page = client.get(url)
@@ -153,7 +158,7 @@ def test_unsubscribe_get_asks_and_post_unsubscribes(shop):
 
 def test_tampered_unsubscribe_token_changes_nothing(client, shop):
     # given
-    url = unsubscribe.unsubscribe_url_for(shop_id=shop.pk, email="anna@example.com").removeprefix("http://127.0.0.1:8000")
+    url = unsubscribe_path(shop, "anna@example.com")
     forged = url.replace("/email/unsubscribe/", "/email/unsubscribe/x")
     # when
     response = client.post(forged)
