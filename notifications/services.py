@@ -75,6 +75,7 @@ from notifications.selectors import (
 from shipments.models import StatusChange
 from shops.languages import language_or_default
 from shops.models import Shop
+from shops.privacy import subject_hash
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +335,9 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
         return SendOutcome(status=message.status)
 
     queued = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
-    if Suppression.objects.filter(shop_id=message.shop_id, email=message.to_email.lower()).exists():
+    # An erased customer's suppression is kept as the hash of the address (shops.privacy).
+    address = message.to_email.lower()
+    if Suppression.objects.filter(shop_id=message.shop_id, email__in=[address, subject_hash(address)]).exists():
         queued.update(status=MessageStatus.SUPPRESSED, reason="The address is suppressed for this shop", updated_at=now)
         return SendOutcome(status=MessageStatus.SUPPRESSED)
     if message.is_transactional and _has_newer_transactional(message):
