@@ -2,15 +2,21 @@
 
 They hold copies of customers' details, so the customer's email, phone and name are scrubbed out of
 them on erasure; a CSV import holds many customers, so an export lists the files a customer was in,
-not the files' contents. Retention blanks CSV contents (and reports) once they are older than the
-shop's retention period.
+not the files' contents. Retention deletes stored responses and CSV uploads older than the shop's
+retention period.
 """
 
 from api.models import CsvImport, IdempotencyRecord, WebhookEvent
 from shops.privacy import PersonalData, register
 
 register(
-    PersonalData(model=IdempotencyRecord, email_lookups=("response_body__icontains",), scrub=("response_body",)),
+    # Purged a day after the request anyway (api.purge_idempotency_records); retention is the backstop.
+    PersonalData(
+        model=IdempotencyRecord,
+        email_lookups=("response_body__icontains",),
+        scrub=("response_body",),
+        expires_field="created_at",
+    ),
     PersonalData(
         model=WebhookEvent,
         order_path="status_change__shipment__order",
