@@ -114,7 +114,7 @@ def tables_containing(needle: str) -> dict[str, list[str]]:
             for column in connection.introspection.get_table_description(cursor, table):
                 quoted = connection.ops.quote_name(column.name)
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM {quoted_table} WHERE LOWER(CAST({quoted} AS TEXT)) LIKE %s",  # noqa: S608
+                    f"SELECT COUNT(*) FROM {quoted_table} WHERE LOWER(CAST({quoted} AS TEXT)) LIKE %s",
                     [f"%{needle.lower()}%"],
                 )
                 if cursor.fetchone()[0]:
