@@ -97,6 +97,7 @@ class PersonalData:
 
 
 _registry: dict[str, PersonalData] = {}
+_discovered = False
 
 
 def register(*declarations: PersonalData) -> None:
@@ -110,8 +111,11 @@ def register(*declarations: PersonalData) -> None:
 
 
 def autodiscover() -> None:
-    """Import every installed app's ``privacy`` module so its declarations register."""
-    autodiscover_modules("privacy")
+    """Import every installed app's ``privacy`` module so its declarations register (once per process)."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("privacy")
+        _discovered = True
 
 
 def declarations() -> list[PersonalData]:
