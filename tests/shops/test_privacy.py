@@ -72,6 +72,7 @@ NOT_CUSTOMER_DATA = {
     "shops.Shop.reply_to_email",
     "notifications.NotificationSettings.email_statuses",
     "campaigns.Campaign.customer_type",
+    "campaigns.Campaign.send_email",
 }
 LOOKS_PERSONAL = re.compile(r"customer|recipient|email|phone|comment|ip_address|user_agent|payload|^to$")
 
