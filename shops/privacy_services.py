@@ -97,7 +97,8 @@ def retention_sweep(*, now: datetime, chunk_size: int = 200, max_chunks: int = 5
     """Erase personal data of orders idle longer than their shop's ``retention_days``, chunk by chunk.
 
     Each chunk is its own transaction, so a crash loses at most one chunk's work and a rerun
-    continues (erased orders no longer match). Stops after ``max_chunks`` and says ``more``.
+    continues (erased orders no longer match). Stops after ``max_chunks`` chunks that erased
+    something and then says ``more`` (there may be more).
     """
     result = RetentionResult()
     chunks = 0
@@ -112,11 +113,12 @@ def retention_sweep(*, now: datetime, chunk_size: int = 200, max_chunks: int = 5
                 order_ids = _expired_order_ids(shop=shop, cutoff=cutoff, limit=chunk_size)
                 erased = _erase_orders(shop=shop, order_ids=order_ids) if order_ids else {}
                 erased.update(_delete_expired_copies(shop=shop, cutoff=cutoff, limit=chunk_size))
+            if not erased:
+                break
+            # Only chunks that erased something count: shops with nothing due must not starve the later ones.
             chunks += 1
             result.orders += len(order_ids)
             _add(shop_counts, erased)
-            if not erased:
-                break
         if shop_counts:
             PrivacyRequest.objects.create(
                 shop=shop, kind=PrivacyKind.RETENTION, actor_label="retention", counts=shop_counts

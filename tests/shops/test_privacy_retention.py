@@ -11,6 +11,7 @@ from shipments.models import Order, Shipment
 from shops.models import PrivacyRequest
 from shops.privacy_services import retention_sweep
 from shops.tasks import retention_sweep as retention_sweep_task
+from tests.factories import ShopFactory
 from tests.shops.privacy_fixtures import customer_footprint, tables_containing
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,21 @@ def test_sweep_works_in_bounded_chunks_and_says_when_more_is_left(shop):
     assert (second.orders, second.more) == (1, False)
     assert retention_sweep(now=NOW).orders == 0
     assert list(Order.objects.values_list("customer_email", flat=True)) == ["", "", ""]
+
+
+def test_shops_with_nothing_due_do_not_use_up_the_bound(shop, other_shop):
+    # given an expired order in the last of three shops, the first two with nothing due
+    last_shop = ShopFactory()
+    footprint = customer_footprint(last_shop, email="late@example.com", name="Lara Late", phone="+48 500 000 010")
+    idle_since(footprint, NOW - timedelta(days=500))
+
+    # when the sweep may run two chunks (one to erase, one to find nothing more)
+    result = retention_sweep(now=NOW, chunk_size=10, max_chunks=2)
+
+    # then it reaches the last shop and erases its order
+    assert (result.orders, result.more) == (1, False)
+    footprint.order.refresh_from_db()
+    assert footprint.order.customer_email == ""
 
 
 def test_retention_task_runs_the_sweep_and_is_on_the_daily_beat(shop, published):
