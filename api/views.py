@@ -35,6 +35,7 @@ from api.schemas import (
 )
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
 from api.views_catalog import router as catalog_router
+from api.views_privacy import router as privacy_router
 from api.views_webhooks import router as webhooks_router
 from shipments.links import order_tracking_url
 from shipments.models import Order, Shipment
@@ -275,3 +276,4 @@ api.add_router("", orders)
 api.add_router("", shipments)
 api.add_router("", catalog_router)
 api.add_router("", webhooks_router)
+api.add_router("", privacy_router)

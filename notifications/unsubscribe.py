@@ -7,6 +7,7 @@ from django.core import signing
 from django.urls import reverse
 
 from notifications.models import Message, Suppression
+from shops.privacy import subject_hash
 
 # The token signs a message id only: the link shows neither the address nor the shop.
 UNSUBSCRIBE_MESSAGE_SALT = "notifications.unsubscribe.message"
@@ -50,5 +51,6 @@ def suppression_add(*, shop_id: int, email: str, reason: str) -> Suppression:
 
 
 def is_suppressed(*, shop_id: int, email: str) -> bool:
-    """Whether this shop must not email ``email`` any more."""
-    return Suppression.objects.filter(shop_id=shop_id, email=email.strip().lower()).exists()
+    """Whether this shop must not email ``email`` any more (an erased customer's opt-out is kept as a hash)."""
+    address = email.strip().lower()
+    return Suppression.objects.filter(shop_id=shop_id, email__in=[address, subject_hash(address)]).exists()

@@ -21,6 +21,7 @@ from shipments.models import (
     UnmappedCode,
 )
 from shops.admin_base import NOTHING, ORDERS, OWNER_ONLY, TenantScopedAdmin, TenantTabularInline
+from shops.privacy_admin import CustomerPrivacyActions
 
 
 class OrderItemInline(TenantTabularInline):
@@ -40,8 +41,9 @@ class ShipmentInline(TenantTabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(TenantScopedAdmin):
+class OrderAdmin(CustomerPrivacyActions, TenantScopedAdmin):
     role_actions = ORDERS
+    actions = ["export_csv", "export_customer_data", "erase_customer"]
     list_display = ["number", "shop", "customer_name", "customer_email", "placed_at", "total_amount", "currency"]
     list_filter = ["shop", "locale", "marketing_consent"]
     search_fields = ["number", "customer_email", "customer_name", "shipments__tracking_number"]

@@ -37,6 +37,7 @@ class ShopAdmin(TenantScopedAdmin):
         ("Support contacts", {"fields": ["support_email", "support_phone", "support_url"]}),
         ("Sender identity", {"fields": ["sender_name", "sender_email", "reply_to_email"]}),
         ("Domain", {"fields": ["custom_domain"]}),
+        ("Personal data", {"fields": ["retention_days"]}),
         (
             "Branding",
             {

@@ -128,6 +128,8 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
 
     export_fields: tuple[str, ...] | None = None
     actions = ["export_csv"]
+    # Custom action permissions and the standard right whose shops scope them (e.g. {"privacy": "delete"}).
+    permission_scopes: Mapping[str, str] = {}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
@@ -151,7 +153,8 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
         @wraps(func)
         def scoped(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> Any:
             for permission in required:
-                shop_ids = self.shop_ids_for(request, permission)
+                # An action's own permission ("privacy") is scoped by the standard right it stands for.
+                shop_ids = self.shop_ids_for(request, self.permission_scopes.get(permission, permission))
                 if shop_ids is not None:
                     queryset = filter_by_shops(queryset, shop_ids)
             return func(modeladmin, request, queryset)

@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.core.validators import MinLengthValidator
+from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -65,6 +65,12 @@ class Shop(models.Model):
     banner_url = models.URLField(blank=True)
     banner_text = models.CharField(max_length=200, blank=True)
     footer_text = models.TextField(blank=True, max_length=2000)
+
+    retention_days = models.PositiveIntegerField(
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text="Customers' personal data on an order is erased this many days after its last parcel event.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,3 +176,33 @@ class ShopClosure(models.Model):
         if self.starts_on == self.ends_on:
             return f"{self.shop} closed {self.starts_on}"
         return f"{self.shop} closed {self.starts_on} to {self.ends_on}"
+
+
+class PrivacyKind(models.TextChoices):
+    EXPORT = "export", "Export of a customer's data"
+    ERASE = "erase", "Erasure of a customer's data"
+    RETENTION = "retention", "Erasure after the retention period"
+
+
+class PrivacyRequest(models.Model):
+    """The audit trail of data-subject requests and retention runs: who, when, whom (hashed), how many rows."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="privacy_requests")
+    kind = models.CharField(max_length=10, choices=PrivacyKind.choices)
+    # The keyed hash of the customer's email (never the email): a later request for them can be matched.
+    subject = models.CharField(max_length=80, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=120, help_text='Who asked: a user, "API key <prefix>" or "retention"')
+    at = models.DateTimeField(auto_now_add=True)
+    counts = models.JSONField(default=dict, help_text="Rows exported or erased, per model")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["shop", "-at"], name="privacyrequest_shop_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
