@@ -143,16 +143,23 @@ def shop_create(
             owner.set_unusable_password()
         owner.full_clean()
         owner.save()
-        member_add(shop=shop, user=owner, role=Role.OWNER)
+        _owner_add(shop=shop, owner=owner)
         if not owner_password:
             invitation = _invitation_issue(shop=shop, email=owner_email, role=Role.OWNER, invited_by=None)
     elif owner.is_superuser or trust_existing_owner or invitation_accepted_for(email=owner_email):
-        member_add(shop=shop, user=owner, role=Role.OWNER)
+        _owner_add(shop=shop, owner=owner)
     else:
         owner = None
         invitation = _invitation_issue(shop=shop, email=owner_email, role=Role.OWNER, invited_by=None)
     issued_key = api_key_create(shop=shop, name="Default key")
     return CreatedShop(shop=shop, owner=owner, issued_key=issued_key, owner_invitation=invitation)
+
+
+def _owner_add(*, shop: Shop, owner: AbstractUser) -> None:
+    member_add(shop=shop, user=owner, role=Role.OWNER)
+    audit_record(
+        shop=shop, actor=None, action=AuditAction.MEMBER_ADDED, target=f"{owner.get_username()} as {Role.OWNER.label}"
+    )
 
 
 INVALID_LINK = "This invitation link is invalid, already used or expired. Ask the shop's owner for a new one."
