@@ -237,6 +237,7 @@ STAFF_2FA_REQUIRED = env.str("STAFF_2FA_REQUIRED", default="owners" if PRODUCTIO
 if STAFF_2FA_REQUIRED not in {"owners", "all", "off"}:
     raise ImproperlyConfigured(f"STAFF_2FA_REQUIRED must be owners, all or off, not {STAFF_2FA_REQUIRED!r}")
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Parcelfront")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the superuser's device admin never shows a TOTP secret
 # Sessions end after 12 hours; a password change ends every other session of that account (session auth hash).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SHOP_INVITATION_TTL_HOURS = env.int("SHOP_INVITATION_TTL_HOURS", default=72)
