@@ -12,7 +12,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shops.client_ip import client_ip
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, ShopFactory
 
 PASSWORD = "correct horse battery staple"
 
@@ -163,3 +163,10 @@ def test_a_password_change_ends_the_other_sessions_but_keeps_the_current_one(own
     assert laptop.get(reverse("admin:index")).status_code == 200
     assert phone.get(reverse("admin:index")).status_code == 302
     assert not _logged_in(phone)
+
+
+def test_staff_pages_are_never_served_on_a_shops_custom_domain(client, db):
+    # A shop's domain must not host the platform's password and code forms
+    ShopFactory(custom_domain="track.example.com")
+    assert client.get(reverse("shops:two_factor_verify"), HTTP_HOST="track.example.com").status_code == 404
+    assert client.get("/staff/invitations/anything/", HTTP_HOST="track.example.com").status_code == 404
