@@ -182,6 +182,8 @@ class Invitation(models.Model):
 
 
 class AuditAction(models.TextChoices):
+    """What the audit log records; apps holding credentials or personal data record theirs through audit_record."""
+
     MEMBER_INVITED = "member_invited", "Member invited"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"

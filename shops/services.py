@@ -89,7 +89,7 @@ class CreatedShop:
     shop: Shop
     owner: AbstractUser | None
     issued_key: IssuedApiKey
-    owner_invitation: "IssuedInvitation | None" = None
+    owner_invitation: Invitation | None = None
 
 
 @transaction.atomic
@@ -165,14 +165,6 @@ def _owner_add(*, shop: Shop, owner: AbstractUser) -> None:
 INVALID_LINK = "This invitation link is invalid, already used or expired. Ask the shop's owner for a new one."
 
 
-@dataclass(frozen=True)
-class IssuedInvitation:
-    """An invitation as issued: the raw link exists only here and in the email."""
-
-    invitation: Invitation
-    accept_url: str
-
-
 def invitation_create(
     *,
     shop: Shop,
@@ -180,8 +172,11 @@ def invitation_create(
     role: Role | str,
     invited_by: AbstractBaseUser | None,
     request: HttpRequest | None = None,
-) -> IssuedInvitation:
-    """Invite ``email`` to ``shop`` in ``role``: store the token's hash, email the link after commit, audit it."""
+) -> Invitation:
+    """Invite ``email`` to ``shop`` in ``role``: store the token's hash, email the link after commit, audit it.
+
+    The raw link exists only in the email.
+    """
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -199,7 +194,7 @@ def _invitation_issue(
     role: Role | str,
     invited_by: AbstractBaseUser | None,
     request: HttpRequest | None = None,
-) -> IssuedInvitation:
+) -> Invitation:
     role = Role(role)
     now = timezone.now()
     # One live link per person and shop: a new invitation retires the earlier ones.
@@ -224,7 +219,7 @@ def _invitation_issue(
         target=f"{email} as {role.label}",
         request=request,
     )
-    return IssuedInvitation(invitation=invitation, accept_url=accept_url)
+    return invitation
 
 
 def _invitation_email_send(*, invitation: Invitation, accept_url: str) -> None:

@@ -28,6 +28,8 @@ ADMIN_LOGIN = reverse_lazy("admin:login")
 
 
 class TokenForm(forms.Form):
+    """One code from the staff member's authenticator app."""
+
     token = forms.CharField(label="Code from your authenticator app", max_length=8, min_length=6)
 
 

@@ -43,7 +43,7 @@ def test_member_role_change_and_removal_are_audited(client, shop, owner):
 
 
 def test_revoking_an_invitation_kills_its_link_and_is_audited(client, shop, owner):
-    invitation = invitation_create(shop=shop, email="x@example.com", role="support", invited_by=owner).invitation
+    invitation = invitation_create(shop=shop, email="x@example.com", role="support", invited_by=owner)
     client.force_login(owner)
     client.post(reverse("admin:shops_invitation_changelist"), {"action": "revoke", "_selected_action": [invitation.pk]})
     invitation.refresh_from_db()
@@ -95,7 +95,7 @@ def test_the_audit_trail_is_read_only_and_closed_to_other_roles(client, two_trai
 def test_invitations_of_another_shop_are_invisible(client, two_trails):
     foreign = invitation_create(
         shop=two_trails["b"]["shop"], email="b-person@example.com", role="support", invited_by=None
-    ).invitation
+    )
     client.force_login(two_trails["a"]["owner"])
     assert client.get(reverse("admin:shops_invitation_change", args=[foreign.pk])).status_code == 404
     client.post(reverse("admin:shops_invitation_changelist"), {"action": "revoke", "_selected_action": [foreign.pk]})

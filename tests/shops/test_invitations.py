@@ -77,10 +77,10 @@ def test_accepting_sets_the_password_once_and_joins_the_shop(client, shop, djang
 
 def test_expired_or_unknown_links_join_nobody(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        issued = invitation_create(shop=shop, email="late@example.com", role="owner", invited_by=None)
+        invitation = invitation_create(shop=shop, email="late@example.com", role="owner", invited_by=None)
     token = _token_from(mail.outbox[0])
     with (
-        time_machine.travel(issued.invitation.expires_at + timedelta(seconds=1)),
+        time_machine.travel(invitation.expires_at + timedelta(seconds=1)),
         pytest.raises(ValidationError, match="expired"),
     ):
         invitation_accept(raw_token=token, password=NEW_PASSWORD)

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         if created.owner is not None:
             self.stdout.write(f"Owner: {created.owner.email}")
         if created.owner_invitation is not None:
-            invitation = created.owner_invitation.invitation
+            invitation = created.owner_invitation
             self.stdout.write(
                 f"Owner invitation emailed to {invitation.email} (valid until {invitation.expires_at:%Y-%m-%d %H:%M %Z})"
                 + ("" if created.owner else "; the existing account becomes owner when it is accepted")
