@@ -222,13 +222,13 @@ TRACKING_PORTAL_PROXY_COUNT = env.int("TRACKING_PORTAL_PROXY_COUNT", default=0)
 
 # --- Staff login protection ------------------------------------------------------------------
 # django-axes counts failed logins per account and, separately, per client address (the address comes
-# from shops.client_ip, the same trusted-proxy rule as the lookup limiter: TRACKING_PORTAL_PROXY_COUNT).
+# from shops.client_ip, the same trusted-proxy rule as the lookup limiter: TRACKING_PORTAL_PROXY_COUNT; IPv6 per /64).
 # Reaching the limit on either locks that account or address out, right password or not, until cooled off.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "shops.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "shops.client_ip.client_ip_for_throttling"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # lockouts are platform data, not a shop's: reset with ./dev manage axes_reset
 # TOTP two-factor for staff: owners (and superusers), everyone with admin access, or nobody. Anyone who

@@ -21,3 +21,11 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return None
+
+
+def client_ip_for_throttling(request: HttpRequest) -> str | None:
+    """The client's address as a throttle counts it: IPv6 per /64, since one subscriber usually holds a whole /64."""
+    address = client_ip(request)
+    if address is None or ipaddress.ip_address(address).version == 4:
+        return address
+    return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)

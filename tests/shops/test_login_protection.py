@@ -170,3 +170,11 @@ def test_staff_pages_are_never_served_on_a_shops_custom_domain(client, db):
     ShopFactory(custom_domain="track.example.com")
     assert client.get(reverse("shops:two_factor_verify"), HTTP_HOST="track.example.com").status_code == 404
     assert client.get("/staff/invitations/anything/", HTTP_HOST="track.example.com").status_code == 404
+
+
+def test_an_ipv6_client_is_throttled_per_64_so_rotating_addresses_does_not_reset_it(client, db):
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, f"nobody{attempt}@example.com", "wrong", address=f"2001:db8:1:2::{attempt + 1:x}")
+    owner = MembershipFactory(role="owner").user
+    assert _login(client, owner.username, PASSWORD, address="2001:db8:1:2:ffff::9").status_code == 429
+    assert _login(Client(), owner.username, PASSWORD, address="2001:db8:1:3::1").status_code == 302
