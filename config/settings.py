@@ -8,6 +8,7 @@ secrets, and turns on every ``check --deploy`` hardening.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "anymail",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "shops",
     "shipments",
     "notifications",
@@ -76,8 +80,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shops.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,6 +235,28 @@ TRACKING_PORTAL_VIEW_FLUSH_SECONDS = env.int("TRACKING_PORTAL_VIEW_FLUSH_SECONDS
 TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS", default=15 * 60)
 TRACKING_PORTAL_LOOKUPS_PER_CLIENT = env.int("TRACKING_PORTAL_LOOKUPS_PER_CLIENT", default=30)
 TRACKING_PORTAL_LOOKUPS_PER_ORDER = env.int("TRACKING_PORTAL_LOOKUPS_PER_ORDER", default=10)
+
+# --- Staff login protection ------------------------------------------------------------------
+# django-axes counts failed logins per account and, separately, per client address (the address comes
+# from shops.client_ip, the same trusted-proxy rule as the lookup limiter: TRACKING_PORTAL_PROXY_COUNT; IPv6 per /64).
+# Reaching the limit on either locks that account or address out, right password or not, until cooled off.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "shops.client_ip.client_ip_for_throttling"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # lockouts are platform data, not a shop's: reset with ./dev manage axes_reset
+# TOTP two-factor for staff: owners (and superusers), everyone with admin access, or nobody. Anyone who
+# enrolled a device is asked for a code regardless. Enrol at /staff/2fa/setup/.
+STAFF_2FA_REQUIRED = env.str("STAFF_2FA_REQUIRED", default="owners" if PRODUCTION else "off")
+if STAFF_2FA_REQUIRED not in {"owners", "all", "off"}:
+    raise ImproperlyConfigured(f"STAFF_2FA_REQUIRED must be owners, all or off, not {STAFF_2FA_REQUIRED!r}")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Parcelfront")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the superuser's device admin never shows a TOTP secret
+# Sessions end after 12 hours; a password change ends every other session of that account (session auth hash).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SHOP_INVITATION_TTL_HOURS = env.int("SHOP_INVITATION_TTL_HOURS", default=72)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

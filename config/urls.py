@@ -11,6 +11,7 @@ admin.site.index_title = "Your shop"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/", include("shops.urls")),
     path("api/", include("api.urls")),
     path("", include("shipments.urls")),
     path("", include("notifications.urls")),

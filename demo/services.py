@@ -185,11 +185,11 @@ def demo_seed(
 
     owner_email, password = DEMO_OWNER
     _user(owner_email, password)
-    shop = shop_create(owner_email=owner_email, **DEMO_SHOP).shop
+    shop = shop_create(owner_email=owner_email, trust_existing_owner=True, **DEMO_SHOP).shop
     for email, role in ((DEMO_MARKETER[0], Role.MARKETER), (DEMO_SUPPORT[0], Role.SUPPORT)):
         member_add(shop=shop, user=_user(email, password), role=role)
     _user(OTHER_OWNER[0], OTHER_OWNER[1])
-    other = shop_create(owner_email=OTHER_OWNER[0], **OTHER_SHOP).shop
+    other = shop_create(owner_email=OTHER_OWNER[0], trust_existing_owner=True, **OTHER_SHOP).shop
 
     static_base = f"{public_base_url or settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
     _seed_marketing(shop=shop, static_base=static_base)

@@ -1,19 +1,30 @@
-"""Admin for shops: branding with validation and contrast warnings, members, API keys."""
+"""Admin for shops: branding with validation and contrast warnings, members and invitations, API keys, audit log."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from shops.admin_base import ALL, ORDERS, READ, TenantScopedAdmin, TenantTabularInline
+from shops.audit import audit_record
 from shops.branding import contrast_warnings
-from shops.models import LANGUAGE_CHOICES, ApiKey, Membership, Role, Shop, ShopClosure
-from shops.services import api_key_create, api_key_revoke, member_add
+from shops.models import (
+    LANGUAGE_CHOICES,
+    ApiKey,
+    AuditAction,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Role,
+    Shop,
+    ShopClosure,
+)
+from shops.services import api_key_create, api_key_revoke, invitation_create, invitation_revoke
 
 
 class ShopClosureInline(TenantTabularInline):
@@ -86,13 +97,10 @@ class ShopAdmin(TenantScopedAdmin):
             messages.warning(request, warning)
 
 
-class MembershipAddForm(forms.ModelForm):
-    """Add a member by email: an existing account is linked, a new one is created."""
+class MembershipInviteForm(forms.ModelForm):
+    """Add a member by inviting their email: they set their own password through the emailed link."""
 
-    email = forms.EmailField()
-    password = forms.CharField(
-        widget=forms.PasswordInput, required=False, help_text="Initial password for a new account."
-    )
+    email = forms.EmailField(help_text="We email this person a link to set their password and join (valid once).")
 
     class Meta:
         model = Membership
@@ -100,20 +108,8 @@ class MembershipAddForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        email = cleaned.get("email", "").lower()
-        user_model = get_user_model()
-        self.existing_user = user_model.objects.filter(email__iexact=email).first() if email else None
-        if email and self.existing_user is None:
-            password = cleaned.get("password")
-            if not password:
-                self.add_error("password", "A new account needs an initial password.")
-            else:
-                try:
-                    validate_password(password)
-                except forms.ValidationError as error:
-                    self.add_error("password", error)
-        shop = cleaned.get("shop")
-        if shop and self.existing_user and Membership.objects.filter(shop=shop, user=self.existing_user).exists():
+        email, shop = cleaned.get("email", "").lower(), cleaned.get("shop")
+        if email and shop and Membership.objects.filter(shop=shop, user__email__iexact=email).exists():
             self.add_error("email", "This person is already a member of the shop.")
         return cleaned
 
@@ -127,7 +123,7 @@ class MembershipAdmin(TenantScopedAdmin):
 
     def get_form(self, request: HttpRequest, obj: Membership | None = None, **kwargs):  # type: ignore[no-untyped-def]
         if obj is None:
-            kwargs["form"] = MembershipAddForm
+            kwargs["form"] = MembershipInviteForm
         else:
             kwargs["fields"] = ["role"]
         return super().get_form(request, obj, **kwargs)
@@ -136,24 +132,102 @@ class MembershipAdmin(TenantScopedAdmin):
         return ["user", "shop"] if obj else []
 
     def get_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
-        return ["user", "shop", "role"] if obj else ["shop", "email", "password", "role"]
+        return ["user", "shop", "role"] if obj else ["shop", "email", "role"]
 
     @transaction.atomic
     def save_model(self, request: HttpRequest, obj: Membership, form: forms.ModelForm, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if "role" in form.changed_data:
+                audit_record(
+                    shop=obj.shop,
+                    actor=request.user,
+                    action=AuditAction.MEMBER_ROLE_CHANGED,
+                    target=f"{obj.user.get_username()} to {obj.get_role_display()}",
+                    request=request,
+                )
             return
+        # Adding a member never creates or touches an account here: it sends an invitation.
         if not self.tenant_allows(request, "add", obj):
             raise PermissionDenied
-        user = form.existing_user
-        if user is None:
-            email = form.cleaned_data["email"].lower()
-            user = get_user_model()(username=email, email=email)
-            user.set_password(form.cleaned_data["password"])
-            user.save()
-        membership = member_add(shop=obj.shop, user=user, role=obj.role)
-        obj.pk = membership.pk
-        obj.user = user
+        invitation_create(
+            shop=obj.shop, email=form.cleaned_data["email"], role=obj.role, invited_by=request.user, request=request
+        )
+
+    def log_addition(self, request: HttpRequest, obj: Membership, message: object) -> None:
+        # The membership exists only once the invitation is accepted; the audit log has the invitation.
+        if obj.pk is not None:
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request: HttpRequest, obj: Membership, post_url_continue: str | None = None) -> HttpResponse:
+        messages.success(request, "Invitation sent. The person joins when they open the emailed link.")
+        return HttpResponseRedirect(reverse("admin:shops_invitation_changelist"))
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        self._audit_removal(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._audit_removal(request, list(queryset.select_related("user", "shop")))
+        super().delete_queryset(request, queryset)
+
+    def _audit_removal(self, request: HttpRequest, memberships: list[Membership]) -> None:
+        for membership in memberships:
+            audit_record(
+                shop=membership.shop,
+                actor=request.user,
+                action=AuditAction.MEMBER_REMOVED,
+                target=f"{membership.user.get_username()} ({membership.get_role_display()})",
+                request=request,
+            )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantScopedAdmin):
+    """Pending and past invitations; new ones are sent from "Add membership"."""
+
+    role_actions = {Role.OWNER: READ}
+    list_display = ["email", "shop", "role", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    fields = ["shop", "email", "role", "invited_by", "created_at", "expires_at", "accepted_at", "accepted_by"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected invitations", permissions=["view"])  # only owners see invitations
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Make the selected open links stop working (the queryset is already limited to the user's shops)."""
+        open_invitations = queryset.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+        count = 0
+        for invitation in open_invitations.select_related("shop"):
+            invitation_revoke(invitation=invitation, actor=request.user, request=request)
+            count += 1
+        messages.success(request, f"Revoked {count} invitation(s).")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TenantScopedAdmin):
+    """The shop's security audit trail: read-only, for owners."""
+
+    role_actions = {Role.OWNER: READ}
+    list_display = ["at", "shop", "action", "target", "actor_label", "ip"]
+    list_filter = ["action"]
+    search_fields = ["target", "actor_label"]
+    fields = ["at", "shop", "action", "target", "actor", "actor_label", "ip"]
+    readonly_fields = fields
+    export_fields = ("at", "shop_id", "action", "target", "actor_label", "ip")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -195,6 +269,9 @@ class ApiKeyAdmin(TenantScopedAdmin):
         issued = api_key_create(shop=obj.shop, name=obj.name)
         obj.pk, obj.prefix, obj.key_hash = issued.api_key.pk, issued.api_key.prefix, issued.api_key.key_hash
         obj.created_at = issued.api_key.created_at
+        audit_record(
+            shop=obj.shop, actor=request.user, action=AuditAction.API_KEY_CREATED, target=str(obj), request=request
+        )
         messages.warning(request, f"Copy the new key now; it is not shown again: {issued.raw_key}")
 
     @admin.action(description="Revoke selected keys")
@@ -203,5 +280,30 @@ class ApiKeyAdmin(TenantScopedAdmin):
         for api_key in queryset.filter(revoked_at__isnull=True):
             if self.has_change_permission(request, api_key):
                 api_key_revoke(api_key=api_key)
+                audit_record(
+                    shop=api_key.shop,
+                    actor=request.user,
+                    action=AuditAction.API_KEY_REVOKED,
+                    target=str(api_key),
+                    request=request,
+                )
                 count += 1
         messages.success(request, f"Revoked {count} key(s).")
+
+    def delete_model(self, request: HttpRequest, obj: ApiKey) -> None:
+        self._audit_deletion(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._audit_deletion(request, list(queryset.select_related("shop")))
+        super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request: HttpRequest, api_keys: list[ApiKey]) -> None:
+        for api_key in api_keys:
+            audit_record(
+                shop=api_key.shop,
+                actor=request.user,
+                action=AuditAction.API_KEY_REVOKED,
+                target=f"{api_key} (deleted)",
+                request=request,
+            )

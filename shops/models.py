@@ -1,5 +1,6 @@
-"""Tenants: the shop with its branding, the people who run it, and its API keys."""
+"""Tenants: the shop with its branding, the people who run it (and their invitations), API keys, audit log."""
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from shops.slugs import validate_shop_slug
 from shops.validators import validate_brand_image, validate_domain, validate_hex_colour, validate_timezone
 
 LANGUAGE_CHOICES = [("pl", "Polski"), ("en", "English"), ("de", "Deutsch"), ("cs", "Čeština"), ("sk", "Slovenčina")]
@@ -30,7 +32,7 @@ class Shop(models.Model):
     tenant_path = ""  # how the tenant-scoped admin reaches the shop from this model
 
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True, validators=[MinLengthValidator(2)])
+    slug = models.SlugField(max_length=60, unique=True, validators=[MinLengthValidator(2), validate_shop_slug])
     is_active = models.BooleanField(default=True)
     locale = models.CharField(max_length=5, choices=LANGUAGE_CHOICES, default="pl")
     timezone = models.CharField(max_length=64, default="Europe/Warsaw", validators=[validate_timezone])
@@ -116,6 +118,11 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.shop}"
+
+
+def token_digest(raw_token: str) -> str:
+    """The stored form of an API key or invitation token: 256 random bits need no slow hash."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
 API_KEY_PREFIX_LENGTH = 10
@@ -206,3 +213,74 @@ class PrivacyRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link that lets a person set their password and join a shop in a role.
+
+    Only the SHA-256 of the token is stored; the raw token exists in the email alone.
+    """
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["shop", "email"], name="invitation_by_shop_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} of {self.shop}"
+
+
+class AuditAction(models.TextChoices):
+    """What the audit log records; apps holding credentials or personal data record theirs through audit_record."""
+
+    MEMBER_INVITED = "member_invited", "Member invited"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    MEMBER_ADDED = "member_added", "Member added"
+    MEMBER_ROLE_CHANGED = "member_role_changed", "Member role changed"
+    MEMBER_REMOVED = "member_removed", "Member removed"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    ESP_CREDENTIALS_CHANGED = "esp_credentials_changed", "ESP credentials changed"
+    CARRIER_CREDENTIALS_CHANGED = "carrier_credentials_changed", "Carrier credentials changed"
+    CUSTOMER_DATA_ERASED = "customer_data_erased", "Customer data erased"
+    CUSTOMER_DATA_EXPORTED = "customer_data_exported", "Customer data exported"
+
+
+class AuditEvent(models.Model):
+    """One security-relevant action in a shop: who did what to what, when and from where. Append-only."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept beside the foreign key so the trail still names the person after their account is deleted.
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target = models.CharField(max_length=300)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["shop", "-at"], name="auditevent_by_shop_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target}"

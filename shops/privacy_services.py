@@ -17,7 +17,8 @@ from django.db.models import F, Max, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce, Greatest
 
-from shops.models import ApiKey, PrivacyKind, PrivacyRequest, Shop
+from shops.audit import audit_record
+from shops.models import ApiKey, AuditAction, PrivacyKind, PrivacyRequest, Shop
 from shops.privacy import (
     BLANK,
     OnErase,
@@ -299,6 +300,13 @@ def _delete_expired_copies(*, shop: Shop, cutoff: datetime, limit: int) -> dict[
 # --- audit and export helpers ---------------------------------------------------------------
 
 
+# Requests a person made are in the shop's audit log too; retention runs are the platform's own.
+AUDITED_KINDS = {
+    PrivacyKind.ERASE: AuditAction.CUSTOMER_DATA_ERASED,
+    PrivacyKind.EXPORT: AuditAction.CUSTOMER_DATA_EXPORTED,
+}
+
+
 def _audit(*, shop: Shop, kind: str, subject: Subject, actor: Actor, counts: dict[str, int]) -> None:
     user = actor if isinstance(actor, AbstractBaseUser) else None
     if isinstance(actor, ApiKey):
@@ -307,9 +315,10 @@ def _audit(*, shop: Shop, kind: str, subject: Subject, actor: Actor, counts: dic
         label = f"user {user.get_username()}"
     else:
         label = actor or "system"
-    PrivacyRequest.objects.create(
-        shop=shop, kind=kind, subject=subject_hash(subject.email), actor=user, actor_label=label, counts=counts
-    )
+    subject_key = subject_hash(subject.email)
+    PrivacyRequest.objects.create(shop=shop, kind=kind, subject=subject_key, actor=user, actor_label=label, counts=counts)
+    if kind in AUDITED_KINDS:
+        audit_record(shop=shop, actor=user, action=AUDITED_KINDS[kind], target=f"customer {subject_key[:16]} ({label})")
 
 
 def _exported(declaration: PersonalData, row: models.Model) -> dict[str, Any]:

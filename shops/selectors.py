@@ -1,9 +1,10 @@
-"""Reads for tenants: which shops a user may see and in which role."""
+"""Reads for tenants: which shops a user may see and in which role; open invitations."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from shops.models import Membership, Role, Shop
+from shops.models import Invitation, Membership, Role, Shop, token_digest
 
 
 def shops_for_user(*, user: AbstractBaseUser | AnonymousUser, roles: set[str] | None = None) -> QuerySet[Shop]:
@@ -33,3 +34,17 @@ def shop_for_host(*, host: str) -> Shop | None:
     if not hostname:
         return None
     return Shop.objects.filter(custom_domain=hostname, is_active=True).first()
+
+
+def invitation_for_token(*, raw_token: str) -> Invitation | None:
+    """The open (unused, unexpired) invitation behind ``raw_token``, or None."""
+    return (
+        Invitation.objects.select_related("shop")
+        .filter(token_hash=token_digest(raw_token), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def invitation_accepted_for(*, email: str) -> bool:
+    """Whether the person with ``email`` has proved control of it by accepting an invitation."""
+    return Invitation.objects.filter(email__iexact=email, accepted_at__isnull=False).exists()

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from shops.selectors import shop_for_host
 
 HOST_CACHE_SECONDS = 60
-# Paths a custom domain never serves: the admin and the API belong on the platform's own host.
-_PLATFORM_ONLY = ("/admin/", "/api/")
+# Paths a custom domain never serves: the admin, staff pages and the API belong on the platform's own host.
+_PLATFORM_ONLY = ("/admin/", "/api/", "/staff/")
 
 
 class PortalHostMiddleware:

@@ -2,7 +2,6 @@
 
 import base64
 import hashlib
-import ipaddress
 import logging
 import re
 from urllib.parse import urlsplit
@@ -116,40 +115,3 @@ def cors_allowed_origin(request: HttpRequest, allowed_hosts: set[str]) -> str:
     if parts.scheme in schemes and (parts.hostname or "").lower() in allowed_hosts:
         return origin
     return ""
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.strip())
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: the TCP peer, or, behind ``TRACKING_PORTAL_PROXY_COUNT`` (> 0) trusted
-    proxies, the X-Forwarded-For entry the outermost of them wrote.
-
-    With no proxies configured the header is ignored entirely: anyone reaching the app directly can
-    write it. Behind N proxies only the N-th entry from the right is trusted (entries further left come
-    from the client); a malformed one falls back to the peer.
-    """
-    peer = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRACKING_PORTAL_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies and _ip(forwarded[-proxies]) is not None:
-            return forwarded[-proxies]
-    return peer
-
-
-def client_rate_key(request: HttpRequest) -> str:
-    """Whom a per-client limit counts: an IPv4 address, or an IPv6 /64 (one subscriber gets a whole /64)."""
-    text = client_ip(request)
-    address = _ip(text)
-    if address is None:
-        return text
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if isinstance(address, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)

@@ -18,6 +18,7 @@ from shipments.links import order_tracking_url
 from shipments.models import Shipment
 from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
+from shops.client_ip import client_rate_key
 from shops.languages import SUPPORTED_LANGUAGES, language_or_default
 from shops.models import FONT_CHOICES, FONT_STACKS, Shop
 from shops.selectors import shops_for_user
@@ -38,7 +39,6 @@ from tracking_portal.pages import (
 from tracking_portal.presenters import carrier_tracking_url, language_links, theme_for
 from tracking_portal.samples import SCENARIOS, sample_page
 from tracking_portal.security import (
-    client_rate_key,
     content_security_policy,
     cors_allowed_origin,
     portal_headers,

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shipments.models import Order, Shipment
 from shops.admin_base import TenantScopedAdmin
@@ -18,7 +19,7 @@ from tests.factories import (
     TrackingEventFactory,
 )
 
-PLATFORM_ADMINS = {User, Group}
+PLATFORM_ADMINS = {User, Group, TOTPDevice}  # superuser-only: owners hold no Django model permissions
 
 
 @pytest.fixture

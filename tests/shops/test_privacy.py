@@ -73,6 +73,10 @@ NOT_CUSTOMER_DATA = {
     "notifications.NotificationSettings.email_statuses",
     "campaigns.Campaign.customer_type",
     "campaigns.Campaign.send_email",
+    # Staff, not customers: invitations to the shop's own team, and django-axes' login records (kept for
+    # security, pruned by axes' own settings).
+    "shops.Invitation.email",
+    *(f"axes.{model}.{name}" for model in ("AccessAttempt", "AccessLog", "AccessFailureLog") for name in ("ip_address", "user_agent")),
 }
 LOOKS_PERSONAL = re.compile(r"customer|recipient|email|phone|comment|ip_address|user_agent|payload|^to$")
 

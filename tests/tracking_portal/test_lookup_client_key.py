@@ -2,8 +2,8 @@
 
 import pytest
 
+from shops.client_ip import client_ip, client_rate_key
 from tests.factories import OrderFactory
-from tracking_portal.security import client_ip, client_rate_key
 
 pytestmark = pytest.mark.django_db
 
