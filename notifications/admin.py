@@ -39,7 +39,7 @@ from shipments.models import STATUS_CHOICES, Order
 from shipments.status_texts import status_label
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
 from shops.languages import SUPPORTED_LANGUAGES
-from shops.models import Role, Shop
+from shops.models import AuditAction, Role, Shop
 
 EVERYONE_READS = {Role.OWNER: READ, Role.MARKETER: READ, Role.SUPPORT: READ}
 TEMPLATE_EDITORS = {Role.OWNER: ALL, Role.MARKETER: ALL, Role.SUPPORT: READ}
@@ -60,6 +60,8 @@ def email_preview(html: str, *, height: int = 640) -> str:
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(TenantScopedAdmin):
     role_actions = OWNER_ONLY
+    audited_fields = ("esp_provider", "esp_secret_options")
+    audit_action = AuditAction.ESP_CREDENTIALS_CHANGED
     list_display = ["shop", "quiet_hours_start", "quiet_hours_end", "daily_cap_per_shipment", "esp_provider"]
     readonly_fields = ["esp_webhook_url"]
     fieldsets = [

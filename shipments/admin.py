@@ -21,6 +21,7 @@ from shipments.models import (
     UnmappedCode,
 )
 from shops.admin_base import NOTHING, ORDERS, OWNER_ONLY, TenantScopedAdmin, TenantTabularInline
+from shops.models import AuditAction
 from shops.privacy_admin import CustomerPrivacyActions
 
 
@@ -201,6 +202,8 @@ class CarrierAccountAdmin(TenantScopedAdmin):
 
     role_actions = OWNER_ONLY
     form = CarrierAccountForm
+    audited_fields = ("api_key", "username", "password", "account_number", "webhook_secret", "enabled")
+    audit_action = AuditAction.CARRIER_CREDENTIALS_CHANGED
     list_display = [
         "carrier",
         "shop",

@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from config.csv_files import csv_export_response
+from shops.audit import audit_record
 from shops.models import Membership, Role, Shop
 from shops.selectors import roles_for_user, shops_for_user
 
@@ -128,6 +129,9 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
 
     export_fields: tuple[str, ...] | None = None
     actions = ["export_csv"]
+    # Fields whose change is security-relevant (credentials): saving a change writes ``audit_action`` to the log.
+    audited_fields: tuple[str, ...] = ()
+    audit_action: str = ""
     # Custom action permissions and the standard right whose shops scope them (e.g. {"privacy": "delete"}).
     permission_scopes: Mapping[str, str] = {}
 
@@ -213,7 +217,18 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
         # Defence in depth behind the scoped choices: never store a row into a foreign shop.
         if not self.tenant_allows(request, "change" if change else "add", obj):
             raise PermissionDenied
+        before = type(obj).objects.filter(pk=obj.pk).values(*self.audited_fields).first() if self.audited_fields else None
         super().save_model(request, obj, form, change)
+        # Compared with the stored row, not the form: write-only secret fields always look "changed" in a form.
+        changed = [name for name in self.audited_fields if (before or {}).get(name) != getattr(obj, name)]
+        if changed:
+            audit_record(
+                shop=obj.shop,  # type: ignore[attr-defined]
+                actor=request.user,
+                action=self.audit_action,
+                target=f"{obj}: {', '.join(changed)}",
+                request=request,
+            )
 
     def get_export_fields(self) -> list[str]:
         if self.export_fields is not None:

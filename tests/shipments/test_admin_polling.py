@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shipments.models import CarrierAccount, UnmappedCode
+from shops.models import AuditEvent
 from tests.factories import MembershipFactory, OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
 
@@ -174,3 +175,24 @@ def test_staff_of_no_shop_sees_no_unmapped_codes(rf, db):
     request = rf.get("/")
     request.user = staff
     assert list(site._registry[UnmappedCode].get_queryset(request)) == []
+
+
+def test_changing_carrier_credentials_is_audited_without_the_secret(client, shop, owner):
+    # given the owner's shop without its own InPost account
+    client.force_login(owner)
+
+    # when the owner stores an API key, then saves the account again without touching a credential
+    client.post(
+        reverse("admin:shipments_carrieraccount_add"),
+        {"shop": shop.pk, "carrier": "inpost", "enabled": "on", "api_key": "s3cret-key"},
+    )
+    account = CarrierAccount.objects.get(shop=shop, carrier="inpost")
+    client.post(
+        reverse("admin:shipments_carrieraccount_change", args=[account.pk]),
+        {"shop": shop.pk, "carrier": "inpost", "enabled": "on"},
+    )
+
+    # then one audit event names the changed field, never its value
+    events = list(AuditEvent.objects.filter(shop=shop).values_list("action", "target", "actor"))
+    assert [(action, actor) for action, _, actor in events] == [("carrier_credentials_changed", owner.pk)]
+    assert "api_key" in events[0][1] and "s3cret-key" not in events[0][1]
