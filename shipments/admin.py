@@ -196,6 +196,20 @@ class CarrierAccountForm(forms.ModelForm):
         return cleaned
 
 
+# What the platform learned about a carrier account by using it: shown, never edited.
+ACCOUNT_HEALTH_FIELDS = [
+    "paused_until",
+    "last_auth_error",
+    "last_auth_error_at",
+    "last_success_at",
+    "success_count",
+    "error_count",
+    "last_error",
+    "last_error_kind",
+    "last_error_at",
+]
+
+
 @admin.register(CarrierAccount)
 class CarrierAccountAdmin(TenantScopedAdmin):
     """A shop's carrier credentials (write-only secrets) and that carrier's health for the shop."""
@@ -220,41 +234,14 @@ class CarrierAccountAdmin(TenantScopedAdmin):
     list_filter = ["carrier", "enabled", "last_error_kind", "shop"]
     list_select_related = ["shop"]
     autocomplete_fields = ["shop"]
-    readonly_fields = [
-        "paused_until",
-        "last_auth_error",
-        "last_auth_error_at",
-        "last_success_at",
-        "success_count",
-        "error_count",
-        "last_error",
-        "last_error_kind",
-        "last_error_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = [*ACCOUNT_HEALTH_FIELDS, "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["shop", "carrier", "enabled"]}),
         (
             "Credentials (empty: the deployment's CARRIER_<CODE>_* settings are used)",
             {"fields": ["api_key", "username", "password", "account_number", "webhook_secret", "clear_secrets"]},
         ),
-        (
-            "Health",
-            {
-                "fields": [
-                    "paused_until",
-                    "last_auth_error",
-                    "last_auth_error_at",
-                    "last_success_at",
-                    "success_count",
-                    "error_count",
-                    "last_error",
-                    "last_error_kind",
-                    "last_error_at",
-                ]
-            },
-        ),
+        ("Health", {"fields": ACCOUNT_HEALTH_FIELDS}),
     ]
     actions = ["export_csv", "resume"]
 

@@ -7,15 +7,7 @@ import httpx
 import pytest
 
 from api.transport import BlockedDestination, SafeTransport, address_refusal
-
-
-class RecordingTransport(httpx.BaseTransport):
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return httpx.Response(204)
+from tests.api.test_transport import RecordingTransport
 
 
 @pytest.mark.parametrize(

@@ -238,8 +238,8 @@ def test_the_redis_rate_limiter_is_shared_between_limiters(settings):
     assert 0.9 <= granted[1] <= 1.0
 
 
-def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, django_capture_on_commit_callbacks):
-    # given two moving parcels and a broker that records what it is sent
+def two_confirmed_parcels(shop, fake):
+    """Two InPost parcels of one order whose carrier now says "confirmed"."""
     order = OrderFactory(shop=shop)
     parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
     fake.answers = {
@@ -250,6 +250,12 @@ def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, 
         )
         for parcel in parcels
     }
+    return parcels
+
+
+def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, django_capture_on_commit_callbacks):
+    # given two moving parcels and a broker that records what it is sent
+    parcels = two_confirmed_parcels(shop, fake)
 
     # when the batch runs twice and its transactions commit
     with django_capture_on_commit_callbacks(execute=True):
@@ -316,16 +322,7 @@ def test_a_parcel_that_became_final_since_the_claim_loses_its_lease(shop, fake):
 def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, fake, broker_log):
     # given two moving parcels, a broker connection handed out once, and a broker recording each publish's connection
     connection, sent = broker_log
-    order = OrderFactory(shop=shop)
-    parcels = [ShipmentFactory(order=order, tracking_number=f"62000000000000000000000{i}") for i in (1, 2)]
-    fake.answers = {
-        parcel.tracking_number: (
-            200,
-            inpost_body(parcel.tracking_number, ("confirmed", "2026-11-03T09:15:00.000+01:00")),
-            {},
-        )
-        for parcel in parcels
-    }
+    parcels = two_confirmed_parcels(shop, fake)
 
     # when the batch runs and each parcel's transaction commits
     run(fake, parcels)
