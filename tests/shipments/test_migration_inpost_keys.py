@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from carriers.types import event_dedupe_key
+from tests.factories import ShopFactory
 
 BEFORE = [("shipments", "0006_lane_stats")]
 AFTER = [("shipments", "0007_inpost_event_keys")]
@@ -20,17 +21,16 @@ def old_key(*said: str) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_inpost_events_are_rekeyed_and_a_double_stored_scan_is_kept_once():
     # given the schema before the migration, with an InPost scan stored twice and a DPD event
+    shop = ShopFactory(slug="migrating-shop")  # today's shops table: later shops migrations stay applied
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
-    Shop = apps.get_model("shops", "Shop")
     Order = apps.get_model("shipments", "Order")
     Shipment = apps.get_model("shipments", "Shipment")
     TrackingEvent = apps.get_model("shipments", "TrackingEvent")
-    shop = Shop.objects.create(name="Shop", slug="migrating-shop")
-    order = Order.objects.create(shop=shop, number="1", placed_at=SCAN)
-    inpost = Shipment.objects.create(shop=shop, order=order, carrier="inpost", tracking_number="6" * 24)
-    dpd = Shipment.objects.create(shop=shop, order=order, carrier="dpd", tracking_number="1" * 14)
+    order = Order.objects.create(shop_id=shop.pk, number="1", placed_at=SCAN)
+    inpost = Shipment.objects.create(shop_id=shop.pk, order=order, carrier="inpost", tracking_number="6" * 24)
+    dpd = Shipment.objects.create(shop_id=shop.pk, order=order, carrier="dpd", tracking_number="1" * 14)
     pushed = TrackingEvent.objects.create(
         shipment=inpost, occurred_at=SCAN, raw_code="delivered", text="", dedupe_key=old_key("delivered", "", "")
     )
