@@ -163,23 +163,10 @@ class MembershipAdmin(TenantScopedAdmin):
         messages.success(request, "Invitation sent. The person joins when they open the emailed link.")
         return HttpResponseRedirect(reverse("admin:shops_invitation_changelist"))
 
-    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        self._audit_removal(request, [obj])
-        super().delete_model(request, obj)
+    audit_delete_action = AuditAction.MEMBER_REMOVED
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._audit_removal(request, list(queryset.select_related("user", "shop")))
-        super().delete_queryset(request, queryset)
-
-    def _audit_removal(self, request: HttpRequest, memberships: list[Membership]) -> None:
-        for membership in memberships:
-            audit_record(
-                shop=membership.shop,
-                actor=request.user,
-                action=AuditAction.MEMBER_REMOVED,
-                target=f"{membership.user.get_username()} ({membership.get_role_display()})",
-                request=request,
-            )
+    def audit_delete_target(self, obj: Membership) -> str:
+        return f"{obj.user.get_username()} ({obj.get_role_display()})"
 
 
 @admin.register(Invitation)
@@ -290,20 +277,7 @@ class ApiKeyAdmin(TenantScopedAdmin):
                 count += 1
         messages.success(request, f"Revoked {count} key(s).")
 
-    def delete_model(self, request: HttpRequest, obj: ApiKey) -> None:
-        self._audit_deletion(request, [obj])
-        super().delete_model(request, obj)
+    audit_delete_action = AuditAction.API_KEY_REVOKED
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._audit_deletion(request, list(queryset.select_related("shop")))
-        super().delete_queryset(request, queryset)
-
-    def _audit_deletion(self, request: HttpRequest, api_keys: list[ApiKey]) -> None:
-        for api_key in api_keys:
-            audit_record(
-                shop=api_key.shop,
-                actor=request.user,
-                action=AuditAction.API_KEY_REVOKED,
-                target=f"{api_key} (deleted)",
-                request=request,
-            )
+    def audit_delete_target(self, obj: ApiKey) -> str:
+        return f"{obj} (deleted)"

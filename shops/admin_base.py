@@ -132,6 +132,8 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
     # Fields whose change is security-relevant (credentials): saving a change writes ``audit_action`` to the log.
     audited_fields: tuple[str, ...] = ()
     audit_action: str = ""
+    # Deleting a row of this admin is security-relevant (a member, an API key): each deletion is audited.
+    audit_delete_action: str = ""
     # Custom action permissions and the standard right whose shops scope them (e.g. {"privacy": "delete"}).
     permission_scopes: Mapping[str, str] = {}
 
@@ -227,6 +229,29 @@ class TenantScopedAdmin(TenantPermissions, admin.ModelAdmin):
                 actor=request.user,
                 action=self.audit_action,
                 target=f"{obj}: {', '.join(changed)}",
+                request=request,
+            )
+
+    def audit_delete_target(self, obj: models.Model) -> str:
+        return str(obj)
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        self._audit_deletions(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._audit_deletions(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+    def _audit_deletions(self, request: HttpRequest, rows: list[models.Model]) -> None:
+        if not self.audit_delete_action:
+            return
+        for row in rows:
+            audit_record(
+                shop=row.shop,  # type: ignore[attr-defined]
+                actor=request.user,
+                action=self.audit_delete_action,
+                target=self.audit_delete_target(row),
                 request=request,
             )
 
