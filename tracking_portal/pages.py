@@ -26,6 +26,7 @@ from campaigns.placements import Placements, page_placements
 from carriers.types import Status
 from shipments.models import Order, Shipment
 from shops.models import Shop
+from shops.public_pages import content_security_policy, style_hash
 from tracking_portal.presenters import (
     OrderPage,
     carrier_tracking_url,
@@ -35,7 +36,6 @@ from tracking_portal.presenters import (
     web_image_url,
     web_url,
 )
-from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.selectors import PageKey, order_page_key
 
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more

@@ -1,13 +1,11 @@
 """Privacy and security plumbing of the public pages: headers, CORS for the widget, token-free logs."""
 
-import base64
-import hashlib
 import logging
 import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from shops.models import Shop
 
@@ -49,43 +47,6 @@ def install_token_filter() -> None:
             logger.addFilter(TokenMaskingFilter())
 
 
-def style_hash(css: str) -> str:
-    """The CSP source expression allowing exactly one inline <style> block."""
-    digest = hashlib.sha256(css.encode()).digest()
-    return f"'sha256-{base64.b64encode(digest).decode()}'"
-
-
-def content_security_policy(*, style_sources: str = "") -> str:
-    """No inline scripts, no third-party origins except images over HTTPS (shop logos, product photos)."""
-    return "; ".join(
-        [
-            "default-src 'none'",
-            "script-src 'self'",
-            f"style-src 'self' {style_sources}".strip(),
-            "img-src 'self' https: data:",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-def portal_headers(response: HttpResponse, *, csp: str, private: bool = True) -> HttpResponse:
-    """Security headers of every portal page: CSP, no referrer to carriers and shops, no shared caching."""
-    response["Content-Security-Policy"] = csp
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
-    response["Cross-Origin-Opener-Policy"] = "same-origin"
-    if private:
-        # The URL is the secret: no proxy or shared cache may keep the page, no search engine index it.
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def shop_origins(shop: Shop) -> set[str]:
     """Host names whose pages may read the shop's widget JSON: its website and its custom domain."""
     hosts = set()
@@ -108,13 +69,3 @@ def cors_allowed_origin(request: HttpRequest, allowed_hosts: set[str]) -> str:
     if parts.scheme in schemes and (parts.hostname or "").lower() in allowed_hosts:
         return origin
     return ""
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind ``TRACKING_PORTAL_PROXY_COUNT`` trusted proxies, from X-Forwarded-For."""
-    proxies = settings.TRACKING_PORTAL_PROXY_COUNT
-    if proxies:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")

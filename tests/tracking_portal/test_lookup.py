@@ -132,7 +132,7 @@ def test_unknown_or_inactive_shop_has_no_lookup(client):
 
 
 def test_client_address_comes_from_x_forwarded_for_only_behind_configured_proxies(rf, settings):
-    from tracking_portal.security import client_ip
+    from shops.public_pages import client_ip
 
     request = rf.post("/x/track", HTTP_X_FORWARDED_FOR="198.51.100.9, 203.0.113.1", REMOTE_ADDR="10.0.0.2")
 
