@@ -1,4 +1,4 @@
-"""URLs of the returns portal: /<shop>/returns (or /returns on a custom domain), the signed start link, /r/<token>."""
+"""URLs of the returns portal: /<shop>/returns (or /returns on a custom domain), the signed start link, /returns/<token>."""
 
 from django.urls import path, re_path
 
@@ -11,8 +11,8 @@ TOKEN_PATTERN = r"(?P<token>[A-Za-z0-9_-]{16,86})"  # noqa: S105 (a URL pattern,
 START_PATTERN = r"(?P<token>[A-Za-z0-9_:-]{20,300})"
 
 urlpatterns = [
-    re_path(rf"^r/{TOKEN_PATTERN}$", views.detail, name="detail"),
-    re_path(rf"^r/{TOKEN_PATTERN}/slip$", views.slip, name="slip"),
+    re_path(rf"^returns/{TOKEN_PATTERN}$", views.detail, name="detail"),
+    re_path(rf"^returns/{TOKEN_PATTERN}/slip$", views.slip, name="slip"),
     path("returns", views.domain_portal, name="domain_portal"),
     re_path(rf"^returns/start/{START_PATTERN}$", views.domain_start, name="domain_start"),
     path("<slug:shop_slug>/returns", views.portal, name="portal"),

@@ -224,13 +224,13 @@ def _int(value: str) -> int | None:
 
 @require_GET
 def detail(request: HttpRequest, token: str) -> HttpResponse:
-    """/r/<token>: the return's state, its code (large, with its expiry) or the address, and its timeline."""
+    """/returns/<token>: the return's state, its code (large, with its expiry) or the address, and its timeline."""
     return _return_page(request, token, "returns/detail.html")
 
 
 @require_GET
 def slip(request: HttpRequest, token: str) -> HttpResponse:
-    """/r/<token>/slip: the printable return slip to put in the parcel."""
+    """/returns/<token>/slip: the printable return slip to put in the parcel."""
     return _return_page(request, token, "returns/slip.html")
 
 
