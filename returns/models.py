@@ -193,7 +193,7 @@ class ReturnItem(models.Model):
     name = models.CharField(max_length=255)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     received_quantity = models.PositiveIntegerField(default=0)
-    reason = models.ForeignKey(ReturnReason, on_delete=models.PROTECT, related_name="items")
+    reason = models.ForeignKey(ReturnReason, on_delete=models.RESTRICT, related_name="items")
     photo = models.ImageField(upload_to="returns/photos/", blank=True)
 
     def __str__(self) -> str:
