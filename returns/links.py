@@ -21,6 +21,14 @@ def return_start_token(*, order: Order) -> str:
     return signing.dumps({"order": order.pk, "returns": order.return_requests.count()}, salt=START_LINK_SALT)
 
 
+def return_start_path(*, order: Order, on_custom_domain: bool) -> str:
+    """The signed start link's path on the platform host (/<slug>/returns/start/...) or the shop's own domain."""
+    token = return_start_token(order=order)
+    if on_custom_domain:
+        return reverse("returns:domain_start", args=[token])
+    return reverse("returns:start", args=[order.shop.slug, token])
+
+
 def return_start_url(*, order: Order, base_url: str | None = None) -> str:
     """The portal link of a delivered order that skips the lookup (tracking page, delivered email)."""
     base = settings.PUBLIC_BASE_URL if base_url is None else base_url

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core import signing
 from django.db.models import QuerySet
 
 from returns.links import START_LINK_SALT
 from returns.models import ReturnReason, ReturnRequest
+from returns.rules import return_rule_for, today_for, window_refusal
 from shipments.models import Order
 
 # A "return this order" link (tracking page, delivered email) lives this long at most.
@@ -33,6 +36,12 @@ def order_for_start_token(*, shop_id: int, token: str) -> Order | None:
     if order is None or order.return_requests.count() != signed.get("returns"):
         return None
     return order
+
+
+def order_offers_returns(*, order: Order, now: datetime) -> bool:
+    """Whether the order's tracking page offers "return items": a rule applies and its window is open today."""
+    rule = return_rule_for(order=order)
+    return window_refusal(order=order, rule=rule, today=today_for(order=order, now=now)) == ""
 
 
 def return_reasons_for(*, shop_id: int) -> QuerySet[ReturnReason]:

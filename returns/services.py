@@ -42,6 +42,7 @@ from returns.rules import (
     window_refusal,
 )
 from shipments.models import Order
+from shipments.services import order_touch
 
 ISSUE_TASK = "returns.issue_code"
 
@@ -123,6 +124,8 @@ def return_request_create(
             return_request=return_request, from_state="", to_state=ReturnState.REQUESTED, occurred_at=now
         )
         return_step_announce(return_request=return_request, state=ReturnState.REQUESTED, now=now)
+        # The tracking page shows the returns link signed for the old count: re-render it.
+        order_touch(order_id=order.pk)
         if rule.auto_approve:
             return_request = return_approve(return_request=return_request, note="Approved by the shop's rule", now=now)
     return return_request

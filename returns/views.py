@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from returns.links import return_start_token
+from returns.links import return_start_path
 from returns.models import Resolution, ReturnMethod, ReturnState
 from returns.rules import item_allowances, return_rule_for, return_settings_for, today_for, window_refusal
 from returns.selectors import order_for_start_token, return_for_token, return_reasons_for
@@ -77,13 +77,6 @@ def _shop_for(request: HttpRequest, slug: str | None) -> Shop:
     return shop
 
 
-def _start_path(request: HttpRequest, *, shop: Shop, order: Order) -> str:
-    token = return_start_token(order=order)
-    if getattr(request, "portal_shop_id", None) is not None:
-        return reverse("returns:domain_start", args=[token])
-    return reverse("returns:start", args=[shop.slug, token])
-
-
 @require_http_methods(["GET", "POST"])
 def portal(request: HttpRequest, shop_slug: str) -> HttpResponse:
     """/<shop>/returns: find the order to return by its number and the email or postcode."""
@@ -124,7 +117,9 @@ def _lookup(request: HttpRequest, shop: Shop) -> HttpResponse:
     )
     if lookup_secret_matches(order=order, secret=secret):
         assert order is not None
-        return HttpResponseRedirect(f"{_start_path(request, shop=shop, order=order)}?lang={language}", status=303)
+        order.shop = shop
+        path = return_start_path(order=order, on_custom_domain=getattr(request, "portal_shop_id", None) is not None)
+        return HttpResponseRedirect(f"{path}?lang={language}", status=303)
     with translation.override(language):
         error = gettext(
             "We could not find an order with these details. Check the order number and the email address "

@@ -152,3 +152,23 @@ def test_the_custom_domain_serves_only_its_shop(client, delivered_order, other_s
 
     assert own.status_code == 200
     assert foreign.status_code == 404
+
+
+def test_the_tracking_page_of_a_delivered_order_links_to_the_return_form(client, delivered_order, return_setup):
+    order = delivered_order["order"]
+
+    page = client.get(f"/t/{order.public_token}").content.decode()
+
+    link = re.search(rf'href="(/{order.shop.slug}/returns/start/[^"?]+)\?lang=pl"', page)
+    assert link is not None
+    assert "Mug" in client.get(link.group(1)).content.decode()
+
+
+def test_the_tracking_page_offers_no_returns_without_a_rule(client, shop):
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(shop=shop)
+
+    page = client.get(f"/t/{order.public_token}").content.decode()
+
+    assert "/returns/start/" not in page
