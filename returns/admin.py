@@ -7,16 +7,19 @@ reason or the resolution note. Everything is tenant-scoped and role-aware throug
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
 from django.utils import timezone
 
+from config.csv_files import csv_export_response
+from returns.insight import return_insight_rows
 from returns.lifecycle import TransitionError
 from returns.links import return_page_url
 from returns.models import ReturnItem, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, ReturnTransition
@@ -26,6 +29,13 @@ from shops.models import Role
 
 # Support works the queue (approve, receive, resolve); only the owner deletes; marketers read.
 QUEUE = {Role.OWNER: ALL, Role.SUPPORT: frozenset({"view", "change"}), Role.MARKETER: READ}
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 class ReturnActionForm(ActionForm):
@@ -130,6 +140,29 @@ class ReturnRequestAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_urls(self) -> list:
+        insight = path(
+            "insight.csv", self.admin_site.admin_view(self.insight_csv), name="returns_returnrequest_insight"
+        )
+        return [insight, *super().get_urls()]
+
+    def insight_csv(self, request: HttpRequest) -> HttpResponse:
+        """Return rate and reasons by product and outbound carrier (``?since=&until=``, default 90 days), as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        until = _day(request.GET.get("until")) or timezone.localdate()
+        since = _day(request.GET.get("since")) or until - timedelta(days=90)
+        rows = return_insight_rows(shop_ids=self.shop_ids_for(request, "view"), since=since, until=until)
+        header = ["sku", "name", "category", "carrier", "reason", "returned", "ordered", "return_rate"]
+        return csv_export_response(
+            filename=f"return-insight-{since}-{until}.csv",
+            header=header,
+            rows=(
+                [r.sku, r.name, r.category, r.carrier, r.reason, r.returned_quantity, r.ordered_quantity, r.return_rate]
+                for r in rows
+            ),
+        )
 
     @admin.display(description="Customer's page")
     def public_page(self, return_request: ReturnRequest) -> str:

@@ -6,8 +6,7 @@ When a code comes with a tracking number, the return parcel becomes a ``Shipment
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
@@ -21,13 +20,14 @@ from carriers.inpost_returns import (
     ReturnTicket,
     TicketRequest,
 )
+from config.celery import publish_on_commit
 from returns.lifecycle import return_transition
 from returns.models import ReturnMethod, ReturnRequest, ReturnState
 from returns.rules import return_settings_for
 from shipments.models import Direction
 from shipments.services import shipment_add
 
-logger = logging.getLogger(__name__)
+ISSUE_TASK = "returns.issue_code"
 
 
 def inpost_returns_client(*, transport: httpx.BaseTransport | None = None) -> InPostReturnsClient:
@@ -103,6 +103,28 @@ def return_code_issue_local(*, return_request: ReturnRequest, now: datetime) -> 
     ReturnRequest.objects.filter(pk=return_request.pk).update(return_code=code)
     return_request.return_code = code
     return return_transition(return_request=return_request, to_state=ReturnState.LABEL_ISSUED, now=now)
+
+
+# A code task not even attempted by now was lost on the way to the broker (a running one retries by itself).
+LOST_ISSUE_AFTER = timedelta(minutes=30)
+
+
+def return_codes_republish_lost(*, now: datetime | None = None, limit: int = 100) -> list[int]:
+    """Publish again the code tasks of InPost returns approved long ago and never attempted; their ids."""
+    now = now or timezone.now()
+    lost = list(
+        ReturnRequest.objects.filter(
+            state=ReturnState.APPROVED,
+            method=ReturnMethod.INPOST_CODE,
+            issue_attempts=0,
+            state_changed_at__lt=now - LOST_ISSUE_AFTER,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for return_request_id in lost:
+        publish_on_commit(ISSUE_TASK, return_request_id=return_request_id)
+    return lost
 
 
 def return_parcels_sync(*, limit: int = 500) -> int:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from campaigns.discounts import discount_code_allocate
 from config.celery import publish_on_commit
 from returns.lifecycle import TransitionError, return_step_announce, return_transition
-from returns.methods import return_code_issue_local
+from returns.methods import ISSUE_TASK, return_code_issue_local
 from returns.models import (
     PhotoRule,
     Resolution,
@@ -43,8 +43,6 @@ from returns.rules import (
 )
 from shipments.models import Order
 from shipments.services import order_touch
-
-ISSUE_TASK = "returns.issue_code"
 
 
 @dataclass(frozen=True)

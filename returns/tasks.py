@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from carriers.inpost_returns import InPostReturnsRejected, InPostReturnsUnavailable
-from returns.methods import return_code_issue, return_parcels_sync
+from returns.methods import return_code_issue, return_codes_republish_lost, return_parcels_sync
 
 
 @shared_task(
@@ -30,5 +30,6 @@ def issue_code(self, return_request_id: int) -> str | None:  # type: ignore[no-u
 
 @shared_task(name="returns.sync_parcels")
 def sync_parcels() -> int:
-    """Beat: returns whose parcel started moving become in transit."""
+    """Beat: returns whose parcel started moving become in transit; lost code tasks are published again."""
+    return_codes_republish_lost()
     return return_parcels_sync()

@@ -111,3 +111,18 @@ def test_another_shops_owner_sees_no_rules_or_reasons(client, return_setup, othe
     assert "Wrong size" not in reasons
     rule_url = reverse("admin:returns_returnrule_change", args=[return_setup["rule"].pk])
     assert client.get(rule_url).status_code == 404
+
+
+def test_the_insight_csv_counts_returns_by_product_reason_and_carrier_of_the_own_shop_only(
+    client, owner, requested, foreign_return
+):
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("admin:returns_returnrequest_insight"), {"since": "2026-11-01", "until": "2026-12-31"}
+    )
+
+    lines = response.content.decode().splitlines()
+    assert response.status_code == 200
+    assert lines[0] == "sku,name,category,carrier,reason,returned,ordered,return_rate"
+    assert lines[1:] == ["MUG,Mug,,inpost,Wrong size,1,3,33.3%"]

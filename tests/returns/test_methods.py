@@ -125,3 +125,26 @@ def test_a_moving_return_parcel_puts_the_return_in_transit(approved_inpost_retur
     assert return_parcels_sync() == 1
     issued.refresh_from_db()
     assert issued.state == ReturnState.IN_TRANSIT
+
+
+def test_a_code_task_lost_on_the_way_to_the_broker_is_published_again(approved_inpost_return, published):
+    from datetime import timedelta
+
+    from returns.methods import return_codes_republish_lost
+
+    assert return_codes_republish_lost(now=NOW + timedelta(minutes=10)) == []
+
+    again = return_codes_republish_lost(now=NOW + timedelta(minutes=31))
+
+    assert again == [approved_inpost_return.pk]
+
+
+def test_an_attempted_code_task_is_left_to_its_own_retries(approved_inpost_return):
+    from datetime import timedelta
+
+    from returns.methods import return_codes_republish_lost
+    from returns.models import ReturnRequest
+
+    ReturnRequest.objects.filter(pk=approved_inpost_return.pk).update(issue_attempts=1)
+
+    assert return_codes_republish_lost(now=NOW + timedelta(hours=2)) == []
