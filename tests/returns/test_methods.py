@@ -148,3 +148,29 @@ def test_an_attempted_code_task_is_left_to_its_own_retries(approved_inpost_retur
     ReturnRequest.objects.filter(pk=approved_inpost_return.pk).update(issue_attempts=1)
 
     assert return_codes_republish_lost(now=NOW + timedelta(hours=2)) == []
+
+
+def test_the_demo_simulator_issues_a_code_whose_parcel_then_moves(approved_inpost_return, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from carriers.simulator import make_wsgi_app
+
+    clock = {"now": datetime(2026, 12, 1, 10, 0, tzinfo=UTC)}
+    app = make_wsgi_app(speed=720, clock=lambda: clock["now"])
+    settings.CARRIER_ENV = {"CARRIER_INPOST_RETURNS_BASE_URL": "http://simulator/inpost_returns"}
+
+    issued = return_code_issue(
+        return_request_id=approved_inpost_return.pk,
+        client=inpost_returns_client(transport=httpx.WSGITransport(app=app)),
+        now=NOW,
+    )
+
+    assert issued.state == ReturnState.LABEL_ISSUED
+    assert len(issued.return_code) == 9 and len(issued.return_tracking_number) == 24
+    clock["now"] += timedelta(hours=2)
+    with httpx.Client(transport=httpx.WSGITransport(app=app)) as simulator:
+        first = simulator.get(f"http://simulator/inpost/v1/tracking/{issued.return_tracking_number}")
+        clock["now"] += timedelta(hours=1)
+        later = simulator.get(f"http://simulator/inpost/v1/tracking/{issued.return_tracking_number}")
+    assert first.status_code == later.status_code == 200
+    assert len(later.json()["tracking_details"]) >= 1
