@@ -89,3 +89,25 @@ def test_another_shop_sees_none_of_it(api, other_api, returnable):
     assert other_api.post(f"/returns/{return_id}/approve").status_code == 404
     assert other_api.post("/returns", BODY).status_code == 404
     assert ReturnRequest.objects.get().state == ReturnState.REQUESTED
+
+
+def test_the_webhook_sweep_emits_a_return_event_whose_publish_was_lost(api, returnable, shop):
+    from datetime import timedelta
+
+    from api.models import WebhookEvent
+    from api.tasks import webhook_sweep
+
+    # given a return whose return.requested publish never reached the broker (no on-commit run here)
+    return_id = api.post("/returns", BODY).json()["id"]
+    assert not WebhookEvent.objects.filter(shop=shop).exists()
+
+    # when the sweep runs a minute later, twice
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        first = webhook_sweep()
+        second = webhook_sweep()
+
+    # then the event exists once, with the step's state
+    event = WebhookEvent.objects.get(shop=shop)
+    assert (first["returns"], second["returns"]) == (1, 0)
+    assert (event.event_type, event.dedupe_key) == ("return.requested", f"return:{return_id}:requested")
+    assert event.payload["data"]["state"] == "requested"
