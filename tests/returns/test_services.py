@@ -331,3 +331,34 @@ def test_store_credit_is_a_unique_code_from_the_shops_pool(delivered_order, retu
 
     assert resolved.store_credit_code == "CREDIT-1"
     assert Message.objects.get(trigger_kind="return_resolved").context["store_credit_code"] == "CREDIT-1"
+
+
+def test_a_destination_countrys_rule_wins_over_the_any_country_rule(delivered_order, return_setup):
+    from decimal import Decimal
+
+    ReturnRule.objects.create(shop=return_setup["rule"].shop, destination_country="de", window_days=30, fee="9.99")
+    order = delivered_order["order"]
+    order.shipping_country = "DE"
+    order.save()
+
+    return_request = create(
+        order, [ReturnLine(order_item_id=delivered_order["mug"].pk, quantity=1, reason_id=return_setup["size"].pk)]
+    )
+
+    # 30 days after 24 November is Christmas Eve; 24-26 December are Polish holidays and the 27th a Sunday.
+    assert return_request.fee == Decimal("9.99")
+    assert return_request.deadline.isoformat() == "2026-12-28"
+
+
+def test_an_undelivered_order_cannot_be_returned_under_a_delivery_window(shop, return_setup, published):
+    from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory
+
+    order = OrderFactory(shop=shop)
+    item = OrderItemFactory(order=order)
+    ShipmentFactory(order=order, status="in_transit")
+
+    with pytest.raises(ValidationError) as error:
+        create(order, [ReturnLine(order_item_id=item.pk, quantity=1, reason_id=return_setup["size"].pk)])
+
+    assert error.value.message_dict == {"order": ["Returns open once the order has been delivered."]}
+    assert ReturnRequest.objects.count() == 0
