@@ -50,6 +50,14 @@ class WebhookEventType(models.TextChoices):
     SHIPMENT_DELIVERED = "shipment.delivered", "Shipment delivered"
     SHIPMENT_AVAILABLE_FOR_PICKUP = "shipment.available_for_pickup", "Shipment available for pickup"
     MESSAGE_BOUNCED = "message.bounced", "Message bounced"
+    RETURN_REQUESTED = "return.requested", "Return requested"
+    RETURN_APPROVED = "return.approved", "Return approved"
+    RETURN_REJECTED = "return.rejected", "Return rejected"
+    RETURN_LABEL_ISSUED = "return.label_issued", "Return code or label issued"
+    RETURN_IN_TRANSIT = "return.in_transit", "Return parcel on its way"
+    RETURN_RECEIVED = "return.received", "Return received"
+    RETURN_RESOLVED = "return.resolved", "Return resolved"
+    RETURN_CLOSED = "return.closed", "Return closed"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

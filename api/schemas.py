@@ -89,6 +89,9 @@ class ItemIn(RequestBody):
     unit_price: Money = Decimal("0")
     image_url: OptionalHttpUrl = ""
     product_url: OptionalHttpUrl = ""
+    category: Text(120) = ""
+    tags: Text(500) = Field("", description="Comma-separated; return rules may exclude items by tag.")
+    discounted: StrictBool = False
 
 
 class ShipmentIn(RequestBody):

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from api.idempotency import idempotency_records_purge
+from api.return_events import return_webhooks_sweep
 from api.services import (
     status_changes_missing_webhooks,
     webhook_deliveries_claim_due,
@@ -46,7 +47,7 @@ def deliver_webhook(delivery_id: int, claim_token: str) -> str:
 
 @shared_task(name="api.webhook_sweep")
 def webhook_sweep() -> dict[str, int]:
-    """Beat: events for status changes whose task was lost and for bounced emails; claim due deliveries."""
+    """Beat: events for status changes and returns whose task was lost, for bounced emails; claim due deliveries."""
     missed = list(
         status_changes_missing_webhooks(since=SWEEP_WINDOW, grace=SWEEP_GRACE, limit=SWEEP_BATCH).values_list(
             "pk", flat=True
@@ -55,8 +56,9 @@ def webhook_sweep() -> dict[str, int]:
     for status_change_id in missed:
         webhook_events_for_status_change(status_change_id=status_change_id)
     bounces = webhook_events_for_bounced_messages(since=SWEEP_WINDOW, limit=SWEEP_BATCH)
+    returns = return_webhooks_sweep(since=SWEEP_WINDOW, grace=SWEEP_GRACE, limit=SWEEP_BATCH)
     claimed = webhook_deliveries_claim_due(limit=SWEEP_BATCH)
-    return {"status_changes": len(missed), "bounces": bounces, "deliveries": len(claimed)}
+    return {"status_changes": len(missed), "bounces": bounces, "returns": returns, "deliveries": len(claimed)}
 
 
 @shared_task(name="api.emit_webhook_event")

@@ -112,6 +112,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
         "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
         "shops-retention-sweep": beat_entry("shops.retention_sweep", 24 * 3600),
+        "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
     }
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shipments",
     "notifications",
     "campaigns",
+    "returns",
     "tracking_portal",
     "api",
     "demo",
@@ -281,6 +282,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest CSV upload (orders, catalog, codes, redemptions); config.csv_files refuses bigger files unread.
+RETURN_PHOTO_MAX_BYTES = env.int("RETURN_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 CSV_MAX_UPLOAD_BYTES = env.int("CSV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("shipments.urls")),
     path("", include("notifications.urls")),
     path("", include("campaigns.urls")),
+    path("", include("returns.urls")),
     path("", include("tracking_portal.urls")),
 ]
 

@@ -25,6 +25,7 @@ from demo.catalog import (
     OTHER_SHOP,
     PRODUCTS,
 )
+from demo.returns import demo_returns_seed
 from shipments.models import Direction, Order
 from shipments.services import order_upsert, shipment_add
 from shops.models import Role, Shop
@@ -205,8 +206,10 @@ def demo_seed(
                 "unit_price": price,
                 "image_url": f"{static_base}{image}.svg",
                 "product_url": f"{DEMO_SHOP['website_url']}/p/{sku.lower()}",
+                "category": category,
+                "tags": ",".join(tags),
             }
-            for sku, product_name, price, _category, _tags, image in picked
+            for sku, product_name, price, category, tags, image in picked
         ]
         total = sum(item["unit_price"] * item["quantity"] for item in items)
         order, _ = order_upsert(
@@ -242,6 +245,8 @@ def demo_seed(
         tracking_number=demo_tracking_number("inpost", rng),
         direction=Direction.RETURN,
     )
+
+    demo_returns_seed(shop=shop, orders=orders, now=now)
 
     order_upsert(
         shop=other,

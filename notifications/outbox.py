@@ -29,7 +29,7 @@ from notifications.models import (
 )
 from notifications.rendering import URGENT_STATUSES, customer_timezone, in_quiet_hours
 from notifications.selectors import notification_settings_for, sent_recently_count
-from shipments.models import Order, Shipment, StatusChange
+from shipments.models import Direction, Order, Shipment, StatusChange
 from shops.languages import language_or_default
 from shops.models import Shop
 
@@ -266,6 +266,9 @@ def campaign_message_enqueue(
 def _transactional_skip_reason(*, change: StatusChange, conf: NotificationSettings, email: str, now: datetime) -> str:
     if not email:
         return "The order has no customer email"
+    if change.shipment.direction == Direction.RETURN:
+        # The returns app tells the customer about the return leg in its own words, never "on its way to you".
+        return "Return parcels are emailed about by the returns app"
     if change.to_status not in conf.email_statuses:
         return f"The shop does not email the status {change.to_status}"
     if change.occurred_at < now - timedelta(hours=conf.max_transition_age_hours):

@@ -71,9 +71,23 @@ class OrderItem(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     image_url = models.URLField(blank=True, max_length=500)
     product_url = models.URLField(blank=True, max_length=500)
+    # Copied from the shop's catalog at ingestion, so return rules can exclude by them without the catalog.
+    category = models.CharField(max_length=120, blank=True)
+    tags = models.CharField(max_length=500, blank=True, help_text="Comma-separated, e.g. hygiene, final-sale")
+    discounted = models.BooleanField(default=False, help_text="Sold at a reduced price")
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.name}"
+
+    def clean(self) -> None:
+        # One spelling, as the catalog stores it, so rules match what the shop typed.
+        self.category = self.category.strip().lower()
+        self.tags = ",".join(dict.fromkeys(tag.strip().lower() for tag in self.tags.split(",") if tag.strip()))
+
+    @property
+    def tag_list(self) -> list[str]:
+        """The item's tags, normalized."""
+        return [tag for tag in self.tags.split(",") if tag]
 
 
 class Direction(models.TextChoices):

@@ -20,12 +20,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from campaigns.placements import Placements, page_placements
 from carriers.types import Status
+from returns.links import return_start_path
+from returns.selectors import order_offers_returns
 from shipments.models import Order, Shipment
 from shops.models import Shop
+from shops.public_pages import content_security_policy, style_hash
 from tracking_portal.presenters import (
     OrderPage,
     carrier_tracking_url,
@@ -35,7 +38,6 @@ from tracking_portal.presenters import (
     web_image_url,
     web_url,
 )
-from tracking_portal.security import content_security_policy, style_hash
 from tracking_portal.selectors import PageKey, order_page_key
 
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
@@ -188,6 +190,7 @@ def render_page(
     feedback_url: str = "",
     feedback_given: bool = False,
     lookup_url: str = "",
+    return_url: str = "",
     preview: dict | None = None,
 ) -> RenderedPage:
     """HTML of an order or parcel page with its CSP."""
@@ -200,6 +203,7 @@ def render_page(
         "feedback_url": feedback_url,
         "feedback_given": feedback_given,
         "lookup_url": lookup_url,
+        "return_url": return_url,
         "preview": preview,
         # The preview bar has its own language links (they keep the sample scenario).
         "languages": () if preview else page.languages,
@@ -245,6 +249,9 @@ def order_page_render(*, order: Order, language: str, on_custom_domain: bool, fe
         feedback_url=reverse("tracking_portal:feedback", args=[token]),
         feedback_given=feedback_given,
         lookup_url=lookup_url_for(shop, on_custom_domain=on_custom_domain),
+        return_url=return_start_path(order=order, on_custom_domain=on_custom_domain)
+        if order_offers_returns(order=order, now=timezone.now())
+        else "",
     )
 
 

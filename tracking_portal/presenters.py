@@ -23,9 +23,9 @@ from config import formats
 from shipments.lateness import Against, shipment_is_late, shop_zone
 from shipments.models import Direction, Order, OrderItem, Shipment, TrackingEvent
 from shipments.status_texts import shipment_explanation, status_label
-from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
-from shops.languages import LANGUAGE_NAMES, language_or_default
+from shops.languages import language_or_default
 from shops.models import Shop
+from shops.public_pages import LanguageLink, Theme, language_links, theme_for
 
 # Newest events shown straight away; older ones sit in a <details> that works without JavaScript.
 VISIBLE_EVENTS = 5
@@ -40,8 +40,6 @@ ATTENTION_STATUSES = frozenset(
     }
 )
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
-# UI components (progress bar, focus ring) need 3:1 against the background (WCAG 1.4.11).
-WCAG_NON_TEXT = 3.0
 
 
 @dataclass(frozen=True)
@@ -107,21 +105,6 @@ class ItemView:
     quantity: int
     image_url: str
     product_url: str
-
-
-@dataclass(frozen=True)
-class LanguageLink:
-    code: str
-    name: str
-    url: str
-    current: bool
-
-
-@dataclass(frozen=True)
-class Theme:
-    """The shop's colours made safe: validated hex values, text colours adjusted to stay readable."""
-
-    css: str  # the body of the page's one inline <style> block (CSP allows it by hash)
 
 
 @dataclass(frozen=True)
@@ -371,49 +354,6 @@ def shipment_view(
         events=views[:VISIBLE_EVENTS],
         older_events=views[VISIBLE_EVENTS:],
     )
-
-
-def _safe_hex(value: str, default: str) -> str:
-    return value if isinstance(value, str) and _HEX.match(value) else default
-
-
-def theme_for(shop: Shop) -> Theme:
-    """CSS custom properties from the shop's brand colours, corrected where they would be unreadable.
-
-    Only validated ``#RRGGBB`` values and fonts from the allowlist reach the stylesheet, so the block
-    can be emitted unescaped and allowed by its hash in the Content-Security-Policy.
-    """
-    background = _safe_hex(shop.background_color, "#FFFFFF")
-    text = _safe_hex(shop.text_color, "#1C1C1C")
-    primary = _safe_hex(shop.primary_color, "#1F4E79")
-    accent = _safe_hex(shop.accent_color, "#F2A900")
-    if contrast_ratio(text, background) < WCAG_AA_NORMAL_TEXT:
-        text = readable_text_on(background)
-    # Links and headings use the primary colour only where it is readable on the background.
-    link = primary if contrast_ratio(primary, background) >= WCAG_AA_NORMAL_TEXT else text
-    ui = primary if contrast_ratio(primary, background) >= WCAG_NON_TEXT else text
-    properties = {
-        "--pf-bg": background,
-        "--pf-text": text,
-        "--pf-link": link,
-        "--pf-ui": ui,
-        "--pf-primary": primary,
-        "--pf-on-primary": readable_text_on(primary),
-        "--pf-accent": accent,
-        "--pf-on-accent": readable_text_on(accent),
-        "--pf-font": shop.font_stack,
-    }
-    css = ":root{" + ";".join(f"{name}:{value}" for name, value in properties.items()) + "}"
-    return Theme(css=css)
-
-
-def language_links(current: str, base_query: dict[str, str] | None = None) -> tuple[LanguageLink, ...]:
-    """Links switching the page language with ``?lang=`` (plain links: they work without JavaScript)."""
-    links = []
-    for code, name in LANGUAGE_NAMES.items():
-        query = {**(base_query or {}), "lang": code}
-        links.append(LanguageLink(code=code, name=name, url="?" + urlencode(query), current=code == current))
-    return tuple(links)
 
 
 def masked_destination(order: Order) -> str:

@@ -1,13 +1,11 @@
 """Privacy and security plumbing of the public pages: headers, CORS for the widget, token-free logs."""
 
-import base64
-import hashlib
 import logging
 import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from shops.models import Shop
 
@@ -54,43 +52,6 @@ def install_token_filter() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(existing, TokenMaskingFilter) for existing in logger.filters):
             logger.addFilter(TokenMaskingFilter())
-
-
-def style_hash(css: str) -> str:
-    """The CSP source expression allowing exactly one inline <style> block."""
-    digest = hashlib.sha256(css.encode()).digest()
-    return f"'sha256-{base64.b64encode(digest).decode()}'"
-
-
-def content_security_policy(*, style_sources: str = "") -> str:
-    """No inline scripts, no third-party origins except images over HTTPS (shop logos, product photos)."""
-    return "; ".join(
-        [
-            "default-src 'none'",
-            "script-src 'self'",
-            f"style-src 'self' {style_sources}".strip(),
-            "img-src 'self' https: data:",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "form-action 'self'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ]
-    )
-
-
-def portal_headers(response: HttpResponse, *, csp: str, private: bool = True) -> HttpResponse:
-    """Security headers of every portal page: CSP, no referrer to carriers and shops, no shared caching."""
-    response["Content-Security-Policy"] = csp
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
-    response["Cross-Origin-Opener-Policy"] = "same-origin"
-    if private:
-        # The URL is the secret: no proxy or shared cache may keep the page, no search engine index it.
-        response["Cache-Control"] = "private, no-store"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 def shop_origins(shop: Shop) -> set[str]:

@@ -20,7 +20,15 @@ from shipments.selectors import order_for_token
 from shops.branding import contrast_warnings
 from shops.client_ip import client_rate_key
 from shops.languages import SUPPORTED_LANGUAGES, language_or_default
+from shops.lookup_guard import lookup_quota_take, lookup_secret_matches
 from shops.models import FONT_CHOICES, FONT_STACKS, Shop
+from shops.public_pages import (
+    content_security_policy,
+    language_links,
+    portal_headers,
+    style_hash,
+    theme_for,
+)
 from shops.selectors import shops_for_user
 from shops.validators import HEX_COLOUR_RE
 from tracking_portal.models import ActivityKind
@@ -36,15 +44,9 @@ from tracking_portal.pages import (
     render_page,
     shipment_page_render,
 )
-from tracking_portal.presenters import carrier_tracking_url, language_links, theme_for
+from tracking_portal.presenters import carrier_tracking_url
 from tracking_portal.samples import SCENARIOS, sample_page
-from tracking_portal.security import (
-    content_security_policy,
-    cors_allowed_origin,
-    portal_headers,
-    shop_origins,
-    style_hash,
-)
+from tracking_portal.security import cors_allowed_origin, shop_origins
 from tracking_portal.selectors import (
     feedback_exists,
     order_for_lookup,
@@ -56,8 +58,6 @@ from tracking_portal.selectors import (
 from tracking_portal.services import (
     FeedbackClosed,
     delivery_feedback_submit,
-    lookup_quota_take,
-    lookup_secret_matches,
     page_activity_add,
     page_view_record,
 )

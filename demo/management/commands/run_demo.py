@@ -61,6 +61,7 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.update({f"CARRIER_{code.upper()}_BASE_URL": f"{carrier_url}/{code}" for code in carrier_codes()})
         env.update({f"CARRIER_{code.upper()}_API_KEY": "demo" for code in carrier_codes()})
+        env["CARRIER_INPOST_RETURNS_BASE_URL"] = f"{carrier_url}/inpost_returns"
         env["PUBLIC_BASE_URL"] = public_base_url
         # Polling intervals shrink with the journeys, and the dispatcher ticks often enough to follow them.
         env["POLLING_TIME_SCALE"] = str(1 / speed)

@@ -1,0 +1,38 @@
+"""The words a customer reads for return states, resolutions and methods, translated when shown."""
+
+from django.utils.translation import pgettext
+
+
+def state_label(state: str) -> str:
+    """The customer's name of a return state, in the active language."""
+    labels = {
+        "requested": pgettext("return state", "Requested"),
+        "approved": pgettext("return state", "Approved"),
+        "rejected": pgettext("return state", "Rejected"),
+        "label_issued": pgettext("return state", "Return code issued"),
+        "in_transit": pgettext("return state", "On its way back"),
+        "received": pgettext("return state", "Received by the shop"),
+        "resolved": pgettext("return state", "Resolved"),
+        "closed": pgettext("return state", "Closed"),
+    }
+    return labels.get(state, state)
+
+
+def resolution_label(resolution: str) -> str:
+    """The customer's name of a resolution, in the active language."""
+    labels = {
+        "refund": pgettext("return resolution", "Refund"),
+        "exchange": pgettext("return resolution", "Exchange for another size or product"),
+        "store_credit": pgettext("return resolution", "Store credit"),
+    }
+    return labels.get(resolution, resolution)
+
+
+def method_label(method: str) -> str:
+    """The customer's name of a return method, in the active language."""
+    labels = {
+        "inpost_code": pgettext("return method", "InPost Paczkomat: a code, no label to print"),
+        "packeta_code": pgettext("return method", "Packeta point: give the shop's return code"),
+        "self_send": pgettext("return method", "Send it yourself to the shop's address"),
+    }
+    return labels.get(method, method)
