@@ -60,6 +60,8 @@ def test_every_app_with_personal_data_joins_the_registry():
         "api.IdempotencyRecord",
         "api.WebhookEvent",
         "api.CsvImport",
+        "returns.ReturnRequest",
+        "returns.ReturnItem",
     }
     assert [declaration.label for declaration in declarations() if declaration.is_order] == ["shipments.Order"]
 
