@@ -50,6 +50,8 @@ class WebhookEventType(models.TextChoices):
     SHIPMENT_DELIVERED = "shipment.delivered", "Shipment delivered"
     SHIPMENT_AVAILABLE_FOR_PICKUP = "shipment.available_for_pickup", "Shipment available for pickup"
     MESSAGE_BOUNCED = "message.bounced", "Message bounced"
+    INCIDENT_OPENED = "incident.opened", "Incident opened"
+    INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

@@ -111,6 +111,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
         "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
+        "watchlist-scan": beat_entry("watchlist.scan", 60),
+        "watchlist-send-digests": beat_entry("watchlist.send_digests", 3600),
     }
 
 
