@@ -35,6 +35,7 @@ from api.schemas import (
 )
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
 from api.views_catalog import router as catalog_router
+from api.views_incidents import router as incidents_router
 from api.views_webhooks import router as webhooks_router
 from shipments.links import order_tracking_url
 from shipments.models import Order, Shipment
@@ -51,7 +52,7 @@ Push a shop's orders and shipments in, read their tracking state back.
 * **Rate limit:** per API key per minute; over it you get a 429 with `Retry-After` (seconds).
 * **Webhooks:** register a URL with `POST /webhook-endpoints` and keep the returned `whsec_...` secret. Events
   (`shipment.status_changed`, `shipment.exception`, `shipment.delivered`, `shipment.available_for_pickup`,
-  `message.bounced`) are POSTed as `{"type", "timestamp", "data"}` and signed per
+  `message.bounced`, `incident.opened`, `incident.resolved`) are POSTed as `{"type", "timestamp", "data"}` and signed per
   [Standard Webhooks](https://www.standardwebhooks.com/): headers `webhook-id` (stable per event: deduplicate on
   it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`); verify with any Standard Webhooks
   library, e.g. `standardwebhooks.Webhook(secret).verify(body, headers)`. Answer 2xx; anything else (or a
@@ -275,3 +276,4 @@ api.add_router("", orders)
 api.add_router("", shipments)
 api.add_router("", catalog_router)
 api.add_router("", webhooks_router)
+api.add_router("", incidents_router)
