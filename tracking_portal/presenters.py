@@ -8,7 +8,7 @@ and what keeps the page's query count independent of how many events a parcel ha
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote, urlencode
@@ -26,6 +26,8 @@ from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.languages import LANGUAGE_NAMES, language_or_default
 from shops.models import Shop
+from watchlist.explanations import Explanation, incident_explanation
+from watchlist.models import Incident
 
 # Newest events shown straight away; older ones sit in a <details> that works without JavaScript.
 VISIBLE_EVENTS = 5
@@ -99,6 +101,8 @@ class ShipmentView:
     carrier_url: str
     events: tuple[EventView, ...]
     older_events: tuple[EventView, ...]
+    # An open watchlist incident explained to the customer (pickup deadline, failed attempt, delay ...).
+    incident: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +338,7 @@ def shipment_view(
     zone: ZoneInfo,
     now: datetime,
     carrier_url: str,
+    incident: Incident | None = None,
 ) -> ShipmentView:
     """One parcel's card; ``events`` newest first; words in the active language."""
     status = Status(shipment.status)
@@ -370,6 +375,16 @@ def shipment_view(
         carrier_url=carrier_url,
         events=views[:VISIBLE_EVENTS],
         older_events=views[VISIBLE_EVENTS:],
+        incident=incident_words(incident, shipment, language=language, zone=zone) if incident is not None else None,
+    )
+
+
+def incident_words(incident: Incident, shipment: Shipment, *, language: str, zone: ZoneInfo) -> Explanation:
+    """What the customer reads about an open incident of ``shipment``."""
+    point = shipment.pickup_point if isinstance(shipment.pickup_point, dict) else {}
+    collect_by = format_day(incident.deadline_at, language=language, zone=zone) if incident.deadline_at else ""
+    return incident_explanation(
+        incident_type=incident.incident_type, language=language, collect_by=collect_by, point=point.get("name", "")
     )
 
 
@@ -431,11 +446,13 @@ def order_page_build(
     carrier_url_for: Callable[[int, Shipment], str],
     support_url: str = "",
     now: datetime | None = None,
+    incidents: Mapping[int, Incident] | None = None,
 ) -> OrderPage:
     """The page for ``order`` (or, with ``order=None``, for a parcel looked up by tracking number only).
 
     ``shipments`` pairs each shipment with its events newest first; ``carrier_url_for(index, shipment)``
-    gives the (click-recording) link to the carrier's own page.
+    gives the (click-recording) link to the carrier's own page; ``incidents`` maps a shipment id to its open
+    incident the customer should have explained.
     """
     language = language_or_default(language)
     zone = shop_zone(shop)
@@ -458,6 +475,7 @@ def order_page_build(
                     zone=zone,
                     now=now,
                     carrier_url=carrier_url_for(position, shipment),
+                    incident=(incidents or {}).get(shipment.pk),
                 )
             )
         title = gettext("Order %(number)s") % {"number": order.number} if order is not None else gettext("Your parcel")

@@ -22,6 +22,7 @@ from notifications.rendering import customer_timezone
 from shipments.links import order_tracking_url
 from shops.languages import language_or_default
 from shops.models import Shop
+from watchlist.explanations import incident_explanation
 from watchlist.models import DigestSent, Incident, IncidentState
 
 INCIDENT_TRIGGER = "incident"
@@ -93,6 +94,14 @@ def incident_customer_message(*, incident: Incident) -> bool:
     language = language_or_default(order.effective_locale)
     zone = ZoneInfo(customer_timezone(country=order.shipping_country, shop_timezone=incident.shop.timezone))
     point = shipment.pickup_point if isinstance(shipment.pickup_point, dict) else {}
+    collect_by = weekday_day(incident.deadline_at, language=language, zone=zone) if incident.deadline_at else ""
+    point_address = ", ".join(part for part in (point.get("address", ""), point.get("city", "")) if part)
+    words = incident_explanation(
+        incident_type=incident.incident_type,
+        language=language,
+        collect_by=collect_by,
+        point=point.get("name", "") or point_address,
+    )
     message_request(
         shop=incident.shop,
         trigger_kind=INCIDENT_TRIGGER,
@@ -109,13 +118,9 @@ def incident_customer_message(*, incident: Incident) -> bool:
             "order_number": order.number,
             "tracking_number": shipment.tracking_number,
             "tracking_url": order_tracking_url(order),
-            "collect_by": weekday_day(incident.deadline_at, language=language, zone=zone)
-            if incident.deadline_at
-            else "",
-            "pickup_point_name": point.get("name", ""),
-            "pickup_point_address": ", ".join(
-                part for part in (point.get("address", ""), point.get("city", "")) if part
-            ),
+            "headline": words.headline,
+            "body": words.body,
+            "pickup_point_address": point_address,
         },
     )
     return True

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from carriers.types import FINAL_STATUSES
 from shipments.models import Shipment
+from shipments.services import order_touch
 from watchlist.alerts import incident_opened_alert, incident_resolved_alert
 from watchlist.models import ACTIVE_STATES, Incident, IncidentState, ShipmentWatch, WatchCursor
 from watchlist.rules import Finding, shipment_findings
@@ -74,6 +75,8 @@ def shipment_watch_evaluate(*, shipment_id: int, now: datetime | None = None) ->
             for incident in active.values()
             if incident.state == IncidentState.SNOOZED and incident.snoozed_until and incident.snoozed_until > now
         ]
+        if outcome.opened or outcome.resolved:
+            order_touch(order_id=shipment.order_id)  # the tracking page explains open incidents
         watch.due_at = min(upcoming, default=None)
         watch.evaluated_at = now
         watch.save(update_fields=["due_at", "evaluated_at"])
@@ -126,6 +129,7 @@ def incident_resolve(
         if locked.state == IncidentState.RESOLVED:
             return False
         _resolve(locked, now=now, user=user, note=note.strip())
+        order_touch(order_id=locked.shipment.order_id)
         incident_resolved_alert(incident=locked)
     incident.refresh_from_db()
     return True
