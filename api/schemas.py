@@ -287,6 +287,8 @@ EventTypeName = Literal[
     "shipment.delivered",
     "shipment.available_for_pickup",
     "message.bounced",
+    "incident.opened",
+    "incident.resolved",
 ]
 
 

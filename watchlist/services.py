@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import takewhile
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -25,6 +26,7 @@ from watchlist.rules import Finding, shipment_findings
 
 AUTO_RESOLUTION_NOTE = "The parcel moved on."
 SCAN_BATCH = 500
+ENROL_LAG = timedelta(minutes=2)
 _FINAL = [status.value for status in FINAL_STATUSES]
 
 
@@ -159,13 +161,15 @@ def watch_enroll_new(*, now: datetime, limit: int = SCAN_BATCH) -> int:
     with transaction.atomic():
         cursor, _ = WatchCursor.objects.get_or_create(name="shipments")
         cursor = WatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        new = list(
-            Shipment.objects.filter(pk__gt=cursor.last_shipment_id).order_by("pk").values_list("pk", "status")[:limit]
-        )
+        rows = Shipment.objects.filter(pk__gt=cursor.last_shipment_id).order_by("pk")
+        # Ids are handed out before commit: stop at the first parcel young enough that a lower id may still
+        # be committing, so the cursor never passes a parcel it has not seen.
+        cutoff = now - ENROL_LAG
+        new = list(takewhile(lambda row: row[2] <= cutoff, rows.values_list("pk", "status", "created_at")[:limit]))
         if not new:
             return 0
         ShipmentWatch.objects.bulk_create(
-            [ShipmentWatch(shipment_id=pk, due_at=now) for pk, status in new if status not in _FINAL],
+            [ShipmentWatch(shipment_id=pk, due_at=now) for pk, status, _ in new if status not in _FINAL],
             ignore_conflicts=True,
         )
         cursor.last_shipment_id = new[-1][0]

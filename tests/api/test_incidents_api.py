@@ -105,3 +105,26 @@ def test_an_empty_note_is_refused(api, shop):
     assert response.status_code == 422
     open_incident.refresh_from_db()
     assert open_incident.state == "open"
+
+
+@pytest.mark.django_db
+def test_an_endpoint_can_subscribe_to_incident_events_and_receives_them(api, shop, settings):
+    from api.models import WebhookDelivery
+    from api.tasks import emit_webhook_event
+
+    # given an endpoint registered for incident events
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    response = api.post(
+        "/webhook-endpoints",
+        {"url": "http://localhost:9/hook", "event_types": ["incident.opened", "incident.resolved"]},
+    )
+    assert response.status_code == 201
+
+    # when the watchlist's by-name event arrives twice
+    data = {"id": 7, "type": "stalled"}
+    first = emit_webhook_event(shop_id=shop.pk, event_type="incident.opened", data=data, dedupe_key="incident:7:opened")
+    again = emit_webhook_event(shop_id=shop.pk, event_type="incident.opened", data=data, dedupe_key="incident:7:opened")
+
+    # then one event and one delivery exist
+    assert first == again
+    assert WebhookDelivery.objects.filter(event__event_type="incident.opened").count() == 1

@@ -164,3 +164,21 @@ def test_the_daily_digest_goes_once_to_the_support_address(shop):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [shop.support_email]
     assert moving.tracking_number in mail.outbox[0].body
+
+
+def test_a_parcel_created_moments_ago_is_enrolled_on_a_later_tick_never_skipped(shop):
+    from watchlist.models import WatchCursor
+    from watchlist.services import watch_enroll_new
+
+    # given a parcel registered a minute before the tick (a lower id may still be committing)
+    fresh = parcel(at=warsaw(2026, 11, 2, 9, 0), shop=shop)
+
+    # when the scan enrols at 9:01 and again at 9:05
+    early = watch_enroll_new(now=warsaw(2026, 11, 2, 9, 1))
+    early_watched = ShipmentWatch.objects.filter(shipment=fresh).exists()
+    later = watch_enroll_new(now=warsaw(2026, 11, 2, 9, 5))
+
+    # then it is enrolled only once it is old enough, and the cursor did not pass it before
+    assert (early, early_watched, later) == (0, False, 1)
+    assert ShipmentWatch.objects.get(shipment=fresh).due_at == warsaw(2026, 11, 2, 9, 5)
+    assert WatchCursor.objects.get().last_shipment_id == fresh.pk

@@ -10,7 +10,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shipments', '0007_inpost_event_keys'),
+        # The earliest shipments state with the Shipment model: migration tests that step shipments back and
+        # forth must not unapply the watchlist.
+        ('shipments', '0001_initial'),
         ('shops', '0002_shop_closures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
