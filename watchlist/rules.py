@@ -15,7 +15,8 @@ opens on a Sunday or a public holiday for lack of scans.
   promised day), or with neither, longer in transit than the lane's learned p95;
 * failed attempt: no new attempt or pickup N bd after the last attempt;
 * pickup deadline: N bd before the collect-by moment of a parcel waiting at a locker or point;
-* exception: an exception status unresolved N bd after it;
+* exception: an exception status (or a parcel in transit held in customs, with an address problem ...)
+  unresolved N bd after it began;
 * lost: no scan at all for N bd.
 """
 
@@ -41,6 +42,8 @@ DEFAULT_PICKUP_STORAGE_DAYS = 7
 _FINAL = frozenset(status.value for status in FINAL_STATUSES)
 _MOVING = (Status.IN_TRANSIT, Status.OUT_FOR_DELIVERY)
 _SHOP_SIDE = frozenset({IncidentType.LATE_DISPATCH, IncidentType.FORGOTTEN})
+# Reasons that make a parcel in transit an exception (customs hold, address problem ...).
+EXCEPTION_REASONS = frozenset({Reason.CUSTOMS, Reason.ADDRESS_PROBLEM, Reason.LOST, Reason.DAMAGED, Reason.REFUSED})
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ def shipment_findings(*, shipment: Shipment, now: datetime) -> tuple[list[Findin
         add(IncidentType.FAILED_ATTEMPT, last_news)
     if status == Status.EXCEPTION:
         add(IncidentType.EXCEPTION, shipment.status_changed_at or last_news)
+    elif status in _MOVING and shipment.reason in EXCEPTION_REASONS:
+        # A parcel held in customs or with an address problem still "moves"; it is an exception all the same.
+        add(IncidentType.EXCEPTION, _reason_since(shipment) or last_news)
     if status == Status.AVAILABLE_FOR_PICKUP:
         _pickup_deadline(shipment, thresholds, counter, found)
     if status in (*_MOVING, Status.FAILED_ATTEMPT, Status.EXCEPTION, Status.RETURNING_TO_SENDER):
@@ -174,3 +180,14 @@ def _first_scan_at(shipment: Shipment) -> datetime | None:
         .values_list("occurred_at", flat=True)
         .first()
     )
+
+
+def _reason_since(shipment: Shipment) -> datetime | None:
+    """When the current run of events with the shipment's reason began (repeated customs scans do not restart it)."""
+    began = None
+    recent = TrackingEvent.objects.filter(shipment=shipment).exclude(status="").order_by("-occurred_at", "-pk")
+    for reason, occurred_at in recent.values_list("reason", "occurred_at")[:50]:
+        if reason != shipment.reason:
+            break
+        began = occurred_at
+    return began

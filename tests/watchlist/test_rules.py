@@ -347,3 +347,23 @@ def test_snoozed_incident_comes_back_when_the_snooze_ends(shop):
     assert before == "snoozed"
     assert incident.state == "open"
     assert Incident.objects.filter(shipment=shipment, incident_type="stalled").count() == 1
+
+
+def test_a_customs_hold_is_an_exception_the_next_working_day_however_often_it_is_rescanned(shop):
+    # given a parcel to Czechia held in customs from Friday 13 November 12:00, rescanned in customs on Monday
+    shipment = parcel(at=warsaw(2026, 11, 9, 9, 0), shop=shop, country="CZ")
+    scan(shipment, Status.IN_TRANSIT, warsaw(2026, 11, 12, 9, 0))
+    scan(shipment, Status.IN_TRANSIT, warsaw(2026, 11, 13, 12, 0), reason=Reason.CUSTOMS)
+    scan(shipment, Status.IN_TRANSIT, warsaw(2026, 11, 16, 8, 0), reason=Reason.CUSTOMS)
+
+    # when the watchlist looks on Sunday and on Monday at noon
+    sunday = look(shipment, warsaw(2026, 11, 15, 12, 0))
+    monday = look(shipment, warsaw(2026, 11, 16, 12, 0))
+    scan(shipment, Status.OUT_FOR_DELIVERY, warsaw(2026, 11, 17, 8, 0))
+    released = look(shipment, warsaw(2026, 11, 17, 8, 1))
+
+    # then the hold is an exception from Monday noon (one business day after it began), and clears when released
+    assert opened_types(sunday) == []
+    assert opened_types(monday) == ["exception"]
+    assert Incident.objects.get(incident_type="exception").anchor_at == warsaw(2026, 11, 13, 12, 0)
+    assert resolved_types(released) == ["exception"]
