@@ -1,6 +1,7 @@
 """Admin watchlist: open incidents by type, age, carrier and value; resolve with a note, snooze, assign, carrier page."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
@@ -39,6 +40,7 @@ class IncidentAdmin(TenantScopedAdmin):
         "threshold",
         "assigned_to",
         "carrier_page",
+        "contact_customer",
     ]
     list_filter = ["state", "incident_type", "shipment__carrier", "threshold_source"]
     search_fields = ["shipment__tracking_number", "shipment__order__number"]
@@ -103,6 +105,14 @@ class IncidentAdmin(TenantScopedAdmin):
         except UnknownCarrier:
             url = ""
         return format_html('<a href="{}" target="_blank" rel="noopener">open</a>', url) if url else "-"
+
+    @admin.display(description="Customer")
+    def contact_customer(self, incident: Incident) -> str:
+        order = incident.shipment.order
+        if not order.customer_email:
+            return "-"
+        subject = quote(f"Order {order.number}: your parcel")
+        return format_html('<a href="mailto:{}?subject={}">email</a>', order.customer_email, subject)
 
     def _changeable(self, request: HttpRequest, queryset: QuerySet) -> list[Incident]:
         return [incident for incident in queryset if self.has_change_permission(request, incident)]

@@ -47,6 +47,7 @@ def test_the_watchlist_lists_only_the_users_shop_with_threshold_and_carrier_page
     assert foreign.shipment.tracking_number not in page
     assert "lane p95 scan gap 1 bd over 40 deliveries" in page
     assert "inpost.pl" in page
+    assert f"mailto:{own.shipment.order.customer_email}" in page
     assert detail.status_code == 404
 
 
