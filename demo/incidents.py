@@ -51,7 +51,7 @@ def demo_incident_story(*, shop: Shop, monday: datetime, say: Callable[[str], No
     """Replay the three parcels from ``monday`` (a Monday, Warsaw time) and ``say`` what the watchlist does."""
 
     def look(shipment: Shipment, at: datetime, label: str) -> None:
-        outcome = shipment_watch_evaluate(shipment_id=shipment.pk, now=at)
+        outcome = shipment_watch_evaluate(shipment=shipment, now=at)
         for incident in outcome.opened:
             say(f"{at:%a %d %b %H:%M} {label}: OPENED {incident.incident_type} ({incident.threshold_note})")
         for incident in outcome.resolved:

@@ -42,12 +42,15 @@ class WatchOutcome:
         self.resolved += other.resolved
 
 
-def shipment_watch_evaluate(*, shipment_id: int, now: datetime | None = None) -> WatchOutcome:
-    """Open the incidents ``shipment`` has at ``now``, resolve those it no longer has, and schedule the next look."""
+def shipment_watch_evaluate(*, shipment: Shipment, now: datetime | None = None) -> WatchOutcome:
+    """Open the incidents ``shipment`` has at ``now``, resolve those it no longer has, and schedule the next look.
+
+    The parcel is read afresh, so a caller may pass an instance loaded before the latest apply.
+    """
     now = now or timezone.now()
     outcome = WatchOutcome()
     with transaction.atomic():
-        shipment = Shipment.objects.select_related("shop", "order").filter(pk=shipment_id).first()
+        shipment = Shipment.objects.select_related("shop", "order").filter(pk=shipment.pk).first()
         if shipment is None:
             return outcome
         watch, _ = ShipmentWatch.objects.get_or_create(shipment=shipment)
@@ -195,6 +198,6 @@ def watch_scan(*, now: datetime | None = None, limit: int = SCAN_BATCH) -> Watch
     now = now or timezone.now()
     watch_enroll_new(now=now, limit=limit)
     outcome = WatchOutcome()
-    for shipment_id in watches_claim_due(now=now, limit=limit):
-        outcome.extend(shipment_watch_evaluate(shipment_id=shipment_id, now=now))
+    for shipment in Shipment.objects.filter(pk__in=watches_claim_due(now=now, limit=limit)).only("pk"):
+        outcome.extend(shipment_watch_evaluate(shipment=shipment, now=now))
     return outcome

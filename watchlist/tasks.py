@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from shipments.models import Shipment
 from shops.calendar import local_date
 from shops.models import Shop
 from watchlist.alerts import incident_digest_send
@@ -21,7 +22,10 @@ from watchlist.services import shipment_watch_evaluate, watch_scan
 )
 def evaluate_shipment(shipment_id: int) -> dict[str, int]:
     """Published by shipments after an apply that changed the parcel: look at its incidents now."""
-    outcome = shipment_watch_evaluate(shipment_id=shipment_id)
+    shipment = Shipment.objects.filter(pk=shipment_id).only("pk").first()
+    if shipment is None:
+        return {"opened": 0, "resolved": 0}
+    outcome = shipment_watch_evaluate(shipment=shipment)
     return {"opened": len(outcome.opened), "resolved": len(outcome.resolved)}
 
 

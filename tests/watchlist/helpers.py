@@ -40,7 +40,7 @@ def scan(shipment: Shipment, status: Status, at: datetime, *, reason: str = "", 
 def look(shipment: Shipment, at: datetime) -> WatchOutcome:
     """The watchlist evaluates ``shipment`` with the clock at ``at``."""
     with time_machine.travel(at, tick=False):
-        return shipment_watch_evaluate(shipment_id=shipment.pk)
+        return shipment_watch_evaluate(shipment=shipment)
 
 
 def opened_types(outcome: WatchOutcome) -> list[str]:

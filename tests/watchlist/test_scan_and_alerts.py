@@ -182,3 +182,21 @@ def test_a_parcel_created_moments_ago_is_enrolled_on_a_later_tick_never_skipped(
     assert (early, early_watched, later) == (0, False, 1)
     assert ShipmentWatch.objects.get(shipment=fresh).due_at == warsaw(2026, 11, 2, 9, 5)
     assert WatchCursor.objects.get().last_shipment_id == fresh.pk
+
+
+def test_the_task_apply_publishes_evaluates_the_parcel_by_id(shop):
+    from watchlist.tasks import evaluate_shipment
+
+    # given a parcel stalled since Monday
+    moving = parcel(at=warsaw(2026, 11, 2, 9, 0), shop=shop)
+    scan(moving, Status.IN_TRANSIT, warsaw(2026, 11, 2, 15, 0))
+
+    # when the published task runs on Thursday afternoon, and for a parcel that no longer exists
+    with time_machine.travel(warsaw(2026, 11, 5, 16, 0), tick=False):
+        counts = evaluate_shipment(shipment_id=moving.pk)
+        missing = evaluate_shipment(shipment_id=moving.pk + 1000)
+
+    # then the stalled incident opened, and the missing parcel did nothing
+    assert counts == {"opened": 1, "resolved": 0}
+    assert missing == {"opened": 0, "resolved": 0}
+    assert list(Incident.objects.values_list("incident_type", flat=True)) == ["stalled"]
