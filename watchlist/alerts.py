@@ -23,11 +23,12 @@ from shipments.links import order_tracking_url
 from shops.languages import language_or_default
 from shops.models import Shop
 from watchlist.explanations import incident_explanation
-from watchlist.models import DigestSent, Incident, IncidentState
+from watchlist.models import DigestSent, Incident, IncidentState, IncidentType
 
 INCIDENT_TRIGGER = "incident"
 CUSTOMER_TEMPLATE = "watchlist_incident"
 WEBHOOK_TASK = "api.emit_webhook_event"
+APOLOGY_TASK = "campaigns.apologize_for_delay"
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -72,6 +73,9 @@ def incident_opened_alert(*, incident: Incident, notify_customer: bool) -> None:
     )
     if notify_customer:
         incident_customer_message(incident=incident)
+    if incident.incident_type == IncidentType.DELAYED:
+        # The delay-apology campaign (if the shop runs one) hears it from the watchlist, on its own queue.
+        publish_on_commit(APOLOGY_TASK, shipment_id=incident.shipment_id)
 
 
 def incident_resolved_alert(*, incident: Incident) -> None:

@@ -200,3 +200,19 @@ def test_the_task_apply_publishes_evaluates_the_parcel_by_id(shop):
     assert counts == {"opened": 1, "resolved": 0}
     assert missing == {"opened": 0, "resolved": 0}
     assert list(Incident.objects.values_list("incident_type", flat=True)) == ["stalled"]
+
+
+def test_a_delayed_incident_asks_campaigns_for_the_apology_by_name(shop, published, django_capture_on_commit_callbacks):
+    from carriers.types import Reason
+
+    # given a parcel the carrier reports delayed
+    moving = parcel(at=warsaw(2026, 11, 2, 9, 0), shop=shop)
+    scan(moving, Status.IN_TRANSIT, warsaw(2026, 11, 3, 10, 0), reason=Reason.DELAYED)
+    published.clear()
+
+    # when the watchlist opens the incident
+    with django_capture_on_commit_callbacks(execute=True):
+        look(moving, warsaw(2026, 11, 3, 10, 5))
+
+    # then campaigns is asked, once, for that parcel
+    assert [kw for name, kw in published if name == "campaigns.apologize_for_delay"] == [{"shipment_id": moving.pk}]
