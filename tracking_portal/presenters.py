@@ -375,16 +375,22 @@ def shipment_view(
         carrier_url=carrier_url,
         events=views[:VISIBLE_EVENTS],
         older_events=views[VISIBLE_EVENTS:],
-        incident=incident_words(incident, shipment, language=language, zone=zone) if incident is not None else None,
+        incident=incident_words(incident, shipment, language=language, zone=zone, now=now) if incident else None,
     )
 
 
-def incident_words(incident: Incident, shipment: Shipment, *, language: str, zone: ZoneInfo) -> Explanation:
-    """What the customer reads about an open incident of ``shipment``."""
+def incident_words(
+    incident: Incident, shipment: Shipment, *, language: str, zone: ZoneInfo, now: datetime
+) -> Explanation:
+    """What the customer reads about an open incident of ``shipment`` at ``now``."""
     point = shipment.pickup_point if isinstance(shipment.pickup_point, dict) else {}
-    collect_by = format_day(incident.deadline_at, language=language, zone=zone) if incident.deadline_at else ""
+    deadline = incident.deadline_at
     return incident_explanation(
-        incident_type=incident.incident_type, language=language, collect_by=collect_by, point=point.get("name", "")
+        incident_type=incident.incident_type,
+        language=language,
+        collect_by=format_day(deadline, language=language, zone=zone) if deadline else "",
+        point=point.get("name", ""),
+        expired=deadline is not None and now >= deadline,
     )
 
 

@@ -18,9 +18,17 @@ class Explanation:
     body: str
 
 
-def incident_explanation(*, incident_type: str, language: str, collect_by: str = "", point: str = "") -> Explanation:
-    """The words for ``incident_type`` in ``language``; ``collect_by`` is a formatted day for the pickup deadline."""
+def incident_explanation(
+    *, incident_type: str, language: str, collect_by: str = "", point: str = "", expired: bool = False
+) -> Explanation:
+    """The words for ``incident_type`` in ``language``; ``collect_by`` is a formatted day for the pickup deadline,
+    ``expired`` says that day has passed."""
     with translation.override(language):
+        if incident_type == IncidentType.PICKUP_DEADLINE and expired:
+            return Explanation(
+                gettext("The time to collect your parcel has run out"),
+                gettext("The parcel may go back to us soon. Write to us and we will help you get it."),
+            )
         if incident_type == IncidentType.PICKUP_DEADLINE:
             if collect_by and point:
                 body = gettext("Your parcel is waiting for you at %(point)s until %(date)s. Please collect it by then.")

@@ -1,10 +1,12 @@
 """The tracking page explains an open incident to the customer in their language, and stops once it resolves."""
 
 import pytest
+import time_machine
+from django.core.cache import cache
 
 from carriers.types import Status
 from tests.watchlist.helpers import look, parcel, scan, warsaw
-from tracking_portal.pages import recent_keys
+from tracking_portal.pages import local_pages, recent_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +43,25 @@ def test_another_parcels_incident_is_not_shown(client, shop):
 
     # then it explains nothing
     assert 'class="incident"' not in page
+
+
+def test_a_pickup_deadline_that_has_passed_says_so(client, shop):
+    # given an InPost locker parcel ready on Thursday 12 November 10:00 (collect by Saturday 10:00), never collected
+    shipment = parcel(at=warsaw(2026, 11, 9, 9, 0), shop=shop, carrier="inpost", service="inpost_locker_standard")
+    scan(shipment, Status.AVAILABLE_FOR_PICKUP, warsaw(2026, 11, 12, 10, 0))
+    look(shipment, warsaw(2026, 11, 13, 10, 0))
+    url = f"/t/{shipment.order.public_token}?lang=en"
+
+    # when the customer opens the page on Friday and on Sunday
+    with time_machine.travel(warsaw(2026, 11, 13, 12, 0), tick=False):
+        friday = client.get(url).content.decode()
+    # A rendered page lives until its cache lifetime ends, like a parcel's "late" line
+    recent_keys.clear()
+    local_pages.clear()
+    cache.clear()
+    with time_machine.travel(warsaw(2026, 11, 15, 12, 0), tick=False):
+        sunday = client.get(url).content.decode()
+
+    # then Friday names the day to collect by, Sunday says the time has run out
+    assert "Your parcel is waiting for you until" in friday
+    assert "The time to collect your parcel has run out" in sunday
