@@ -26,6 +26,28 @@ class IncidentActionForm(ActionForm):
     snooze_days = forms.IntegerField(required=False, min_value=1, max_value=30, initial=1, label="Snooze days")
 
 
+class AgeFilter(admin.SimpleListFilter):
+    """How long incidents have been open: support starts with the oldest."""
+
+    title = "open for"
+    parameter_name = "age"
+    BUCKETS = {"day": (None, 1), "week": (1, 7), "older": (7, None)}
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("day", "less than a day"), ("week", "1 to 7 days"), ("older", "over a week")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in self.BUCKETS:
+            return queryset
+        now = timezone.now()
+        younger, older = self.BUCKETS[self.value()]
+        if younger is not None:
+            queryset = queryset.filter(opened_at__lte=now - timedelta(days=younger))
+        if older is not None:
+            queryset = queryset.filter(opened_at__gt=now - timedelta(days=older))
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(TenantScopedAdmin):
     role_actions = SUPPORT_DESK
@@ -42,7 +64,7 @@ class IncidentAdmin(TenantScopedAdmin):
         "carrier_page",
         "contact_customer",
     ]
-    list_filter = ["state", "incident_type", "shipment__carrier", "threshold_source"]
+    list_filter = ["state", "incident_type", AgeFilter, "shipment__carrier", "threshold_source"]
     search_fields = ["shipment__tracking_number", "shipment__order__number"]
     list_select_related = ["shipment", "shipment__order", "assigned_to"]
     ordering = ["opened_at"]

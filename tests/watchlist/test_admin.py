@@ -100,3 +100,23 @@ def test_a_marketer_sees_but_cannot_resolve(client, shop, marketer):
     client.post(reverse(CHANGELIST), {"action": "resolve", "note": "x", "_selected_action": [own.pk]})
     own.refresh_from_db()
     assert own.state == "open"
+
+
+def test_the_watchlist_filters_by_age(client, shop, support):
+    # given an incident opened ten days ago and one opened an hour ago
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = incident(shop, tracking_number="620000000000000000000111")
+    new = incident(shop, tracking_number="620000000000000000000222")
+    Incident.objects.filter(pk=old.pk).update(opened_at=timezone.now() - timedelta(days=10))
+    Incident.objects.filter(pk=new.pk).update(opened_at=timezone.now() - timedelta(hours=1))
+    client.force_login(support)
+
+    # when support lists those open over a week
+    page = client.get(reverse(CHANGELIST), {"age": "older"}).content.decode()
+
+    # then only the old one is listed
+    assert old.shipment.tracking_number in page
+    assert new.shipment.tracking_number not in page
