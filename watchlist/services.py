@@ -194,10 +194,19 @@ def watches_claim_due(*, now: datetime, limit: int = SCAN_BATCH, lease: timedelt
 
 
 def watch_scan(*, now: datetime | None = None, limit: int = SCAN_BATCH) -> WatchOutcome:
-    """One beat tick: enroll new parcels, then evaluate only the parcels whose next threshold is due."""
+    """One beat tick: enroll new parcels, evaluate the parcels whose next threshold is due, and finished
+    parcels that still have an active incident (their publish after apply was lost)."""
     now = now or timezone.now()
     watch_enroll_new(now=now, limit=limit)
     outcome = WatchOutcome()
-    for shipment in Shipment.objects.filter(pk__in=watches_claim_due(now=now, limit=limit)).only("pk"):
+    due = set(watches_claim_due(now=now, limit=limit))
+    # Few rows: only active incidents are read, through their partial unique index.
+    finished = (
+        Incident.objects.filter(state__in=ACTIVE_STATES, shipment__status__in=_FINAL)
+        .order_by()
+        .values_list("shipment_id", flat=True)
+    )
+    due.update(finished[:limit])
+    for shipment in Shipment.objects.filter(pk__in=due).only("pk"):
         outcome.extend(shipment_watch_evaluate(shipment=shipment, now=now))
     return outcome

@@ -40,7 +40,8 @@ def test_the_scan_enrols_new_parcels_and_then_looks_only_at_due_ones(shop):
     assert first.opened == [] and first.resolved == []
     assert due_after_first == {moving.pk: warsaw(2026, 11, 5, 15, 0), quiet.pk: warsaw(2026, 11, 4, 9, 0)}
     assert nothing_due.opened == []
-    assert not [query for query in idle.captured_queries if "watchlist_incident" in query["sql"]]
+    # (evaluating a parcel reads it with its shop; an idle tick reads no parcel)
+    assert not [query for query in idle.captured_queries if '"shops_shop"' in query["sql"]]
     assert sorted((i.shipment_id, i.incident_type) for i in thursday.opened) == sorted(
         [(moving.pk, "stalled"), (quiet.pk, "late_dispatch"), (quiet.pk, "invalid_tracking")]
     )
@@ -216,3 +217,22 @@ def test_a_delayed_incident_asks_campaigns_for_the_apology_by_name(shop, publish
 
     # then campaigns is asked, once, for that parcel
     assert [kw for name, kw in published if name == "campaigns.apologize_for_delay"] == [{"shipment_id": moving.pk}]
+
+
+def test_the_scan_resolves_incidents_of_a_parcel_delivered_while_its_publish_was_lost(shop):
+    from shipments.models import Shipment
+
+    # given an open pickup-deadline incident (no rule of the parcel comes due later)
+    shipment = parcel(at=warsaw(2026, 11, 9, 9, 0), shop=shop, carrier="inpost", service="inpost_locker_standard")
+    scan(shipment, Status.AVAILABLE_FOR_PICKUP, warsaw(2026, 11, 12, 10, 0))
+    look(shipment, warsaw(2026, 11, 13, 10, 0))
+    assert ShipmentWatch.objects.get(shipment=shipment).due_at is None
+
+    # when the parcel is delivered without the watchlist being told, and the beat ticks
+    Shipment.objects.filter(pk=shipment.pk).update(status="delivered")
+    with time_machine.travel(warsaw(2026, 11, 13, 18, 0), tick=False):
+        outcome = watch_scan()
+
+    # then the scan resolved it
+    assert [incident.incident_type for incident in outcome.resolved] == ["pickup_deadline"]
+    assert Incident.objects.get().state == "resolved"
