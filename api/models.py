@@ -58,6 +58,8 @@ class WebhookEventType(models.TextChoices):
     RETURN_RECEIVED = "return.received", "Return received"
     RETURN_RESOLVED = "return.resolved", "Return resolved"
     RETURN_CLOSED = "return.closed", "Return closed"
+    INCIDENT_OPENED = "incident.opened", "Incident opened"
+    INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

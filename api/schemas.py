@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from api.models import WebhookEventType
 from carriers.types import Status
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -284,13 +285,8 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
-EventTypeName = Literal[
-    "shipment.status_changed",
-    "shipment.exception",
-    "shipment.delivered",
-    "shipment.available_for_pickup",
-    "message.bounced",
-]
+# Every event type the platform emits, from the one list in api.models (returns and incidents included).
+EventTypeName = Literal[tuple(WebhookEventType.values)]  # type: ignore[valid-type]
 
 
 class WebhookEndpointIn(RequestBody):

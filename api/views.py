@@ -35,6 +35,7 @@ from api.schemas import (
 )
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
 from api.views_catalog import router as catalog_router
+from api.views_incidents import router as incidents_router
 from api.views_privacy import router as privacy_router
 from api.views_returns import router as returns_router
 from api.views_webhooks import router as webhooks_router
@@ -54,7 +55,8 @@ Push a shop's orders and shipments in, read their tracking state back.
 * **Webhooks:** register a URL with `POST /webhook-endpoints` and keep the returned `whsec_...` secret. Events
   (`shipment.status_changed`, `shipment.exception`, `shipment.delivered`, `shipment.available_for_pickup`,
   `message.bounced`, `return.requested`, `return.approved`, `return.rejected`, `return.label_issued`,
-  `return.in_transit`, `return.received`, `return.resolved`, `return.closed`) are POSTed as `{"type", "timestamp", "data"}` and signed per
+  `return.in_transit`, `return.received`, `return.resolved`, `return.closed`,
+  `incident.opened`, `incident.resolved`) are POSTed as `{"type", "timestamp", "data"}` and signed per
   [Standard Webhooks](https://www.standardwebhooks.com/): headers `webhook-id` (stable per event: deduplicate on
   it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`); verify with any Standard Webhooks
   library, e.g. `standardwebhooks.Webhook(secret).verify(body, headers)`. Answer 2xx; anything else (or a
@@ -280,3 +282,4 @@ api.add_router("", catalog_router)
 api.add_router("", webhooks_router)
 api.add_router("", privacy_router)
 api.add_router("", returns_router)
+api.add_router("", incidents_router)

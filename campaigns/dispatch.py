@@ -252,6 +252,28 @@ def late_parcels_scan(*, now: datetime | None = None) -> int:
     return queued
 
 
+def late_parcel_apologize(*, shipment_id: int, now: datetime | None = None) -> int:
+    """Queue the delay apology of each live late-trigger campaign for one parcel the watchlist found delayed.
+
+    Called by name when a "delayed" incident opens (in business days, carrier's word included); the
+    scan above stays the safety net. One dispatch per campaign and order, so the two never send twice.
+    """
+    now = now or timezone.now()
+    shipment = (
+        Shipment.objects.filter(pk=shipment_id, direction=Direction.OUTBOUND).select_related("order", "shop").first()
+    )
+    if shipment is None:
+        return 0
+    campaigns = Campaign.objects.filter(
+        shop_id=shipment.shop_id, status=CampaignStatus.ACTIVE, trigger_type=TriggerType.LATE_OR_EXCEPTION
+    ).exclude(dispatches__order_id=shipment.order_id)
+    return sum(
+        _late_dispatch(campaign=campaign, shipment=shipment, now=now)
+        for campaign in campaigns
+        if campaign_is_live(campaign, now=now) and campaign.send_email
+    )
+
+
 def _late_dispatch(*, campaign: Campaign, shipment: Shipment, now: datetime) -> int:
     order = shipment.order
     if not order.customer_email or audience_mismatch(campaign, OrderFacts(order, shipment=shipment)):

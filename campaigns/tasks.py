@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns.dispatch import campaign_dispatches_release, late_parcels_scan
+from campaigns.dispatch import campaign_dispatches_release, late_parcel_apologize, late_parcels_scan
 
 
 @shared_task(name="campaigns.release_due_dispatches", ignore_result=True)
@@ -15,3 +15,9 @@ def release_due_dispatches() -> int:
 def scan_late_parcels() -> int:
     """Queue delay apologies for parcels whose deadline passed since the previous tick."""
     return late_parcels_scan()
+
+
+@shared_task(name="campaigns.apologize_for_delay", ignore_result=True)
+def apologize_for_delay(shipment_id: int) -> int:
+    """Published by the watchlist when a parcel's "delayed" incident opens: queue its delay apologies."""
+    return late_parcel_apologize(shipment_id=shipment_id)

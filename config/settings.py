@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "notifications",
     "campaigns",
     "returns",
+    "watchlist",
     "tracking_portal",
     "api",
     "demo",
@@ -215,6 +216,11 @@ if not 0 < POLLING_TIME_SCALE <= 1 or (PRODUCTION and POLLING_TIME_SCALE != 1):
 # Tasks published by name (no import against the dependency direction) for every new StatusChange,
 # each taking ``status_change_id``; each consumer is idempotent and sweeps what it missed.
 STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change_webhooks")
+# Tasks published by name after an apply stored new events or changed the status (a reason-only change
+# too), each taking ``shipment_id``: the watchlist looks at the parcel again.
+SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment",)
+# Parcels to this country are domestic for the watchlist's default stalled threshold.
+WATCHLIST_HOME_COUNTRY = env.str("WATCHLIST_HOME_COUNTRY", default="PL")
 
 # --- REST API and outgoing webhooks ------------------------------------------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # larger request bodies get a 413

@@ -29,7 +29,8 @@ synchronously, because the carrier will not send them again.
 Every status change writes one ``StatusChange`` row in the same transaction and, on commit,
 publishes each task in ``settings.STATUS_CHANGE_TASKS`` by name with ``status_change_id``
 (``publish_on_commit``: broker errors are logged and left to the consumers' sweepers; a batch run
-shares one broker connection through ``one_producer``).
+shares one broker connection through ``one_producer``). An apply that stored new events or changed
+the status also publishes each task in ``settings.SHIPMENT_UPDATED_TASKS`` with ``shipment_id``.
 """
 
 from __future__ import annotations
@@ -122,6 +123,10 @@ def shipment_apply_result(
             report = _apply_error(shipment, outcome, source=source, now=now)
         else:
             report = _apply_result(shipment, outcome, source=source, now=now)
+        if report.new_events or report.status_changed:
+            # Apps above (the watchlist) look at the changed parcel again, reason-only changes included.
+            for task_name in settings.SHIPMENT_UPDATED_TASKS:
+                publish_on_commit(task_name, shipment_id=shipment.pk)
         if source == "poll" and connection.vendor == "postgresql":
             # A polled answer need not wait for the WAL flush (see "Durability" in the module doc).
             with connection.cursor() as cursor:

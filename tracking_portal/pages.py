@@ -39,6 +39,7 @@ from tracking_portal.presenters import (
     web_url,
 )
 from tracking_portal.selectors import PageKey, order_page_key
+from watchlist.selectors import customer_incidents_for
 
 # Hot pages are also kept in each process: a shared-cache round trip (Redis) per view would cost more
 # than the rest of serving the page. Entries are keyed by order version, so they are never stale.
@@ -240,6 +241,7 @@ def order_page_render(*, order: Order, language: str, on_custom_domain: bool, fe
         language=language,
         carrier_url_for=carrier_url,
         support_url=reverse("tracking_portal:go_support", args=[token]) if shop.support_url else "",
+        incidents=customer_incidents_for(shipment_ids=[shipment.pk for shipment in shipments]),
     )
     placements = page_placements(order=order, language=page.language)
     return render_page(
@@ -275,6 +277,7 @@ def shipment_page_render(*, shipment: Shipment, language: str, on_custom_domain:
         language=language,
         carrier_url_for=carrier_url,
         support_url="",
+        incidents=customer_incidents_for(shipment_ids=[shipment.pk]),
     )
     return render_page(
         shop=shipment.shop,

@@ -8,7 +8,7 @@ and what keeps the page's query count independent of how many events a parcel ha
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import quote, urlencode
@@ -26,6 +26,8 @@ from shipments.status_texts import shipment_explanation, status_label
 from shops.languages import language_or_default
 from shops.models import Shop
 from shops.public_pages import LanguageLink, Theme, language_links, theme_for
+from watchlist.explanations import Explanation, incident_explanation
+from watchlist.models import Incident
 
 # Newest events shown straight away; older ones sit in a <details> that works without JavaScript.
 VISIBLE_EVENTS = 5
@@ -97,6 +99,8 @@ class ShipmentView:
     carrier_url: str
     events: tuple[EventView, ...]
     older_events: tuple[EventView, ...]
+    # An open watchlist incident explained to the customer (pickup deadline, failed attempt, delay ...).
+    incident: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -317,6 +321,7 @@ def shipment_view(
     zone: ZoneInfo,
     now: datetime,
     carrier_url: str,
+    incident: Incident | None = None,
 ) -> ShipmentView:
     """One parcel's card; ``events`` newest first; words in the active language."""
     status = Status(shipment.status)
@@ -353,6 +358,22 @@ def shipment_view(
         carrier_url=carrier_url,
         events=views[:VISIBLE_EVENTS],
         older_events=views[VISIBLE_EVENTS:],
+        incident=incident_words(incident, shipment, language=language, zone=zone, now=now) if incident else None,
+    )
+
+
+def incident_words(
+    incident: Incident, shipment: Shipment, *, language: str, zone: ZoneInfo, now: datetime
+) -> Explanation:
+    """What the customer reads about an open incident of ``shipment`` at ``now``."""
+    point = shipment.pickup_point if isinstance(shipment.pickup_point, dict) else {}
+    deadline = incident.deadline_at
+    return incident_explanation(
+        incident_type=incident.incident_type,
+        language=language,
+        collect_by=format_day(deadline, language=language, zone=zone) if deadline else "",
+        point=point.get("name", ""),
+        expired=deadline is not None and now >= deadline,
     )
 
 
@@ -371,11 +392,13 @@ def order_page_build(
     carrier_url_for: Callable[[int, Shipment], str],
     support_url: str = "",
     now: datetime | None = None,
+    incidents: Mapping[int, Incident] | None = None,
 ) -> OrderPage:
     """The page for ``order`` (or, with ``order=None``, for a parcel looked up by tracking number only).
 
     ``shipments`` pairs each shipment with its events newest first; ``carrier_url_for(index, shipment)``
-    gives the (click-recording) link to the carrier's own page.
+    gives the (click-recording) link to the carrier's own page; ``incidents`` maps a shipment id to its open
+    incident the customer should have explained.
     """
     language = language_or_default(language)
     zone = shop_zone(shop)
@@ -398,6 +421,7 @@ def order_page_build(
                     zone=zone,
                     now=now,
                     carrier_url=carrier_url_for(position, shipment),
+                    incident=(incidents or {}).get(shipment.pk),
                 )
             )
         title = gettext("Order %(number)s") % {"number": order.number} if order is not None else gettext("Your parcel")

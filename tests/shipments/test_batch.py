@@ -263,14 +263,15 @@ def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, 
     with django_capture_on_commit_callbacks(execute=True):
         run(fake, parcels)
 
-    # then each change went to each consumer exactly once
+    # then each change went to each consumer exactly once, and each changed parcel to the watchlist once
     ids = sorted(Shipment.objects.get(pk=p.pk).status_changes.get().pk for p in parcels)
     assert sorted(published, key=repr) == sorted(
-        (
+        [
             (name, {"status_change_id": pk})
             for pk in ids
             for name in ("notifications.process_status_change", "api.status_change_webhooks")
-        ),
+        ]
+        + [("watchlist.evaluate_shipment", {"shipment_id": parcel.pk}) for parcel in parcels],
         key=repr,
     )
 
@@ -332,7 +333,9 @@ def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, f
     tasks = ("notifications.process_status_change", "api.status_change_webhooks")
     assert sent[0] == ("acquired", None, None)
     assert sorted(sent[1:], key=repr) == sorted(
-        ((name, {"status_change_id": pk}, connection) for pk in ids for name in tasks), key=repr
+        [(name, {"status_change_id": pk}, connection) for pk in ids for name in tasks]
+        + [("watchlist.evaluate_shipment", {"shipment_id": parcel.pk}, connection) for parcel in parcels],
+        key=repr,
     )
 
 

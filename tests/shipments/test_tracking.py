@@ -53,7 +53,9 @@ def test_new_events_are_stored_status_changes_and_both_tasks_are_published_once(
     assert shipment.status_changed_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
     assert (change.from_status, change.to_status, change.reason) == ("pending", "in_transit", "picked_up")
     assert change.occurred_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
-    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS]
+    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
+        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+    ]
     assert list(shipment.events.values_list("raw_code", "text", "source")) == [
         ("confirmed", "text of confirmed", "poll"),
         ("collected_from_sender", "text of collected_from_sender", "poll"),
@@ -282,7 +284,9 @@ def test_a_shipment_without_carrier_info_for_30_days_expires_with_a_status_chang
     change = StatusChange.objects.get(shipment=shipment)
     assert (shipment.status, shipment.next_poll_at, report.status_changed) == ("expired", None, True)
     assert (change.from_status, change.to_status) == ("pending", "expired")
-    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS]
+    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
+        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+    ]
 
 
 def test_a_push_does_not_count_as_a_poll(shipment, published):
@@ -308,7 +312,7 @@ def test_changes_committed_inside_one_producer_share_its_broker_connection(
     # then one connection was taken and every consumer task went over it exactly once
     assert sent == [("acquired", None, None)] + [
         (name, {"status_change_id": report.status_change_id}, connection) for name in TASKS
-    ]
+    ] + [("watchlist.evaluate_shipment", {"shipment_id": shipment.pk}, connection)]
 
 
 def test_an_expired_parcel_is_revived_only_by_new_events(shipment, published):

@@ -64,7 +64,7 @@ def test_an_inpost_push_is_applied(shop, shipment, django_capture_on_commit_call
         "push",
         "2026-11-04T09:38:23+00:00",
     )
-    assert sent == ["notifications.process_status_change", "api.status_change_webhooks"]
+    assert sent == ["notifications.process_status_change", "api.status_change_webhooks", "watchlist.evaluate_shipment"]
 
 
 def test_a_repeated_push_changes_nothing(shop, shipment):
