@@ -62,6 +62,7 @@ def test_every_app_with_personal_data_joins_the_registry():
         "api.CsvImport",
         "returns.ReturnRequest",
         "returns.ReturnItem",
+        "watchlist.Incident",
     }
     assert [declaration.label for declaration in declarations() if declaration.is_order] == ["shipments.Order"]
 
@@ -75,6 +76,7 @@ NOT_CUSTOMER_DATA = {
     "notifications.NotificationSettings.email_statuses",
     "campaigns.Campaign.customer_type",
     "campaigns.Campaign.send_email",
+    "watchlist.IncidentRule.notify_customer",
     # Staff, not customers: invitations to the shop's own team, and django-axes' login records (kept for
     # security, pruned by axes' own settings).
     "shops.Invitation.email",
