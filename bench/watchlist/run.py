@@ -20,24 +20,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from bench.seeding import orders_insert, recreate_database  # noqa: E402  (after the path is set)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    if not name.startswith("pf_bench"):
-        raise SystemExit("refusing to drop a database whose name does not start with pf_bench")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed_active(*, count: int, shop_id: int, prefix: str) -> None:
@@ -45,17 +34,7 @@ def seed_active(*, count: int, shop_id: int, prefix: str) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO shipments_order (shop_id, number, public_token, customer_name, customer_email,
-                customer_phone, shipping_city, shipping_postcode, shipping_country, locale, marketing_consent,
-                currency, total_amount, shipping_method, placed_at, created_at, updated_at, version)
-            SELECT %s, %s || i, md5(%s || i) || md5('o' || i), 'Anna', 'a' || i || '@example.com', '', 'Kraków',
-                '30-001', 'PL', 'pl', false, 'PLN', 100, '', now(), now(), now(), 1
-            FROM generate_series(1, %s) AS i
-            """,
-            [shop_id, prefix, prefix, count],
-        )
+        orders_insert(cursor, shop_id=shop_id, prefix=prefix, count=count)
         cursor.execute(
             """
             INSERT INTO shipments_shipment (shop_id, order_id, carrier, tracking_number, direction, public_token,
