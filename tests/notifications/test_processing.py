@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from campaigns.placements import CampaignSend
 from notifications import outbox, tasks
@@ -292,3 +293,12 @@ def test_a_shop_can_switch_a_default_reason_off(clock, shipment, settings_row):
     # then
     assert due_ids == []
     assert Message.objects.get(status_change=change).reason == "The shop does not email the reason delayed"
+
+
+def test_reason_emails_accepts_only_known_reason_codes(settings_row):
+    # given a reason no carrier adapter produces
+    settings_row.reason_emails = ["customs", "stuck"]
+    # when / then
+    with pytest.raises(ValidationError) as raised:
+        settings_row.clean()
+    assert list(raised.value.message_dict) == ["reason_emails"]
