@@ -255,6 +255,8 @@ def _status_change_data(status_change: StatusChange) -> dict[str, Any]:
 def webhook_events_for_status_change(*, status_change_id: int) -> list[WebhookEvent]:
     """The events a status change makes (``shipment.status_changed`` and its specific type), once each.
 
+    A reason-only change makes ``shipment.status_changed`` alone, with the reason in its data.
+
     Nothing is recorded for a shop without an active endpoint. Safe to call any number of times.
     """
     status_change = (
@@ -267,7 +269,9 @@ def webhook_events_for_status_change(*, status_change_id: int) -> list[WebhookEv
         return []
     event_types = [WebhookEventType.SHIPMENT_STATUS_CHANGED.value]
     specific = STATUS_EVENT_TYPES.get(Status(status_change.to_status)) if status_change.to_status in Status else None
-    if specific is not None:
+    # A reason-only change (same status, new reason) is news in shipment.status_changed alone: the
+    # specific event (delivered, exception...) was sent when the parcel entered the status.
+    if specific is not None and not status_change.reason_only:
         event_types.append(specific.value)
     data = _status_change_data(status_change)
     return [

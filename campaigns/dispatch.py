@@ -47,7 +47,8 @@ def trigger_delay(campaign: Campaign, status_change: StatusChange) -> timedelta 
     if campaign.trigger_type == TriggerType.LATE_OR_EXCEPTION:
         late = status_change.to_status == Status.EXCEPTION or status_change.reason == Reason.DELAYED
         return timedelta(0) if late else None
-    if status_change.to_status != campaign.trigger_status:
+    if status_change.reason_only or status_change.to_status != campaign.trigger_status:
+        # A new reason within the same status is no arrival in it: status campaigns fire on the status once.
         return None
     if campaign.trigger_type == TriggerType.DELAY_AFTER_STATUS:
         return timedelta(hours=campaign.delay_hours)

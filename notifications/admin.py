@@ -65,7 +65,7 @@ class NotificationSettingsAdmin(TenantScopedAdmin):
     list_display = ["shop", "quiet_hours_start", "quiet_hours_end", "daily_cap_per_shipment", "esp_provider"]
     readonly_fields = ["esp_webhook_url"]
     fieldsets = [
-        (None, {"fields": ["shop", "email_statuses"]}),
+        (None, {"fields": ["shop", "email_statuses", "reason_emails"]}),
         (
             "Considerate sending",
             {

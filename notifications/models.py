@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from carriers.types import Status
+from carriers.types import Reason, Status
 from notifications.shop_esp import ESP_PROVIDER_CHOICES, esp_options_errors
 from shipments.models import STATUS_CHOICES, Order, Shipment, StatusChange
 from shops.models import LANGUAGE_CHOICES, Shop
@@ -23,9 +23,17 @@ DEFAULT_EMAIL_STATUSES = [
     Status.RETURNING_TO_SENDER.value,
 ]
 
+# Reasons whose arrival within the same status emails by default: the customer can act on them or
+# would otherwise ask; never every reason a carrier reports.
+DEFAULT_REASON_EMAILS = [Reason.CUSTOMS.value, Reason.ADDRESS_PROBLEM.value, Reason.DELAYED.value]
+
 
 def default_email_statuses() -> list[str]:
     return list(DEFAULT_EMAIL_STATUSES)
+
+
+def default_reason_emails() -> list[str]:
+    return list(DEFAULT_REASON_EMAILS)
 
 
 class NotificationSettings(models.Model):
@@ -38,6 +46,11 @@ class NotificationSettings(models.Model):
         default=default_email_statuses,
         blank=True,
         help_text='Statuses that send the transactional email, e.g. ["out_for_delivery", "delivered"].',
+    )
+    reason_emails = models.JSONField(
+        default=default_reason_emails,
+        blank=True,
+        help_text='Reasons that email when they arrive within the same status, e.g. ["customs", "delayed"].',
     )
     quiet_hours_start = models.TimeField(
         null=True, blank=True, help_text="Non-urgent emails wait from this local time (customer's timezone)."
@@ -88,6 +101,9 @@ class NotificationSettings(models.Model):
         known = {status.value for status in Status}
         if not isinstance(self.email_statuses, list) or not set(self.email_statuses) <= known:
             raise ValidationError({"email_statuses": f"A list of statuses from: {', '.join(sorted(known))}."})
+        reasons = {reason.value for reason in Reason}
+        if not isinstance(self.reason_emails, list) or not set(self.reason_emails) <= reasons:
+            raise ValidationError({"reason_emails": f"A list of reasons from: {', '.join(sorted(reasons))}."})
         if (self.quiet_hours_start is None) != (self.quiet_hours_end is None):
             raise ValidationError("Set both ends of the quiet hours, or neither.")
         errors = esp_options_errors(provider=self.esp_provider, options=self.esp_secret_options)

@@ -2,7 +2,7 @@
 
 Any app asks for a message through :func:`message_request` (notifications never imports the asking
 app); status changes go through the same service, with the rules notifications itself owns for them
-(which statuses email, quiet hours, the daily cap, collapsing rapid transitions). The row is the
+(which statuses and reasons email, quiet hours, the daily cap, collapsing rapid transitions). The row is the
 promise: the unique key makes a repeated request a no-op, the send is published after commit, and
 the release tick re-publishes whatever a lost publish left behind.
 """
@@ -269,7 +269,11 @@ def _transactional_skip_reason(*, change: StatusChange, conf: NotificationSettin
     if change.shipment.direction == Direction.RETURN:
         # The returns app tells the customer about the return leg in its own words, never "on its way to you".
         return "Return parcels are emailed about by the returns app"
-    if change.to_status not in conf.email_statuses:
+    if change.reason_only:
+        # Only the reasons the shop chose; a carrier reports many a customer cannot act on.
+        if change.reason not in conf.reason_emails:
+            return f"The shop does not email the reason {change.reason or '(none)'}"
+    elif change.to_status not in conf.email_statuses:
         return f"The shop does not email the status {change.to_status}"
     if change.occurred_at < now - timedelta(hours=conf.max_transition_age_hours):
         return f"The transition is older than {conf.max_transition_age_hours} hours"

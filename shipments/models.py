@@ -224,6 +224,11 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.shipment}: {self.from_status} → {self.to_status}"
 
+    @property
+    def reason_only(self) -> bool:
+        """Whether only the reason moved (a customs hold, a delay) while the status stayed."""
+        return self.from_status == self.to_status
+
 
 class CarrierAccount(models.Model):
     """A shop's own credentials for one carrier, its push secret, and that carrier's health for the shop.

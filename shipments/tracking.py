@@ -26,7 +26,9 @@ same events and status change are written then. Anything durable that read such 
 consumer's Message for the StatusChange) commits later in the same WAL, so it cannot survive
 without it; a consumer handed the id of a lost row finds no row and does nothing. Pushes commit
 synchronously, because the carrier will not send them again.
-Every status change writes one ``StatusChange`` row in the same transaction and, on commit,
+Every status change, and every new non-empty reason within the same status (``from_status ==
+to_status``: a customs hold, a delay, an address problem), writes one ``StatusChange`` row in the
+same transaction and, on commit,
 publishes each task in ``settings.STATUS_CHANGE_TASKS`` by name with ``status_change_id``
 (``publish_on_commit``: broker errors are logged and left to the consumers' sweepers; a batch run
 shares one broker connection through ``one_producer``). An apply that stored new events or changed
@@ -113,7 +115,7 @@ def shipment_apply_result(
 
     A result adds its new events (deduplicated per shipment), recomputes the status by the module's
     rules, refreshes ETA, pickup point, proof of delivery and service, writes a StatusChange when the
-    status moved, and schedules the next poll. An error only records itself and reschedules; stored
+    status or its reason moved, and schedules the next poll. An error only records itself and reschedules; stored
     events and status are never lost. ``source`` is ``poll`` or ``push``.
     """
     now = now or timezone.now()
@@ -214,8 +216,11 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
         shipment.last_event_at = max(at for _, _, at in timeline)
     if derived.status != shipment.status:
         status_change = _change_status(shipment, derived.status, derived.reason, derived.occurred_at or now)
-    else:
-        shipment.reason = derived.reason if derived.occurred_at is not None else shipment.reason
+    elif derived.occurred_at is not None and derived.reason and derived.reason != shipment.reason:
+        # A new reason in the same status (customs hold, delay, address problem) is a transition too.
+        status_change = _change_reason(shipment, derived.reason, derived.occurred_at)
+    elif derived.occurred_at is not None:
+        shipment.reason = derived.reason
 
     if result.eta_from is not None or result.eta_to is not None:
         shipment.eta_from, shipment.eta_to = result.eta_from, result.eta_to
@@ -264,6 +269,17 @@ def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: da
     )
     shipment.status, shipment.reason, shipment.status_changed_at = status, reason, occurred_at
     # Each consumer is idempotent and sweeps unprocessed rows, so a lost publish is late, never lost.
+    for task_name in settings.STATUS_CHANGE_TASKS:
+        publish_on_commit(task_name, status_change_id=status_change.pk)
+    return status_change
+
+
+def _change_reason(shipment: Shipment, reason: str, occurred_at: datetime) -> StatusChange:
+    # from_status == to_status marks it reason-only; status_changed_at keeps the status's own moment.
+    status_change = StatusChange.objects.create(
+        shipment=shipment, from_status=shipment.status, to_status=shipment.status, reason=reason, occurred_at=occurred_at
+    )
+    shipment.reason = reason
     for task_name in settings.STATUS_CHANGE_TASKS:
         publish_on_commit(task_name, status_change_id=status_change.pk)
     return status_change

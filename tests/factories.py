@@ -102,6 +102,7 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
         model = StatusChange
 
     shipment = factory.SubFactory(ShipmentFactory)
-    from_status = "in_transit"
+    # A status transition by default: from == to would be a reason-only change.
+    from_status = factory.LazyAttribute(lambda change: "info_received" if change.to_status == "in_transit" else "in_transit")
     to_status = "out_for_delivery"
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 4, 7, 0, tzinfo=UTC))

@@ -334,3 +334,17 @@ def test_unknown_event_type_is_refused(shop):
     with pytest.raises(ValueError, match="unknown webhook event type"):
         webhook_event_emit(shop=shop, event_type="order.teleported", data={}, dedupe_key="x")
     assert not WebhookEvent.objects.exists()
+
+
+def test_a_reason_only_change_makes_status_changed_alone_with_its_reason(endpoint, shop):
+    # given an exception whose reason moved from an address problem to a refusal
+    shipment = ShipmentFactory(order__shop=shop, status="exception", reason="refused")
+    change = StatusChangeFactory(shipment=shipment, from_status="exception", to_status="exception", reason="refused")
+    # when
+    events = webhook_events_for_status_change(status_change_id=change.pk)
+    # then only shipment.status_changed goes out (shipment.exception went when the parcel entered it)
+    assert [event.event_type for event in events] == ["shipment.status_changed"]
+    data = events[0].payload["data"]
+    assert (data["from_status"], data["to_status"], data["reason"]) == ("exception", "exception", "refused")
+    assert data["shipment"]["reason"] == "refused"
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1

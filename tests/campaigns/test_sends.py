@@ -234,6 +234,24 @@ def test_delayed_reason_triggers_the_apology_but_a_normal_transit_does_not(shop)
     assert [send.campaign_id for send in delayed] == [apology.pk]
 
 
+def test_a_reason_only_change_fires_no_status_campaign_but_a_delay_apology(shop):
+    # given a campaign on in_transit, a delayed one on in_transit and the apology
+    on_status = CampaignFactory(shop=shop, trigger_status="in_transit", priority=10)
+    later = CampaignFactory(shop=shop, trigger_type="delay_after_status", trigger_status="in_transit", delay_hours=1)
+    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="", priority=1)
+    change = _change(shop, to_status="in_transit", reason="delayed")
+    change.from_status = "in_transit"
+    change.save()
+
+    # when the parcel, already in transit, is reported delayed
+    sends = campaign_dispatches_claim(status_change=change)
+
+    # then only the apology goes; neither in_transit campaign fires on a status the parcel did not enter
+    assert [send.campaign_id for send in sends] == [apology.pk]
+    assert list(CampaignDispatch.objects.values_list("campaign_id", flat=True)) == [apology.pk]
+    assert not CampaignDispatch.objects.filter(campaign__in=[on_status, later]).exists()
+
+
 def _late_shipment(shop, *, eta_to=None, promised=None, status="in_transit"):
     order = OrderFactory(shop=shop, promised_delivery_date=promised)
     shipment = ShipmentFactory(order=order, status=status, eta_to=eta_to)

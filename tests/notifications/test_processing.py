@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from campaigns.placements import CampaignSend
 from notifications import outbox, tasks
@@ -243,3 +244,61 @@ def test_tasks_end_to_end_send_one_email_per_status_change(
     assert published == [("notifications.send_message", {"message_id": message.pk})] * 2
     assert len(mail.outbox) == 1
     assert message.status == MessageStatus.SENT
+
+
+def _reason_change(shipment, reason):
+    make_change(shipment, to_status="in_transit", from_status="info_received")
+    return StatusChangeFactory(
+        shipment=shipment, from_status="in_transit", to_status="in_transit", reason=reason, occurred_at=NOW
+    )
+
+
+def test_an_enabled_reason_in_the_same_status_emails_once(clock, shipment, settings_row):
+    # given the default reasons and a customs hold within in transit
+    assert settings_row.reason_emails == ["customs", "address_problem", "delayed"]
+    settings_row.email_statuses = ["delivered"]
+    settings_row.save()
+    change = _reason_change(shipment, "customs")
+    # when the change is processed twice
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
+    outbox.status_change_process(status_change_id=change.pk)
+    # then one email is due, although the shop does not email the status in_transit itself
+    message = Message.objects.get(status_change=change)
+    assert due_ids == [message.pk]
+    assert (message.status, message.to_status, message.campaign_key) == (MessageStatus.QUEUED, "in_transit", 0)
+    assert Message.objects.filter(shipment=shipment).count() == 1
+
+
+def test_a_reason_the_shop_did_not_enable_emails_nothing(clock, shipment, settings_row):
+    # given a shop that emails in_transit, but a reason it did not choose
+    assert "in_transit" in settings_row.email_statuses
+    change = _reason_change(shipment, "redirected")
+    # when
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
+    # then the message is recorded as skipped, never due
+    message = Message.objects.get(status_change=change)
+    assert due_ids == []
+    assert message.status == MessageStatus.SKIPPED
+    assert message.reason == "The shop does not email the reason redirected"
+    assert Message.objects.filter(shipment=shipment, status=MessageStatus.QUEUED).count() == 0
+
+
+def test_a_shop_can_switch_a_default_reason_off(clock, shipment, settings_row):
+    # given
+    settings_row.reason_emails = ["customs"]
+    settings_row.save()
+    change = _reason_change(shipment, "delayed")
+    # when
+    due_ids = outbox.status_change_process(status_change_id=change.pk)
+    # then
+    assert due_ids == []
+    assert Message.objects.get(status_change=change).reason == "The shop does not email the reason delayed"
+
+
+def test_reason_emails_accepts_only_known_reason_codes(settings_row):
+    # given a reason no carrier adapter produces
+    settings_row.reason_emails = ["customs", "stuck"]
+    # when / then
+    with pytest.raises(ValidationError) as raised:
+        settings_row.clean()
+    assert list(raised.value.message_dict) == ["reason_emails"]

@@ -329,3 +329,52 @@ def test_an_expired_parcel_is_revived_only_by_new_events(shipment, published):
     # then the repeat changes nothing and the delivery does
     assert (repeat.status_changed, status_after_repeat) == (False, "expired")
     assert (news.status_changed, news.from_status, news.to_status) == (True, "expired", "delivered")
+
+
+def test_a_new_reason_in_the_same_status_is_recorded_once_as_a_reason_only_change(
+    shipment, published, django_capture_on_commit_callbacks
+):
+    # given a parcel in transit
+    moving = event(10, "collected_from_sender", Status.IN_TRANSIT)
+    apply(shipment, result(shipment.tracking_number, moving))
+    first = StatusChange.objects.get(shipment=shipment)
+    published.clear()
+    customs = result(shipment.tracking_number, moving, event(14, "customs_hold", Status.IN_TRANSIT, reason="customs"))
+
+    # when the carrier reports a customs hold, and the same answer is polled twice more
+    with django_capture_on_commit_callbacks(execute=True):
+        report = apply(shipment, customs)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = apply(shipment, customs, now=NOW + timedelta(hours=1))
+    apply(shipment, customs, now=NOW + timedelta(hours=2))
+
+    # then one reason-only StatusChange exists, published once; the status's own moment stays
+    shipment.refresh_from_db()
+    change = StatusChange.objects.exclude(pk=first.pk).get(shipment=shipment)
+    assert (change.from_status, change.to_status, change.reason) == ("in_transit", "in_transit", "customs")
+    assert change.reason_only is True
+    assert change.occurred_at == datetime(2026, 11, 3, 14, tzinfo=UTC)
+    assert (report.status_changed, report.status_change_id, report.from_status) == (True, change.pk, "in_transit")
+    assert (again.status_changed, again.new_events) == (False, 0)
+    assert (shipment.status, shipment.reason) == ("in_transit", "customs")
+    assert shipment.status_changed_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
+    assert StatusChange.objects.filter(shipment=shipment).count() == 2
+    assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
+        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+    ]
+
+
+def test_a_reason_that_clears_is_no_transition(shipment, published):
+    # given a parcel held at customs
+    held = event(14, "customs_hold", Status.IN_TRANSIT, reason="customs")
+    apply(shipment, result(shipment.tracking_number, held))
+    changes = StatusChange.objects.filter(shipment=shipment).count()
+
+    # when the next scan is in transit without a reason
+    report = apply(shipment, result(shipment.tracking_number, held, event(18, "sorting", Status.IN_TRANSIT)))
+
+    # then the reason clears, and no StatusChange is written for it
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.reason) == ("in_transit", "")
+    assert report.status_changed is False
+    assert StatusChange.objects.filter(shipment=shipment).count() == changes == 1

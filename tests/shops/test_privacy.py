@@ -74,6 +74,7 @@ NOT_CUSTOMER_DATA = {
     "shops.Shop.sender_email",
     "shops.Shop.reply_to_email",
     "notifications.NotificationSettings.email_statuses",
+    "notifications.NotificationSettings.reason_emails",
     "campaigns.Campaign.customer_type",
     "campaigns.Campaign.send_email",
     "watchlist.IncidentRule.notify_customer",
