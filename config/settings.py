@@ -37,7 +37,14 @@ def _required(name: str) -> str:
 
 if PRODUCTION:
     # ANYMAIL_WEBHOOK_SECRET: without it anyone could post ESP events (bounces suppress addresses).
-    for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"):
+    for _name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "ANYMAIL_WEBHOOK_SECRET",
+    ):
         _required(_name)
     SECRET_KEY = env.str("SECRET_KEY")
     DEBUG = False
@@ -196,6 +203,14 @@ if DJANGO_ENV == "test":
     EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 ANYMAIL.setdefault("REQUESTS_TIMEOUT", (5, 20))  # (connect, read) seconds for every ESP call
+# Reconciling messages whose provider call may or may not have happened (notifications.reconcile):
+# ask the provider only this long after the hand-over (its search lags a little), fall back to resending
+# once after a quiet period with no provider event where no lookup exists, and never resend on our own a
+# message older than the maximum age (a person decides; the daily digest lists it).
+NOTIFICATIONS_RECONCILE_LOOKUP_AFTER_SECONDS = env.float("NOTIFICATIONS_RECONCILE_LOOKUP_AFTER_SECONDS", default=600)
+NOTIFICATIONS_RECONCILE_QUIET_SECONDS = env.float("NOTIFICATIONS_RECONCILE_QUIET_SECONDS", default=2 * 3600)
+NOTIFICATIONS_RECONCILE_MAX_AGE_SECONDS = env.float("NOTIFICATIONS_RECONCILE_MAX_AGE_SECONDS", default=48 * 3600)
+NOTIFICATIONS_RECONCILE_LOOKUP_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_RECONCILE_LOOKUP_TIMEOUT_SECONDS", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parcelfront <no-reply@parcelfront.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -14,7 +14,8 @@ from anymail.exceptions import AnymailAPIError
 from anymail.message import AnymailRecipientStatus
 from django.db import IntegrityError, transaction
 
-from notifications.models import OutboxEmail
+from notifications.lookup import LookupOutcome, LookupResult
+from notifications.models import Message, OutboxEmail
 
 
 class OutboxEmailBackend(AnymailBaseBackend):
@@ -23,6 +24,18 @@ class OutboxEmailBackend(AnymailBaseBackend):
     esp_name = "Outbox"
     # A second hand-over of the same message stores nothing new, so a lost worker may safely retry.
     idempotent = True
+
+    def lookup(self, message: Message) -> LookupResult:
+        """The stored email of ``message`` (by its idempotency key), if it was stored."""
+        stored = OutboxEmail.objects.filter(idempotency_key=str(message.pk)).first()
+        if stored is None:
+            return LookupResult(outcome=LookupOutcome.ABSENT, provider=self.esp_name, detail="Outbox: nothing stored")
+        return LookupResult(
+            outcome=LookupOutcome.FOUND,
+            provider=self.esp_name,
+            detail=f"Outbox: stored as {stored.esp_message_id}",
+            provider_message_id=stored.esp_message_id,
+        )
 
     def build_message_payload(self, message: Any, defaults: dict) -> "OutboxPayload":
         return OutboxPayload(message=message, defaults=defaults, backend=self)

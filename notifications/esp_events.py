@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import Message, MessageEvent, MessageStatus, SuppressionReason
-from notifications.sending import OUTCOME_UNKNOWN
+from notifications.reconcile import event_settled_changes
 from notifications.unsubscribe import suppression_add
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ EVENT_TIMESTAMPS = {
     "complained": "complained_at",
     "unsubscribed": "unsubscribed_at",
 }
-# Events that prove the ESP took the email; they settle an "outcome unknown" failure as sent.
+# Events that prove the ESP took the email; they settle a message of unknown outcome as sent.
 ACCEPTED_EVENTS = frozenset({"queued", "sent", "delivered", "opened", "clicked", "deferred", "bounced", "complained"})
 SOFT_BOUNCE_TYPES = frozenset({"SoftBounce", "Transient", "DnsError", "AutoResponder"})
 
@@ -77,12 +77,20 @@ def message_event_record(
     stamp = EVENT_TIMESTAMPS.get(event.event_type)
     if stamp and getattr(message, stamp) is None:
         changes[stamp] = occurred_at
-    unknown = message.status == MessageStatus.FAILED and message.reason.startswith(OUTCOME_UNKNOWN)
-    if event.event_type in ACCEPTED_EVENTS and unknown:
-        changes.update(status=MessageStatus.SENT, sent_at=occurred_at, reason="")
     if event.message_id and not message.esp_message_id:
         changes["esp_message_id"] = str(event.message_id)[:200]
-    Message.objects.filter(pk=message.pk).update(**changes)
+    settled = 0
+    if event.event_type in ACCEPTED_EVENTS and message.status == MessageStatus.UNKNOWN:
+        # Conditional: reconciliation may be deciding about the same message right now.
+        settled = Message.objects.filter(pk=message.pk, status=MessageStatus.UNKNOWN).update(
+            **changes,
+            status=MessageStatus.SENT,
+            sent_at=occurred_at,
+            reason="",
+            **event_settled_changes(event_type=str(event.event_type), now=timezone.now()),
+        )
+    if not settled:
+        Message.objects.filter(pk=message.pk).update(**changes)
 
     email = message.to_email
     if event.event_type == "bounced" and not _is_soft_bounce(event):

@@ -1,10 +1,15 @@
-"""A loopback fake ESP speaking Postmark's send API, for tests, the benchmark and demos.
+"""A loopback fake ESP speaking Postmark's send and outbound search APIs, for tests, the benchmark and demos.
 
 Point anymail's Postmark backend at it (``ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x",
-"POSTMARK_API_URL": fake.url}``) and script its answers: each request takes the next
+"POSTMARK_API_URL": fake.url}``) and script its answers: each send takes the next
 :class:`Reply` of the script (then the default ``Reply(200)``). A 200 reply records the email as
 *accepted* as soon as the request arrives — before any scripted delay — so a slow answer or a
 client that vanishes mid-request still counts as an email the ESP took, like a real ESP would.
+A ``lost`` reply is the opposite: the request never reaches the ESP (nothing is accepted) and the
+client waits ``delay`` seconds for an answer that never comes.
+
+``GET /messages/outbound`` searches what was accepted like Postmark's outbound message search
+(``recipient``, ``metadata_<key>``, ``count``/``offset``), so reconciliation can look emails up.
 
 Run standalone: ``python -m notifications.fake_esp --port 8025``.
 """
@@ -18,6 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Reply:
 
     status: int = 200
     delay: float = 0.0
+    lost: bool = False
 
 
 class FakeEsp:
@@ -71,41 +78,105 @@ class FakeEsp:
                 self.arrived.wait(remaining)
         return True
 
-    def _next_reply(self, payload: dict[str, Any]) -> Reply:
+    def _next_reply(self, payload: dict[str, Any]) -> tuple[Reply, str]:
+        """The scripted reply to a send, and the ESP's id of the email when it was accepted."""
         with self.arrived:
             reply = self.script.popleft() if self.script else Reply()
             self.requests.append(payload)
-            if reply.status == 200:
-                self.accepted.append(payload)
+            message_id = ""
+            if reply.status == 200 and not reply.lost:
+                message_id = str(uuid.uuid4())
+                self.accepted.append(
+                    {
+                        **payload,
+                        "MessageID": message_id,
+                        "ReceivedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    }
+                )
             self.arrived.notify_all()
-        return reply
+        return reply, message_id
+
+    def search(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """Postmark's outbound message search over the accepted emails (newest first)."""
+        recipient = (query.get("recipient") or [""])[0].lower()
+        wanted = {
+            key.removeprefix("metadata_"): values[0] for key, values in query.items() if key.startswith("metadata_")
+        }
+        count, offset = int((query.get("count") or ["50"])[0]), int((query.get("offset") or ["0"])[0])
+        with self.lock:
+            matches = [
+                email
+                for email in reversed(self.accepted)
+                if (not recipient or recipient in str(email.get("To", "")).lower())
+                and all(str((email.get("Metadata") or {}).get(key)) == value for key, value in wanted.items())
+            ]
+        return {
+            "TotalCount": len(matches),
+            "Messages": [
+                {
+                    "Tag": email.get("Tag", ""),
+                    "MessageID": email["MessageID"],
+                    "MessageStream": email.get("MessageStream", "outbound"),
+                    "To": [{"Email": address.strip(), "Name": None} for address in str(email.get("To", "")).split(",")],
+                    "Cc": [],
+                    "Bcc": [],
+                    "Recipients": [address.strip() for address in str(email.get("To", "")).split(",")],
+                    "ReceivedAt": email["ReceivedAt"],
+                    "From": email.get("From", ""),
+                    "Subject": email.get("Subject", ""),
+                    "Attachments": [],
+                    "Status": "Sent",
+                    "TrackOpens": False,
+                    "TrackLinks": "None",
+                    "Metadata": email.get("Metadata") or {},
+                    "Sandboxed": False,
+                }
+                for email in matches[offset : offset + count]
+            ],
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                if url.path.rstrip("/") != "/messages/outbound":
+                    self._answer(404, {"ErrorCode": 404, "Message": "Not found"})
+                    return
+                try:
+                    self._answer(200, fake.search(parse_qs(url.query)))
+                except ValueError:
+                    self._answer(422, {"ErrorCode": 300, "Message": "Invalid search"})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
                     payload = json.loads(self.rfile.read(length) or b"{}")
                 except ValueError:
                     payload = {}
-                reply = fake._next_reply(payload)
+                reply, message_id = fake._next_reply(payload)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.lost:
+                    self.close_connection = True
+                    return
                 if reply.status == 200:
                     body = {
                         "To": payload.get("To", ""),
                         "SubmittedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "MessageID": str(uuid.uuid4()),
+                        "MessageID": message_id,
                         "ErrorCode": 0,
                         "Message": "OK",
                     }
                 else:
                     body = {"ErrorCode": 300 if reply.status < 500 else 0, "Message": f"Scripted HTTP {reply.status}"}
+                self._answer(reply.status, body)
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
                 encoded = json.dumps(body).encode()
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(encoded)))
                     self.end_headers()

@@ -151,6 +151,8 @@ class MessageStatus(models.TextChoices):
     SUPPRESSED = "suppressed", "Suppressed"
     SUPERSEDED = "superseded", "Superseded by a newer status"
     SKIPPED = "skipped", "Skipped"
+    # The provider call may or may not have happened (worker lost, no answer): reconciliation decides.
+    UNKNOWN = "unknown", "Outcome unknown"
 
 
 # Final states: nothing more will happen to the message (except ESP events after ``sent``).
@@ -166,6 +168,18 @@ FINAL_MESSAGE_STATUSES = frozenset(
 TRANSACTIONAL_KEY = 0  # ``campaign_key`` of the shop's transactional email; campaigns use their id
 # The trigger kind notifications itself knows; other apps name their own kinds ("return", "incident", ...).
 STATUS_CHANGE_TRIGGER = "status_change"
+
+
+class Reconciliation(models.TextChoices):
+    """How a message whose outcome was unknown was settled (``notifications.reconcile``)."""
+
+    FOUND = "found", "Found at the provider: sent"
+    EVENT = "event", "A provider event showed it was sent"
+    ABSENT_RESENT = "absent_resent", "Confirmed absent at the provider: resent"
+    QUIET_RESENT = "quiet_resent", "No lookup, no provider event in the quiet period: resent"
+    LEFT_FOR_A_PERSON = "left_for_a_person", "Left for a person to decide"
+    MARKED_SENT = "marked_sent", "Marked as sent by a person"
+    RESENT_MANUALLY = "resent_manually", "Resent by a person"
 
 
 class MessageChannel(models.TextChoices):
@@ -213,6 +227,14 @@ class Message(models.Model):
     # Set just before the ESP call: a worker lost after this point may have sent the email.
     handed_to_esp_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Reconciliation of an unknown outcome: since when, the last decision (who/when/what) and every decision's line.
+    unknown_since = models.DateTimeField(null=True, blank=True)
+    reconciliation = models.CharField(max_length=20, choices=Reconciliation.choices, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    reconciled_by = models.CharField(max_length=254, blank=True)
+    reconciliation_log = models.TextField(blank=True, help_text="Every reconciliation decision: when, who, why")
+    # When reconciliation handed it to the sending queue again without a lookup (done at most once).
+    resent_blind_at = models.DateTimeField(null=True, blank=True)
     esp_name = models.CharField(max_length=40, blank=True)
     esp_message_id = models.CharField(max_length=200, blank=True, db_index=True)
 
@@ -249,6 +271,8 @@ class Message(models.Model):
             # The release tick's query: queued messages by due time.
             models.Index(fields=["send_after"], name="message_due", condition=Q(status="queued")),
             models.Index(fields=["claimed_at"], name="message_sending", condition=Q(status="sending")),
+            # The reconciliation sweeper's query: unknown outcomes by age.
+            models.Index(fields=["unknown_since"], name="message_unknown", condition=Q(status="unknown")),
             models.Index(fields=["shipment", "created_at"], name="message_shipment"),
             models.Index(fields=["shop", "-created_at"], name="message_shop_recent"),
         ]

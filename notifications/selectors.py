@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from notifications.models import Message, MessageStatus, NotificationSettings, StatusTemplate
+from notifications.models import Message, MessageStatus, NotificationSettings, Reconciliation, StatusTemplate
 from shipments.models import StatusChange
 from shops.models import Shop
 
@@ -44,12 +44,39 @@ def messages_stuck_sending(*, claimed_before: datetime) -> QuerySet[Message]:
     return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=claimed_before)
 
 
+def messages_to_reconcile(*, unknown_before: datetime, limit: int) -> QuerySet[Message]:
+    """Unknown outcomes old enough to ask the provider about, oldest first; those left for a person are not."""
+    return (
+        Message.objects.filter(status=MessageStatus.UNKNOWN, unknown_since__lt=unknown_before)
+        .exclude(reconciliation=Reconciliation.LEFT_FOR_A_PERSON)
+        .order_by("unknown_since", "pk")[:limit]
+    )
+
+
+def unknown_message_counts(*, shop_ids: set[int] | None) -> dict[str, int]:
+    """Messages of unknown outcome (and those of them left for a person) and reconciled ones, in these shops."""
+    scope = Message.objects.all() if shop_ids is None else Message.objects.filter(shop_id__in=shop_ids)
+    return scope.aggregate(
+        unknown=Count("pk", filter=Q(status=MessageStatus.UNKNOWN)),
+        left_for_a_person=Count(
+            "pk", filter=Q(status=MessageStatus.UNKNOWN, reconciliation=Reconciliation.LEFT_FOR_A_PERSON)
+        ),
+        reconciled=Count("pk", filter=~Q(reconciliation="")),
+    )
+
+
+def messages_unresolved_for(*, shop: Shop, limit: int = 20) -> tuple[int, list[Message]]:
+    """The shop's messages whose outcome is still unknown (for its daily digest): how many, and the oldest."""
+    unresolved = Message.objects.filter(shop=shop, status=MessageStatus.UNKNOWN)
+    return unresolved.count(), list(unresolved.select_related("order").order_by("unknown_since", "pk")[:limit])
+
+
 def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
     """Emails about one parcel that went out (or are on their way) since ``since``; the daily cap counts these."""
     return Message.objects.filter(
         shipment_id=shipment_id,
         created_at__gte=since,
-        status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT],
+        status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.UNKNOWN],
     ).count()
 
 

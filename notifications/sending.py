@@ -10,9 +10,9 @@ Exactly-once sending rests on the ``Message`` row, never on the broker:
 3. Just before the ESP call it records ``handed_to_esp_at``. A worker lost before that point never
    reached the ESP, so the stuck-message recovery puts the message back in the queue. A worker lost
    after it may have sent the email: with a backend that is idempotent by our message id (the
-   database outbox) the message is handed over again; with any other ESP it is marked failed with
-   "outcome unknown" and never resent (a duplicate is worse than a rare gap, and an ESP delivery
-   event for it later turns it into ``sent``).
+   database outbox) the message is handed over again; with any other ESP it becomes ``unknown``
+   (with the reason) and is never simply retried: ``notifications.reconcile`` asks the provider
+   whether it has the email (or waits for its events) and settles it as sent or resends it once.
 4. ESP errors that prove nothing was accepted (HTTP 429 and 5xx, connection refused, connect
    timeout) are retried with exponential backoff, jitter and a cap; other 4xx fail with the reason;
    a read timeout is ambiguous and handled like point 3.
@@ -81,7 +81,7 @@ def retry_delay(attempt: int, *, retry_after: float | None = None) -> float:
 def messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
     """Decide the fate of messages whose worker was lost mid-send (see the module docstring)."""
     now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0}
+    counts = {"requeued": 0, "unknown": 0}
     for message in messages_stuck_sending(claimed_before=now - sending_timeout()).select_related("shop"):
         safe = message.handed_to_esp_at is None or _backend_is_idempotent(message.shop)
         if safe:
@@ -90,13 +90,8 @@ def messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
             )
             counts["requeued"] += updated
         else:
-            updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-                status=MessageStatus.FAILED,
-                reason=f"{OUTCOME_UNKNOWN}: the worker was lost during the ESP call; not resent to avoid a "
-                "duplicate email (an ESP delivery event will mark it sent)",
-                updated_at=now,
-            )
-            counts["failed"] += updated
+            reason = "the worker was lost during the ESP call"
+            counts["unknown"] += _unknown(message=message, reason=reason, now=now)
     return counts
 
 
@@ -251,7 +246,18 @@ def _ambiguous(*, message: Message, reason: str, now: datetime) -> SendOutcome:
     # The ESP may have accepted the email: only an idempotent backend may be asked again.
     if _backend_is_idempotent(message.shop):
         return _retry_or_fail(message=message, reason=reason, now=now)
-    return _fail(message=message, reason=f"{OUTCOME_UNKNOWN}: {reason}; not retried to avoid a duplicate email")
+    _unknown(message=message, reason=reason, now=now)
+    return SendOutcome(status=MessageStatus.UNKNOWN)
+
+
+def _unknown(*, message: Message, reason: str, now: datetime) -> int:
+    """The provider may or may not have the message: record why; reconciliation settles it (never a plain retry)."""
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.UNKNOWN,
+        reason=f"{OUTCOME_UNKNOWN}: {reason}; awaiting reconciliation with the provider"[:2000],
+        unknown_since=now,
+        updated_at=timezone.now(),
+    )
 
 
 def _retry_or_fail(*, message: Message, reason: str, now: datetime, retry_after: float | None = None) -> SendOutcome:

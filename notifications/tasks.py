@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config.celery import one_producer, publish_now
 from notifications.outbox import campaign_message_enqueue, messages_release_due, status_change_process
+from notifications.reconcile import messages_reconcile
 from notifications.selectors import status_changes_unprocessed
 from notifications.sending import message_send, messages_recover_stuck
 
@@ -55,3 +56,9 @@ def release_due_messages() -> int:
     messages_recover_stuck()
     with one_producer():
         return len(messages_release_due())
+
+
+@shared_task(name="notifications.reconcile_unknown_messages")
+def reconcile_unknown_messages() -> dict[str, int]:
+    """Settle messages whose outcome is unknown: ask the provider, mark sent, or resend once."""
+    return messages_reconcile()

@@ -260,6 +260,8 @@ class AuditAction(models.TextChoices):
     CARRIER_CREDENTIALS_CHANGED = "carrier_credentials_changed", "Carrier credentials changed"
     CUSTOMER_DATA_ERASED = "customer_data_erased", "Customer data erased"
     CUSTOMER_DATA_EXPORTED = "customer_data_exported", "Customer data exported"
+    MESSAGE_RESENT = "message_resent", "Message of unknown outcome resent"
+    MESSAGE_MARKED_SENT = "message_marked_sent", "Message of unknown outcome marked as sent"
 
 
 class AuditEvent(models.Model):

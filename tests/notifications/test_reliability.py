@@ -155,7 +155,7 @@ def test_worker_child_killed_mid_send_leads_to_exactly_one_email(esp, worker, pr
     # given: the ESP takes the email and holds the answer long enough to kill the worker's child
     esp.reset([Reply(200, delay=10)])
     message = queued_message()
-    before, failed_before = finished_count(worker, "sending"), finished_count(worker, "failed")
+    before, unknown_before = finished_count(worker, "sending"), finished_count(worker, "unknown")
     # when
     send(producer, message.pk)
     assert esp.wait_for_requests(1)
@@ -170,9 +170,9 @@ def test_worker_child_killed_mid_send_leads_to_exactly_one_email(esp, worker, pr
     # and: recovery after the timeout records the unknown outcome and never resends
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sending, "sending_timeout", lambda: timedelta(seconds=0))
-        assert sending.messages_recover_stuck() == {"requeued": 0, "failed": 1}
+        assert sending.messages_recover_stuck() == {"requeued": 0, "unknown": 1}
     send(producer, message.pk)
-    worker.wait_for_log(finished("failed"), count=failed_before + 1)
+    worker.wait_for_log(finished("unknown"), count=unknown_before + 1)
     assert len(esp.requests) == 1
 
 
@@ -254,12 +254,12 @@ def test_slow_esp_past_the_timeout_gives_one_email_and_no_duplicate(esp, worker,
     # given: accepted at once, answered after the worker's 3 s read timeout
     esp.reset([Reply(200, delay=5)])
     message = queued_message()
-    before = finished_count(worker, "failed")
+    before = finished_count(worker, "unknown")
     # when
     send(producer, message.pk)
-    message = wait_for_status(message, MessageStatus.FAILED)
+    message = wait_for_status(message, MessageStatus.UNKNOWN)
     send(producer, message.pk)
-    worker.wait_for_log(finished("failed"), count=before + 2)
+    worker.wait_for_log(finished("unknown"), count=before + 2)
     # then
     assert message.reason.startswith("Outcome unknown: No answer from the ESP")
     assert len(esp.requests) == 1

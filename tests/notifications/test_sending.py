@@ -271,7 +271,7 @@ def test_fake_esp_400_fails_with_the_reason_and_is_not_retried(clock, shipment, 
     assert "Scripted HTTP 400" in message.reason
 
 
-def test_slow_esp_past_the_timeout_is_not_retried_so_no_duplicate(clock, shipment, settings_row):
+def test_slow_esp_past_the_timeout_is_unknown_not_retried_so_no_duplicate(clock, shipment, settings_row):
     # given: the ESP takes the email but answers after the 1 s read timeout
     message = queued_message(shipment)
     with FakeEsp([Reply(200, delay=2.5)]) as fake, postmark_at(fake):
@@ -281,11 +281,12 @@ def test_slow_esp_past_the_timeout_is_not_retried_so_no_duplicate(clock, shipmen
         sending.messages_recover_stuck()
         again = sending.message_send(message_id=message.pk)
     # then
-    assert outcome.status == again.status == MessageStatus.FAILED
+    assert outcome.status == again.status == MessageStatus.UNKNOWN
     assert len(fake.requests) == 1
     assert len(fake.accepted) == 1
     message.refresh_from_db()
     assert message.reason.startswith("Outcome unknown: No answer from the ESP")
+    assert message.unknown_since == NOW
 
 
 def test_refused_connection_is_retried_because_the_esp_never_saw_it(clock, shipment, settings_row):
@@ -339,11 +340,11 @@ def test_stuck_sending_before_the_esp_call_is_requeued(clock, shipment, settings
     counts = sending.messages_recover_stuck()
     sending.message_send(message_id=message.pk)
     # then
-    assert counts == {"requeued": 1, "failed": 0}
+    assert counts == {"requeued": 1, "unknown": 0}
     assert len(mail.outbox) == 1
 
 
-def test_stuck_sending_after_the_esp_call_is_failed_not_resent(clock, shipment, settings_row):
+def test_stuck_sending_after_the_esp_call_is_unknown_not_resent(clock, shipment, settings_row):
     # given: the worker died while the ESP had the email
     message = queued_message(shipment)
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOW, handed_to_esp_at=NOW)
@@ -353,12 +354,13 @@ def test_stuck_sending_after_the_esp_call_is_failed_not_resent(clock, shipment, 
     late = sending.messages_recover_stuck()
     sending.message_send(message_id=message.pk)
     # then
-    assert early == {"requeued": 0, "failed": 0}
-    assert late == {"requeued": 0, "failed": 1}
+    assert early == {"requeued": 0, "unknown": 0}
+    assert late == {"requeued": 0, "unknown": 1}
     assert mail.outbox == []
     message.refresh_from_db()
-    assert message.status == MessageStatus.FAILED
+    assert message.status == MessageStatus.UNKNOWN
     assert message.reason.startswith("Outcome unknown: the worker was lost during the ESP call")
+    assert message.unknown_since == NOW + timedelta(minutes=16)
 
 
 def test_idempotent_outbox_backend_recovers_a_lost_send_without_a_duplicate(clock, shipment, settings_row):
@@ -372,7 +374,7 @@ def test_idempotent_outbox_backend_recovers_a_lost_send_without_a_duplicate(cloc
         counts = sending.messages_recover_stuck()
         outcome = sending.message_send(message_id=message.pk)
     # then
-    assert counts == {"requeued": 1, "failed": 0}
+    assert counts == {"requeued": 1, "unknown": 0}
     assert outcome.status == MessageStatus.SENT
     assert OutboxEmail.objects.count() == 1
     message.refresh_from_db()

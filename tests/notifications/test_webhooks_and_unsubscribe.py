@@ -120,16 +120,29 @@ def test_event_for_another_shops_message_id_is_not_attached(client, sent_message
     assert MessageEvent.objects.count() == 0
 
 
-def test_delivery_event_settles_an_outcome_unknown_failure_as_sent(client, sent_message):
+def test_delivery_event_settles_an_unknown_outcome_as_sent(client, sent_message):
     # given
     Message.objects.filter(pk=sent_message.pk).update(
-        status=MessageStatus.FAILED, reason="Outcome unknown: no answer", esp_message_id=""
+        status=MessageStatus.UNKNOWN, reason="Outcome unknown: no answer", esp_message_id=""
     )
     # when
     post_event(client, delivery(sent_message))
     # then
     sent_message.refresh_from_db()
     assert (sent_message.status, sent_message.esp_message_id) == (MessageStatus.SENT, "pm-1")
+    assert (sent_message.reconciliation, sent_message.reconciled_by) == ("event", "provider event")
+    assert "A provider event showed it was sent (delivered)" in sent_message.reconciliation_log
+
+
+def test_delivery_event_leaves_a_failed_message_failed(client, sent_message):
+    # given: refused by the ESP, not unknown
+    Message.objects.filter(pk=sent_message.pk).update(status=MessageStatus.FAILED, reason="ESP refused the email")
+    # when
+    post_event(client, delivery(sent_message))
+    # then
+    sent_message.refresh_from_db()
+    assert (sent_message.status, sent_message.reconciliation) == (MessageStatus.FAILED, "")
+    assert sent_message.delivered_at is not None
 
 
 def unsubscribe_path(shop, email):
