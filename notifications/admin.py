@@ -7,7 +7,9 @@ Who may do what (documented choice):
   marketers edit — the words of an email are marketing's craft; support reads;
 * messages, their events and the stored emails: everyone in the shop reads, nobody edits
   (they are the record of what was sent); ``admin:notifications_order_messages`` (order id) shows
-  every message of one order with its preview and event timeline;
+  every message of one order with its preview and event timeline. A message of unknown outcome
+  (``notifications.reconcile``) may be resent or marked as sent by owners and support — the people
+  who answer "I never got the email" — each such decision audited and written on the message;
 * suppressions: owners manage, support may add one (a customer asks on the phone), marketers read.
 
 Rendered emails are shown in an ``<iframe sandbox srcdoc=...>``: no scripts, no same origin, so a
@@ -30,8 +32,9 @@ from notifications.models import (
     StatusTemplate,
     Suppression,
 )
+from notifications.reconcile import message_mark_sent, message_resend
 from notifications.rendering import OVERRIDE_VARIABLES, email_render, sample_facts
-from notifications.selectors import status_overrides_for
+from notifications.selectors import status_overrides_for, unknown_message_counts
 from notifications.sending import message_send_test
 from notifications.shop_esp import ESP_PROVIDERS, ShopEspInvalid
 from notifications.views import shop_esp_webhook_url
@@ -43,6 +46,8 @@ from shops.models import AuditAction, Role, Shop
 
 EVERYONE_READS = {Role.OWNER: READ, Role.MARKETER: READ, Role.SUPPORT: READ}
 TEMPLATE_EDITORS = {Role.OWNER: ALL, Role.MARKETER: ALL, Role.SUPPORT: READ}
+# "reconcile": resend or mark as sent a message whose outcome is unknown.
+MESSAGE_ROLES = {Role.OWNER: READ | {"reconcile"}, Role.MARKETER: READ, Role.SUPPORT: READ | {"reconcile"}}
 
 
 def email_preview(html: str, *, height: int = 640) -> str:
@@ -193,21 +198,65 @@ class MessageEventInline(TenantTabularInline):
     readonly_fields = fields
 
 
+class ReconciledFilter(admin.SimpleListFilter):
+    """Messages whose unknown outcome was settled (by the sweeper, a provider event or a person), or not."""
+
+    title = "reconciled"
+    parameter_name = "reconciled"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(reconciliation="")
+        if self.value() == "no":
+            return queryset.filter(reconciliation="")
+        return queryset
+
+
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
-    role_actions = EVERYONE_READS
+    role_actions = MESSAGE_ROLES
     list_display = ["created_at", "order_link", "to_status", "to_email", "status", "last_event", "sent_at"]
-    list_filter = ["status", "trigger_kind", "channel", "to_status", "last_event"]
+    list_filter = ["status", ReconciledFilter, "reconciliation", "trigger_kind", "channel", "to_status", "last_event"]
     search_fields = ["order__number", "to_email", "esp_message_id"]
     list_select_related = ["order"]
     inlines = [MessageEventInline]
-    export_fields = ("id", "created_at", "to_status", "to_email", "status", "reason", "sent_at", "last_event")
+    actions = ["export_csv", "resend_unknown", "mark_unknown_sent"]
+    export_fields = (
+        "id",
+        "created_at",
+        "to_status",
+        "to_email",
+        "status",
+        "reason",
+        "sent_at",
+        "last_event",
+        "reconciliation",
+        "reconciled_at",
+        "reconciled_by",
+    )
     fieldsets = [
         (None, {"fields": ["order_link", "to_status", "to_email", "language", "campaign_id", "variant"]}),
         ("Trigger", {"fields": ["trigger_kind", "trigger_id", "channel", "template"]}),
         (
             "Sending",
             {"fields": ["status", "reason", "send_after", "attempts", "sent_at", "esp_name", "esp_message_id"]},
+        ),
+        (
+            "Reconciliation (outcome unknown)",
+            {
+                "fields": [
+                    "unknown_since",
+                    "reconciliation",
+                    "reconciled_at",
+                    "reconciled_by",
+                    "resent_blind_at",
+                    "reconciliation_log",
+                ],
+                "classes": ["collapse"],
+            },
         ),
         (
             "What the ESP told us",
@@ -250,6 +299,31 @@ class MessageAdmin(TenantScopedAdmin):
             "rows": rows,
         }
         return TemplateResponse(request, "admin/notifications/order_messages.html", context)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        counts = unknown_message_counts(shop_ids=self.shop_ids_for(request, "view"))
+        return super().changelist_view(request, {**(extra_context or {}), "reconciliation_counts": counts})
+
+    def has_reconcile_permission(self, request: HttpRequest) -> bool:
+        return self.tenant_allows(request, "reconcile")
+
+    @admin.action(description="Resend (outcome unknown, it never arrived)", permissions=["reconcile"])
+    def resend_unknown(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Send selected messages of unknown outcome again; the queryset holds only the user's reconcilable shops."""
+        self._reconcile(request, queryset, message_resend, done="queued to be sent again")
+
+    @admin.action(description="Mark as sent (outcome unknown, it arrived)", permissions=["reconcile"])
+    def mark_unknown_sent(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Record selected messages of unknown outcome as sent."""
+        self._reconcile(request, queryset, message_mark_sent, done="marked as sent")
+
+    def _reconcile(self, request: HttpRequest, queryset: QuerySet, decide, *, done: str) -> None:  # type: ignore[no-untyped-def]
+        rows = list(queryset.select_related("shop"))
+        decided = sum(decide(message=message, actor=request.user, request=request) for message in rows)
+        if decided:
+            messages.success(request, f"{decided} message(s) {done}.")
+        if len(rows) > decided:
+            messages.warning(request, f"{len(rows) - decided} message(s) skipped: their outcome is not unknown.")
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Support opens "every message of this order" from the order page: ?order__id__exact=<id>.

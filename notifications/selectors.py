@@ -71,6 +71,11 @@ def messages_unresolved_for(*, shop: Shop, limit: int = 20) -> tuple[int, list[M
     return unresolved.count(), list(unresolved.select_related("order").order_by("unknown_since", "pk")[:limit])
 
 
+def shops_with_unresolved_messages() -> set[int]:
+    """Shops with at least one message of unknown outcome (the daily digest tells them)."""
+    return set(Message.objects.filter(status=MessageStatus.UNKNOWN).values_list("shop_id", flat=True).distinct())
+
+
 def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
     """Emails about one parcel that went out (or are on their way) since ``since``; the daily cap counts these."""
     return Message.objects.filter(

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from notifications.selectors import shops_with_unresolved_messages
 from shipments.models import Shipment
 from shops.calendar import local_date
 from shops.models import Shop
@@ -38,10 +39,11 @@ def scan() -> dict[str, int]:
 
 @shared_task(name="watchlist.send_digests")
 def send_digests() -> int:
-    """Beat (hourly): each shop with open incidents gets one digest a day, on its own local day."""
+    """Beat (hourly): each shop with open incidents or unresolved emails gets one digest a day, on its local day."""
     now = timezone.now()
     sent = 0
-    shop_ids = Incident.objects.filter(state=IncidentState.OPEN).values("shop_id").distinct()
+    shop_ids = set(Incident.objects.filter(state=IncidentState.OPEN).values_list("shop_id", flat=True).distinct())
+    shop_ids |= shops_with_unresolved_messages()
     for shop in Shop.objects.filter(pk__in=shop_ids, is_active=True):
         if incident_digest_send(shop=shop, day=local_date(now, shop=shop)) is not None:
             sent += 1
