@@ -25,6 +25,7 @@ from demo.catalog import (
     OTHER_SHOP,
     PRODUCTS,
 )
+from demo.reconciliation import demo_reconciliation_seed
 from demo.returns import demo_returns_seed
 from shipments.models import Direction, Order
 from shipments.services import order_upsert, shipment_add
@@ -247,6 +248,7 @@ def demo_seed(
     )
 
     demo_returns_seed(shop=shop, orders=orders, now=now)
+    demo_reconciliation_seed(shop=shop, orders=orders, now=now)
 
     order_upsert(
         shop=other,
