@@ -109,7 +109,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "api-purge-idempotency-records": beat_entry("api.purge_idempotency_records", 3600),
         "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
         "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
-        "notifications-reconcile-unknown-messages": beat_entry("notifications.reconcile_unknown_messages", 60),
+        # Provider lookups may wait on a slow API: on the default queue, never ahead of emails.
+        "notifications-reconcile-unknown-messages": beat_entry(
+            "notifications.reconcile_unknown_messages", 60, queue="default"
+        ),
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
         "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
         "shops-retention-sweep": beat_entry("shops.retention_sweep", 24 * 3600),

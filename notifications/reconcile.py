@@ -16,6 +16,7 @@ sweeper's and a person's, is written on the message: when, who, what and why.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -50,12 +51,19 @@ def max_age() -> timedelta:
 
 
 def messages_reconcile(
-    *, now: datetime | None = None, client: httpx.Client | None = None, limit: int = 200
+    *, now: datetime | None = None, client: httpx.Client | None = None, limit: int = 100, budget_seconds: float = 30.0
 ) -> dict[str, int]:
-    """Beat: look up each unknown message old enough to ask about and settle it; counts per decision."""
+    """Beat: look up each unknown message old enough to ask about and settle it; counts per decision.
+
+    Bounded by ``limit`` and a time budget: a provider that times out delays the rest to the next tick.
+    """
     now = now or timezone.now()
+    started = time.monotonic()
     counts: Counter[str] = Counter()
     for message in messages_to_reconcile(unknown_before=now - lookup_after(), limit=limit).select_related("shop"):
+        if time.monotonic() - started > budget_seconds:
+            counts["postponed"] += 1
+            continue
         counts[message_reconcile(message=message, now=now, client=client)] += 1
     return dict(counts)
 

@@ -471,3 +471,50 @@ def test_fake_esp_answers_postmarks_outbound_search():
     assert found.json()["Messages"][0]["MessageID"] == fake.accepted[0]["MessageID"]
     assert missing.json() == {"TotalCount": 0, "Messages": []}
     assert json.loads(found.content)["TotalCount"] == 1
+
+
+def test_a_spent_time_budget_postpones_the_rest_of_the_sweep_to_the_next_tick(clock, shop):
+    # given: two unknown messages, and a sweep whose time budget is already spent (a slow provider before them)
+    unknown_message(shop)
+    unknown_message(shop)
+    provider = Provider(lambda request: httpx.Response(503))
+    # when
+    with POSTMARK:
+        counts = reconcile.messages_reconcile(client=provider.client, budget_seconds=-1)
+    # then: nothing asked; both wait for the next tick, still unknown
+    assert counts == {"postponed": 2}
+    assert provider.requests == []
+    assert Message.objects.filter(status=MessageStatus.UNKNOWN, reconciliation="").count() == 2
+
+
+def test_mailgun_with_a_full_page_of_other_events_cannot_confirm_absence(clock, shop):
+    # given: 300 accepted events for the recipient, none ours
+    message = unknown_message(shop, unknown_since=NOW - timedelta(hours=1), handed_to_esp_at=NOW - timedelta(hours=1))
+    page = mailgun_events(message, ours=False)
+    page["items"] = page["items"] * 300
+    provider = Provider(lambda request: httpx.Response(200, json=page))
+    # when
+    with MAILGUN:
+        result = message_lookup_for(message=message, client=provider.client).lookup(message)
+    # then
+    assert result.outcome == LookupOutcome.UNAVAILABLE
+
+
+def test_a_shop_esp_saved_with_invalid_options_has_no_lookup(clock, shop):
+    # given: options saved around the form's rules
+    conf = NotificationSettingsFactory(shop=shop, esp_provider="postmark")
+    NotificationSettingsFactory._meta.model.objects.filter(pk=conf.pk).update(esp_secret_options={})
+    message = unknown_message(shop)
+    # when
+    result = message_lookup_for(message=message).lookup(message)
+    # then
+    assert result.outcome == LookupOutcome.IMPOSSIBLE
+    assert "Postmark needs server_token" in result.detail
+
+
+def test_the_beat_runs_the_sweeper_every_minute_off_the_email_queue():
+    from config.celery import beat_schedule
+
+    entry = beat_schedule()["notifications-reconcile-unknown-messages"]
+    assert entry["task"] == "notifications.reconcile_unknown_messages"
+    assert (entry["schedule"], entry["options"]["queue"]) == (60, "default")
