@@ -37,14 +37,7 @@ def _required(name: str) -> str:
 
 if PRODUCTION:
     # ANYMAIL_WEBHOOK_SECRET: without it anyone could post ESP events (bounces suppress addresses).
-    for _name in (
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "DATABASE_URL",
-        "REDIS_URL",
-        "PUBLIC_BASE_URL",
-        "ANYMAIL_WEBHOOK_SECRET",
-    ):
+    for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"):
         _required(_name)
     SECRET_KEY = env.str("SECRET_KEY")
     DEBUG = False
