@@ -37,7 +37,14 @@ def _required(name: str) -> str:
 
 if PRODUCTION:
     # ANYMAIL_WEBHOOK_SECRET: without it anyone could post ESP events (bounces suppress addresses).
-    for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"):
+    for _name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "ANYMAIL_WEBHOOK_SECRET",
+    ):
         _required(_name)
     SECRET_KEY = env.str("SECRET_KEY")
     DEBUG = False
@@ -71,9 +78,12 @@ INSTALLED_APPS = [
     "tracking_portal",
     "api",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz and /readyz before host checks and the HTTPS redirect (load balancers ask by IP).
+    "ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracking_portal.middleware.PortalHostMiddleware",
@@ -152,6 +162,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "pf"}}
+
+# /readyz gives each dependency (database, Redis, broker) this many seconds before naming it as failing.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
 
 # --- Celery ---------------------------------------------------------------------------------
 if DJANGO_ENV == "test":
