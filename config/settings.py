@@ -165,6 +165,12 @@ else:
 
 # /readyz gives each dependency (database, Redis, broker) this many seconds before naming it as failing.
 READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
+# Prometheus: /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; without a token it answers only when the
+# deployment says its port is internal (a private bind). Every gunicorn and Celery process writes its samples
+# to PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself, so it must be in their environment).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_UNAUTHENTICATED = env.bool("METRICS_ALLOW_UNAUTHENTICATED", default=DJANGO_ENV == "development")
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Celery ---------------------------------------------------------------------------------
 if DJANGO_ENV == "test":

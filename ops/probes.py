@@ -65,14 +65,19 @@ def redis_probe(timeout: float) -> ProbeResult:
     return ProbeResult("redis", True, version=f"redis {version}")
 
 
-def broker_probe(timeout: float) -> ProbeResult:
-    """Connect to the Celery broker with a short timeout (a separate connection from the publishing pool)."""
+def broker_connection(timeout: float) -> Connection:
+    """A connection to the Celery broker of its own (not the publishing pool) whose every wait is ``timeout``."""
     options = {
         **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
     }
-    with Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options) as broker:
+    return Connection(settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=options)
+
+
+def broker_probe(timeout: float) -> ProbeResult:
+    """Connect to the Celery broker with a short timeout."""
+    with broker_connection(timeout) as broker:
         broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
         transport = broker.transport_cls
     return ProbeResult("broker", True, version=f"kombu {transport}")

@@ -1,4 +1,4 @@
-"""The probes a load balancer and an orchestrator call: ``/healthz`` and ``/readyz``.
+"""The probes a load balancer, an orchestrator and Prometheus call: ``/healthz``, ``/readyz``, ``/metrics``.
 
 They are answered by ``ops.middleware`` before host validation and the HTTPS redirect (a load balancer
 asks by address over plain HTTP), never cached, and say nothing a stranger could use: no hostnames,
@@ -7,6 +7,9 @@ versions, errors or counts — only which part is failing.
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from ops.probes import probes_run
@@ -32,4 +35,26 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(body, status=503 if failing else 200, headers=NO_STORE)
 
 
-VIEWS = {"/healthz": healthz, "/readyz": readyz}
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition of every process's metrics; needs ``Authorization: Bearer <METRICS_TOKEN>``.
+
+    Without a token it answers only when ``METRICS_ALLOW_UNAUTHENTICATED`` says the app's port is reachable from
+    the internal network alone (a private bind; the development default); otherwise a 404, so nothing is advertised.
+    """
+    if not _metrics_allowed(request):
+        return HttpResponse(status=404, headers=NO_STORE)
+    from ops.exposition import metrics_exposition
+
+    content, content_type = metrics_exposition()
+    return HttpResponse(content, content_type=content_type, headers=NO_STORE)
+
+
+def _metrics_allowed(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if not token:
+        return settings.METRICS_ALLOW_UNAUTHENTICATED
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+VIEWS = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
