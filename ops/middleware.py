@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from config import metrics
+from config import logs, metrics
 from ops.views import VIEWS
 
 # A caller's request id is kept when it looks like one (a proxy's or a load balancer's), else we make one.
@@ -33,8 +33,8 @@ class OpsMiddleware:
         given = request.headers.get("X-Request-ID", "")
         request_id = given if REQUEST_ID_RE.match(given) else uuid.uuid4().hex
         started = time.monotonic()
-        request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with logs.request_context(request, request_id):
+            response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         metrics.request_observed(
             view=match.view_name if match is not None else "<unresolved>",
