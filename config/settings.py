@@ -365,3 +365,13 @@ LOGGING = {
 
 for _folder in (VAR_DIR, STATIC_ROOT, MEDIA_ROOT):
     _folder.mkdir(parents=True, exist_ok=True)
+
+# Sentry (error tracking) only when SENTRY_DSN is set: Django and Celery integrations, no personal data
+# (send_default_pii off, and config.sentry scrubs emails, phones and tokens from every event).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV)
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
