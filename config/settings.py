@@ -205,6 +205,8 @@ else:
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Celery's file scheduler that also records each tick, so `manage.py doctor` can tell beat is running.
+CELERY_BEAT_SCHEDULER = "ops.heartbeats:RecordingScheduler"
 
 # --- Email: only through django-anymail -------------------------------------------------------
 # The default backend is anymail-based and stores every email in the database (viewable in the
