@@ -313,8 +313,43 @@ RETURN_PHOTO_MAX_BYTES = env.int("RETURN_PHOTO_MAX_BYTES", default=5 * 1024 * 10
 CSV_MAX_UPLOAD_BYTES = env.int("CSV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Media (brand images, return photos, labels): the local MEDIA_ROOT, or S3-compatible object storage when
+# MEDIA_S3_BUCKET is set (config.storage: private bucket, signed URLs, brand images under shops/ public).
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    from botocore.config import Config as BotocoreConfig
+
+    _media_storage = {
+        "BACKEND": "config.storage.MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            # Empty: boto3's own chain (an instance role, AWS_* variables, ~/.aws).
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default="media"),
+            "public_base_url": env.str("MEDIA_S3_PUBLIC_URL", default=""),
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_SIGNED_URL_SECONDS", default=3600),
+            "file_overwrite": False,
+            "default_acl": None,
+            # Checksums only where S3 requires them: several S3-compatible stores reject botocore's newer defaults.
+            "client_config": BotocoreConfig(
+                s3={"addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
