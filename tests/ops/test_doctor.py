@@ -200,3 +200,13 @@ def test_the_demo_carrier_refuses_a_revoked_key_and_the_doctor_names_it(shop, se
     code, out = doctor("providers")
     assert code == 1
     assert f"error   dhl for shop {shop.slug}: credentials rejected (the shop's own credentials)" in out
+
+
+def test_beat_sends_each_queue_its_own_heartbeat():
+    from config.celery import QUEUES, app, beat_schedule
+
+    schedule = beat_schedule()
+    for queue in QUEUES:
+        entry = schedule[f"ops-heartbeat-{queue}"]
+        assert (entry["task"], entry["kwargs"], entry["options"]["queue"]) == ("ops.heartbeat", {"queue": queue}, queue)
+        assert app.amqp.router.route(entry["options"], "ops.heartbeat")["queue"].name == queue

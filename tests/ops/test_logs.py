@@ -112,3 +112,18 @@ def test_log_format_switches_the_whole_process(tmp_path, log_format, is_json):
         assert json.loads(line)["message"] == "mail to [email]@example.com"
     else:
         assert line.endswith("WARNING parcelfront mail to [email]@example.com")
+
+
+def test_an_unknown_log_format_refuses_to_start(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PARCELFRONT_VAR_DIR": str(tmp_path)}
+    env["LOG_FORMAT"] = "xml"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be plain or json, not 'xml'" in result.stderr
