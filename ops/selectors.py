@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from kombu.exceptions import ChannelError
 
 from config.celery import QUEUES
-from notifications.models import Message, MessageStatus
+from notifications.models import Message, MessageChannel, MessageStatus
 from ops.probes import broker_connection
 from shipments.models import Shipment, StatusChange
 
@@ -35,10 +35,17 @@ def status_changes_unprocessed_count() -> int:
     return StatusChange.objects.filter(processed_at__isnull=True).values("pk")[:COUNT_CAP].count()
 
 
-def messages_due_by_channel(*, now: datetime) -> dict[str, int]:
-    """Queued messages whose moment has come but which no worker has sent yet (index ``message_due``), per channel."""
-    due = Message.objects.filter(status=MessageStatus.QUEUED, send_after__lte=now)
-    return {row["channel"]: row["count"] for row in due.values("channel").annotate(count=Count("pk")).order_by()}
+def messages_queued_by_channel(*, now: datetime) -> dict[tuple[str, bool], int]:
+    """Queued, unsent messages per (channel, due now) (index ``message_due``); every pair present, zeros included."""
+    counts = dict.fromkeys(((channel, due) for channel in MessageChannel.values for due in (True, False)), 0)
+    queued = Message.objects.filter(status=MessageStatus.QUEUED)
+    rows = queued.values("channel").annotate(
+        due=Count("pk", filter=Q(send_after__lte=now)), waiting=Count("pk", filter=Q(send_after__gt=now))
+    )
+    for row in rows.order_by():
+        counts[(row["channel"], True)] = row["due"]
+        counts[(row["channel"], False)] = row["waiting"]
+    return counts
 
 
 def oldest_due_parcel_lag_seconds(*, now: datetime) -> float:

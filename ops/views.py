@@ -39,7 +39,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition of every process's metrics; needs ``Authorization: Bearer <METRICS_TOKEN>``.
 
     Without a token it answers only when ``METRICS_ALLOW_UNAUTHENTICATED`` says the app's port is reachable from
-    the internal network alone (a private bind; the development default); otherwise a 404, so nothing is advertised.
+    the internal network alone (a private bind; the development default), and never to a request that came through
+    a proxy (``X-Forwarded-For``/``Forwarded``); otherwise a 404, so nothing is advertised.
     """
     if not _metrics_allowed(request):
         return HttpResponse(status=404, headers=NO_STORE)
@@ -52,7 +53,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
 def _metrics_allowed(request: HttpRequest) -> bool:
     token = settings.METRICS_TOKEN
     if not token:
-        return settings.METRICS_ALLOW_UNAUTHENTICATED
+        proxied = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+        return settings.METRICS_ALLOW_UNAUTHENTICATED and not proxied
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 

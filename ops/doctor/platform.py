@@ -36,9 +36,17 @@ def check_settings() -> Iterator[Finding]:
         )
     if settings.PRODUCTION and not settings.PUBLIC_BASE_URL.startswith("https://"):
         yield Finding(AREA, "public URL", Level.ERROR, settings.PUBLIC_BASE_URL, "PUBLIC_BASE_URL must be https://")
-    if settings.METRICS_TOKEN or settings.METRICS_ALLOW_UNAUTHENTICATED:
-        how = "token" if settings.METRICS_TOKEN else "internal bind (no token)"
-        yield Finding(AREA, "metrics", Level.OK, f"/metrics protected by {how}")
+    if settings.METRICS_TOKEN:
+        yield Finding(AREA, "metrics", Level.OK, "/metrics protected by a token")
+    elif settings.METRICS_ALLOW_UNAUTHENTICATED:
+        level = Level.WARNING if settings.PRODUCTION else Level.OK
+        yield Finding(
+            AREA,
+            "metrics",
+            level,
+            "/metrics answers without a token (requests through a proxy are refused)",
+            "Set METRICS_TOKEN, or make sure only Prometheus reaches the app's port",
+        )
     else:
         yield Finding(
             AREA, "metrics", Level.WARNING, "/metrics is off", "Set METRICS_TOKEN and give Prometheus the same token"

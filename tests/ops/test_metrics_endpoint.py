@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from notifications.models import Message
 from tests.factories import OrderFactory, ShipmentFactory, StatusChangeFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,9 @@ def test_without_a_token_metrics_answer_only_when_the_bind_is_declared_internal(
     assert client.get("/metrics").status_code == 404
     settings.METRICS_ALLOW_UNAUTHENTICATED = True
     assert client.get("/metrics").status_code == 200
+    # a request the TLS proxy forwarded is the public internet, never the internal scraper
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 404
+    assert client.get("/metrics", HTTP_FORWARDED="for=198.51.100.7").status_code == 404
 
 
 def test_requests_are_counted_by_view_and_status(client, db, protected):
@@ -48,16 +52,41 @@ def test_requests_are_counted_by_view_and_status(client, db, protected):
 
 
 def test_backlog_gauges_show_queues_unprocessed_changes_and_the_oldest_due_parcel(client, shop, protected):
-    # given one unprocessed status change and a parcel whose poll is ten minutes overdue
+    # given one unprocessed status change, a parcel whose poll is ten minutes overdue, and two queued emails:
+    # one due, one waiting for the morning (quiet hours)
     shipment = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=timezone.now() - timedelta(minutes=10))
-    StatusChangeFactory(shipment=shipment, from_status="pending", to_status="in_transit")
+    change = StatusChangeFactory(shipment=shipment, from_status="pending", to_status="in_transit")
+    for campaign_key, send_after in ((0, timezone.now()), (1, timezone.now() + timedelta(hours=8))):
+        Message.objects.create(
+            shop=shop, trigger_kind="status_change", trigger_id=change.pk, status_change=change, order=shipment.order,
+            shipment=shipment, campaign_key=campaign_key, to_email="anna@example.com", language="pl",
+            send_after=send_after,
+        )  # fmt: skip
     # when Prometheus scrapes
     body = scrape(client).content.decode()
     # then
     assert "parcelfront_outbox_status_changes_unprocessed 1.0" in body
     assert 'parcelfront_celery_queue_depth{queue="carriers"}' in body
+    assert 'parcelfront_outbox_messages_queued{channel="email",due="true"} 1.0' in body
+    assert 'parcelfront_outbox_messages_queued{channel="email",due="false"} 1.0' in body
+    assert 'parcelfront_outbox_messages_queued{channel="sms",due="true"} 0.0' in body
     lag = next(line for line in body.splitlines() if line.startswith("parcelfront_oldest_due_parcel_lag_seconds "))
     assert 600 <= float(lag.split()[1]) < 3600
+
+
+def test_a_database_error_leaves_its_gauges_out_but_the_counters_in(client, db, protected, monkeypatch):
+    from ops import selectors
+
+    def broken():
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(selectors, "status_changes_unprocessed_count", broken)
+    response = scrape(client)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "parcelfront_outbox_status_changes_unprocessed" not in body
+    assert "parcelfront_oldest_due_parcel_lag_seconds" in body
+    assert "parcelfront_carrier_polls_total" in body or "parcelfront_http_requests_total" in body
 
 
 def test_the_multiprocess_folder_adds_up_every_process(client, db, settings, tmp_path):
