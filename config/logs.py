@@ -17,7 +17,7 @@ from typing import Any
 from celery import current_task
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-from config.redaction import mask_sensitive
+from config.redaction import mask_sensitive, mask_value
 
 _request: ContextVar[Any] = ContextVar("log_request", default=None)
 _request_id: ContextVar[str] = ContextVar("log_request_id", default="")
@@ -82,4 +82,5 @@ class JsonFormatter(_JsonFormatter):
         return mask_sensitive(super().formatStack(stack_info))
 
     def process_log_record(self, log_record: dict[str, Any]) -> dict[str, Any]:
-        return {key: mask_sensitive(value) if isinstance(value, str) else value for key, value in log_record.items()}
+        # Extras can be objects (django.request logs the request): they are shown by their masked text.
+        return mask_value(log_record)

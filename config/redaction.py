@@ -7,6 +7,8 @@ secrets and bearer tokens, email addresses and phone numbers. Used by the loggin
 
 import logging
 import re
+from datetime import date
+from typing import Any
 
 # /t/<order token>, /p/<parcel token> and anything after them (".json", "/go/...", "/feedback").
 TOKEN_PATH_RE = re.compile(r"(/[tp]/)[A-Za-z0-9_-]{8,}")
@@ -18,12 +20,12 @@ WEBHOOK_TOKEN_PATH_RE = re.compile(r"(/webhooks/esp/[a-z_]+/)[A-Za-z0-9_-]{20,}"
 MASK = r"\1[token]"
 
 # Secrets in text: our API keys (pf_<prefix>_<secret>: the prefix identifies, the rest is the key), webhook
-# signing secrets, and whatever follows "Bearer " or a secret-looking "name=" in a URL or a message.
+# signing secrets, and whatever follows "Bearer " or a secret-looking query parameter (?token=, &api_key=).
 SECRET_PATTERNS = (
     (re.compile(r"\b(pf_[0-9a-f]{6,16}_)[A-Za-z0-9_-]+"), r"\1[key]"),
     (re.compile(r"\b(whsec_)[A-Za-z0-9+/=]+"), r"\1[secret]"),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[token]"),
-    (re.compile(r"(?i)\b((?:api_?key|token|secret|password|passwd)=)[^&\s\"']+"), r"\1[secret]"),
+    (re.compile(r"(?i)([?&](?:api_?key|token|secret|password|passwd)=)[^&\s\"']+"), r"\1[secret]"),
 )
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 # International numbers (+48 600 100 200, +420-601-123-456) and Polish-style 600 100 200 / 600-100-200;
@@ -47,6 +49,20 @@ def mask_sensitive(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = EMAIL_RE.sub(r"[email]@\1", text)
     return PHONE_RE.sub("[phone]", text)
+
+
+def mask_value(value: Any) -> Any:
+    """``value`` with every string in it masked (dicts and lists walked); other objects by their masked text.
+
+    Numbers and moments stay as they are (Sentry's breadcrumbs carry their timestamp as a ``datetime``).
+    """
+    if value is None or isinstance(value, bool | int | float | date):
+        return value
+    if isinstance(value, dict):
+        return {key: mask_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(item) for item in value]
+    return mask_sensitive(value if isinstance(value, str) else str(value))
 
 
 class TokenMaskingFilter(logging.Filter):

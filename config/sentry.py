@@ -16,26 +16,16 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
-from config.redaction import mask_sensitive
+from config.redaction import mask_value
 
 # Keys whose values never leave the process, on top of Sentry's own list (password, secret, token, ...).
 EXTRA_DENYLIST = ["customer_email", "to_email", "email", "phone", "customer_phone", "raw_key", "api_key", "key_hash"]
 
 
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_sensitive(value)
-    if isinstance(value, dict):
-        return {key: _scrubbed(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_scrubbed(item) for item in value]
-    return value
-
-
 def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
     """``before_send``/``before_send_transaction``: every string masked, the user reduced to an id."""
     user = event.get("user") or {}
-    event = _scrubbed(event)
+    event = mask_value(event)
     event["user"] = {"id": user["id"]} if "id" in user else {}
     return event
 
@@ -50,7 +40,7 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float = 0.0, 
         event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, *EXTRA_DENYLIST], recursive=True),
         before_send=scrub_event,
         before_send_transaction=scrub_event,
-        before_breadcrumb=lambda crumb, hint: _scrubbed(crumb),
+        before_breadcrumb=lambda crumb, hint: mask_value(crumb),
         traces_sample_rate=traces_sample_rate,
         **options,
     )

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "secret whsec_[secret]"),
         ("GET /t/AbCdEfGhIjKlMnOpQrSt?lang=pl", "GET /t/[token]?lang=pl"),
         ("https://x.test/hook?token=abc123&x=1", "https://x.test/hook?token=[secret]&x=1"),
+        ("order_page_key(token=token)", "order_page_key(token=token)"),
         ("parcel 620000000000000000000001 of order PF-10046", "parcel 620000000000000000000001 of order PF-10046"),
     ],
 )
@@ -56,9 +57,11 @@ def test_json_lines_carry_request_and_shop_and_mask_what_is_personal(rf):
         try:
             raise RuntimeError("refused for anna@example.com")
         except RuntimeError:
-            logging.getLogger("tests.ops.json").exception("sending to %s failed", "anna@example.com")
+            logging.getLogger("tests.ops.json").exception(
+                "sending to %s failed", "anna@example.com", extra={"request": rf.get("/t/AbCdEfGhIjKlMnOpQr")}
+            )
 
-    # then one JSON object with the ids, and no address anywhere
+    # then one JSON object with the ids, and no address anywhere (extras such as the request object included)
     line = json.loads(stream.getvalue())
     assert (line["level"], line["logger"], line["message"]) == (
         "ERROR",
@@ -68,6 +71,7 @@ def test_json_lines_carry_request_and_shop_and_mask_what_is_personal(rf):
     assert (line["request_id"], line["shop_id"], line["task_id"]) == ("req-0123456789", 42, None)
     assert "anna@" not in stream.getvalue()
     assert "[email]@example.com" in line["exc_info"]
+    assert line["request"] == "<WSGIRequest: GET '/t/[token]'>"
 
 
 def test_json_lines_of_a_task_carry_its_id_and_its_shop(settings):
