@@ -40,6 +40,7 @@ from api.models import (
 )
 from api.transport import BlockedDestination, SafeTransport, address_refusal
 from carriers.types import Status
+from config import metrics
 from config.celery import publish_on_commit
 from notifications.models import Message
 from shipments.links import order_tracking_url
@@ -474,6 +475,7 @@ def webhook_delivery_attempt(
         if own_client:
             client.close()
     _attempt_record(delivery=delivery, result=result)
+    metrics.webhook_delivery_observed(delivery_status=delivery.status, seconds=result.duration_ms / 1000)
     return result
 
 

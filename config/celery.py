@@ -119,6 +119,11 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
         "watchlist-scan": beat_entry("watchlist.scan", 60),
         "watchlist-send-digests": beat_entry("watchlist.send_digests", 3600),
+        # One heartbeat per queue, consumed by whichever worker serves it: the doctor sees unserved queues.
+        **{
+            f"ops-heartbeat-{queue}": {**beat_entry("ops.heartbeat", 60, queue=queue), "kwargs": {"queue": queue}}
+            for queue in QUEUES
+        },
     }
 
 

@@ -37,7 +37,14 @@ def _required(name: str) -> str:
 
 if PRODUCTION:
     # ANYMAIL_WEBHOOK_SECRET: without it anyone could post ESP events (bounces suppress addresses).
-    for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"):
+    for _name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "ANYMAIL_WEBHOOK_SECRET",
+    ):
         _required(_name)
     SECRET_KEY = env.str("SECRET_KEY")
     DEBUG = False
@@ -71,9 +78,12 @@ INSTALLED_APPS = [
     "tracking_portal",
     "api",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz and /readyz before host checks and the HTTPS redirect (load balancers ask by IP).
+    "ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracking_portal.middleware.PortalHostMiddleware",
@@ -153,6 +163,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": "pf"}}
 
+# /readyz gives each dependency (database, Redis, broker) this many seconds before naming it as failing.
+READYZ_TIMEOUT_SECONDS = env.float("READYZ_TIMEOUT_SECONDS", default=2.0)
+# Prometheus: /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; without a token it answers only when the
+# deployment says its port is internal (a private bind). Every gunicorn and Celery process writes its samples
+# to PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself, so it must be in their environment).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOW_UNAUTHENTICATED = env.bool("METRICS_ALLOW_UNAUTHENTICATED", default=DJANGO_ENV == "development")
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # --- Celery ---------------------------------------------------------------------------------
 if DJANGO_ENV == "test":
     # Tests never leave messages in a shared queue; a test that runs a real worker passes its own URL.
@@ -186,6 +205,8 @@ else:
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Celery's file scheduler that also records each tick, so `manage.py doctor` can tell beat is running.
+CELERY_BEAT_SCHEDULER = "ops.heartbeats:RecordingScheduler"
 
 # --- Email: only through django-anymail -------------------------------------------------------
 # The default backend is anymail-based and stores every email in the database (viewable in the
@@ -300,8 +321,43 @@ RETURN_PHOTO_MAX_BYTES = env.int("RETURN_PHOTO_MAX_BYTES", default=5 * 1024 * 10
 CSV_MAX_UPLOAD_BYTES = env.int("CSV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Media (brand images, return photos, labels): the local MEDIA_ROOT, or S3-compatible object storage when
+# MEDIA_S3_BUCKET is set (config.storage: private bucket, signed URLs, brand images under shops/ public).
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    from botocore.config import Config as BotocoreConfig
+
+    _media_storage = {
+        "BACKEND": "config.storage.MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            # Empty: boto3's own chain (an instance role, AWS_* variables, ~/.aws).
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default="media"),
+            "public_base_url": env.str("MEDIA_S3_PUBLIC_URL", default=""),
+            "querystring_auth": True,
+            "querystring_expire": env.int("MEDIA_S3_SIGNED_URL_SECONDS", default=3600),
+            "file_overwrite": False,
+            "default_acl": None,
+            # Checksums only where S3 requires them: several S3-compatible stores reject botocore's newer defaults.
+            "client_config": BotocoreConfig(
+                s3={"addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default="path")},
+                signature_version="s3v4",
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -325,11 +381,28 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Logs and error tracking -------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line with request_id, shop_id and task_id (config.logs); "plain" otherwise.
+# Both mask link tokens, secrets, emails and phone numbers (config.redaction).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# Celery workers keep their own readable format unless the lines must be JSON like everyone else's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "config.logs.LogContextFilter"},
+        "sensitive": {"()": "config.redaction.SensitiveDataFilter"},
+    },
+    "formatters": {
+        "plain": {"()": "config.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context", "sensitive"]}
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # httpx logs every carrier request at INFO: thousands a minute in production.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
@@ -337,3 +410,13 @@ LOGGING = {
 
 for _folder in (VAR_DIR, STATIC_ROOT, MEDIA_ROOT):
     _folder.mkdir(parents=True, exist_ok=True)
+
+# Sentry (error tracking) only when SENTRY_DSN is set: Django and Celery integrations, no personal data
+# (send_default_pii off, and config.sentry scrubs emails, phones and tokens from every event).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV)
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

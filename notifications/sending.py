@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config import metrics
 from notifications.content import message_content
 from notifications.models import Message, MessageStatus
 from notifications.outbox import newer_transactional_exists
@@ -103,6 +104,7 @@ class SendOutcome:
     retry_in: float | None = None
 
 
+@metrics.message_sends_counted(channel="email")
 def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     """Send one message at most once (claim, render, hand to the ESP, record the result)."""
     now = now or timezone.now()

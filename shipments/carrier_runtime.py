@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from carriers.base import CarrierAdapter
 from carriers.registry import build_adapter, carrier_codes
 from carriers.types import CarrierConfig, ErrorKind, TrackingError
+from config import metrics
 from shipments.models import CarrierAccount, Shipment
 from shipments.schedule import AUTH_PAUSE
 
@@ -164,6 +165,7 @@ class RateLimiter:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            metrics.rate_limit_waited(carrier, min(wait, remaining))
             time.sleep(min(wait, remaining))
 
     def _take(self, carrier: str, rate: float) -> float:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from carriers.base import Outcome
 from carriers.registry import UnknownCarrier, adapter_class, build_adapter
 from carriers.types import FINAL_STATUSES, ErrorKind, TrackingError
+from config import metrics
 from config.celery import one_producer, publish_on_commit
 from shipments.carrier_runtime import (
     cached_adapter,
@@ -227,8 +228,8 @@ def shipments_poll_batch(
             throttled = TrackingError(
                 ErrorKind.RATE_LIMITED, f"{carrier}: no room under our own rate limit in this batch", retry_after=60.0
             )
-            return dict.fromkeys(chunk, throttled)
-        return adapter.fetch(chunk)
+            return metrics.carrier_outcomes_counted(carrier, dict.fromkeys(chunk, throttled))
+        return metrics.carrier_fetch_observed(carrier, adapter.fetch, chunk)
 
     workers = max(1, min(settings.CARRIER_FETCH_CONCURRENCY, len(chunks)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"poll-{carrier}") as pool:

@@ -48,6 +48,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
+from config import metrics
 from config.celery import publish_on_commit
 from shipments.lanes import lane_record_delivery
 from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
@@ -125,6 +126,7 @@ def shipment_apply_result(
             report = _apply_error(shipment, outcome, source=source, now=now)
         else:
             report = _apply_result(shipment, outcome, source=source, now=now)
+        metrics.status_change_applied(carrier=shipment.carrier, source=source, report=report)
         if report.new_events or report.status_changed:
             # Apps above (the watchlist) look at the changed parcel again, reason-only changes included.
             for task_name in settings.SHIPMENT_UPDATED_TASKS:

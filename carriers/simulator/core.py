@@ -8,6 +8,7 @@ plays in about four minutes).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import json
@@ -278,15 +279,18 @@ def make_wsgi_app(
             time.sleep(latency)
         code, _, rest = str(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
         wire_format = WIRE_FORMATS.get(code)
-        if wire_format is None:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        if _revoked(environ, body):
+            response = text_response("credentials rejected: the demo carrier refuses keys containing 'revoked'", 401)
+        elif wire_format is None:
             response = text_response(f"no simulated carrier {code!r}; known: {', '.join(sorted(WIRE_FORMATS))}", 404)
         else:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
             request = SimRequest(
                 method=str(environ.get("REQUEST_METHOD", "GET")),
                 path=f"/{rest}",
                 query=dict(parse_qsl(str(environ.get("QUERY_STRING", "")))),
-                body=environ["wsgi.input"].read(length) if length else b"",
+                body=body,
             )
             response = wire_format.serve(request, lambda number: memory.journey(code, number))
         status = HTTPStatus(response.status)
@@ -297,6 +301,16 @@ def make_wsgi_app(
         return [response.body]
 
     return app
+
+
+def _revoked(environ: WSGIEnvironment, body: bytes) -> bool:
+    """A shop's credential containing "revoked" (in a header, the query or the body, Basic auth decoded) is refused,
+    so the demo can show a broken carrier credential (``manage.py doctor``, carrier health) on demand."""
+    texts = [str(value) for key, value in environ.items() if key.startswith("HTTP_") or key == "QUERY_STRING"]
+    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    if auth.lower().startswith("basic "):
+        texts.append(base64.b64decode(auth[6:] + "==", validate=False).decode("utf-8", "replace"))
+    return any("revoked" in text.lower() for text in texts) or b"revoked" in body.lower()
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):

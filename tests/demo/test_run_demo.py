@@ -25,6 +25,11 @@ def _children_of(pid: int) -> list[int]:
     return [int(line) for line in result.stdout.split()]
 
 
+def _total(exposition: str, name: str) -> float:
+    """The sum of every sample of ``name`` (all label sets) in a Prometheus text exposition."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in exposition.splitlines() if line.startswith(f"{name}{{"))
+
+
 @pytest.mark.slow
 def test_demo_runs_embedded_moves_parcels_and_stops_cleanly(tmp_path):
     # Given a fresh var dir and nothing in the environment pointing at real services
@@ -74,6 +79,12 @@ def test_demo_runs_embedded_moves_parcels_and_stops_cleanly(tmp_path):
         assert events > 0
         assert moved > 0
         assert sent > 0
+
+        # And the operator sees it: ready, and the worker processes' polls and sends added up on /metrics
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+        assert _total(metrics, "parcelfront_carrier_polls_total") > 0
+        assert _total(metrics, "parcelfront_messages_total") > 0
     finally:
         # When it is told to stop (SIGTERM, as a supervisor would; Ctrl-C takes the same path)
         demo.send_signal(signal.SIGTERM)

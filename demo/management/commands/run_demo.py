@@ -67,6 +67,11 @@ class Command(BaseCommand):
         env["POLLING_TIME_SCALE"] = str(1 / speed)
         env["POLL_DISPATCH_SECONDS"] = "5"
         env["PYTHONUNBUFFERED"] = "1"
+        # Web, worker and beat each write their metrics here and /metrics adds them up; emptied while none runs.
+        metrics_dir = Path(settings.VAR_DIR) / "prometheus"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         commands = {
@@ -132,4 +137,5 @@ class Command(BaseCommand):
         for order in seeded.orders[:6]:
             write(f"    {order_tracking_url(order, base_url=base_url)}   order {order.number}, {order.customer_name}")
         write(f"  Lookup form: {base_url}/{seeded.shop.slug}/track   (order number + customer email)")
+        write(f"  Operations: {base_url}/readyz, {base_url}/metrics (polls, messages, backlog), ./dev manage doctor")
         write(f"  Logs: {log_dir}/web.log, worker.log, beat.log.   Ctrl-C stops everything.")
