@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.discounts import discount_redemptions_record
+from campaigns.models import Product
 from integrations.couriers import carrier_for_courier
 from integrations.models import PlatformOrder, PlatformParcel, ShopConnection
 from integrations.types import OrderData, ParcelData
@@ -82,7 +83,8 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
     if not _email_ok(fields.get("customer_email", "")):
         report.problems.append(f"the customer's email {fields['customer_email']!r} is not valid; kept empty")
         fields["customer_email"] = ""
-    order, created = order_upsert(shop=connection.shop, number=number, items=order_data.items, **fields)
+    items = _with_catalog_facts(shop_id=connection.shop_id, items=order_data.items)
+    order, created = order_upsert(shop=connection.shop, number=number, items=items, **fields)
     report.order_number, report.created, report.updated = order.number, created, not created
     if link is None:
         link = PlatformOrder.objects.create(
@@ -99,6 +101,27 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
         parcels_imported=F("parcels_imported") + report.parcels_added,
     )
     return report
+
+
+def _with_catalog_facts(*, shop_id: int, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """Items with what the platform did not send (category, tags, image, page) from the shop's catalog, by SKU."""
+    if not items:
+        return items
+    skus = {item["sku"] for item in items if item.get("sku")}
+    products = {product.sku: product for product in Product.objects.filter(shop_id=shop_id, sku__in=skus)}
+    enriched = []
+    for item in items:
+        product = products.get(item.get("sku", ""))
+        if product is not None:
+            catalog = {
+                "category": product.category,
+                "tags": product.tags,
+                "image_url": product.image_url,
+                "product_url": product.url,
+            }
+            item = {**item, **{name: value for name, value in catalog.items() if value and not item.get(name)}}
+        enriched.append(item)
+    return enriched
 
 
 def _older(order_data: OrderData, link: PlatformOrder) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from campaigns.models import Product
 from integrations.models import PlatformOrder, ShopConnection
 from integrations.services import connection_order_apply
 from integrations.tasks import sync_due
@@ -83,3 +84,35 @@ def test_the_beat_task_enqueues_polling_connections_only(shop, baselinker, shopi
 
     # then only BaseLinker (polling, not paused) is synced; Shopify sends webhooks
     assert queued == [{"connection_id": baselinker.pk}]
+
+
+def test_items_get_category_tags_and_pictures_from_the_shops_catalog_by_sku(shop, baselinker):
+    # given the shop's catalog knows the SKU
+    Product.objects.create(
+        shop=shop,
+        sku="KUB-350",
+        name="Kubek",
+        url="https://shop.example/kubek",
+        image_url="https://shop.example/kubek.jpg",
+        category="Mugs",
+        tags="gift, ceramic",
+    )
+
+    # when an order with that SKU and an unknown one arrives
+    data = order()
+    data = OrderData(
+        platform_order_id=data.platform_order_id,
+        number=data.number,
+        fields=data.fields,
+        items=[{"name": "Kubek", "sku": "KUB-350", "quantity": 1}, {"name": "Other", "sku": "X-1", "quantity": 1}],
+    )
+    connection_order_apply(connection=baselinker, order_data=data)
+
+    # then the known item carries the catalog's facts, the other one stays as sent
+    items = {item.sku: item for item in Order.objects.get().items.all()}
+    assert (items["KUB-350"].category, items["KUB-350"].tags, items["KUB-350"].product_url) == (
+        "mugs",
+        "gift,ceramic",
+        "https://shop.example/kubek",
+    )
+    assert (items["X-1"].category, items["X-1"].tags) == ("", "")
