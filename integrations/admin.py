@@ -8,13 +8,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.celery import publish_on_commit
 from integrations.health import connection_paused, connection_resume
 from integrations.models import Platform, PlatformParcel, ShopConnection
-from integrations.sync import connection_sync, connection_test
+from integrations.sync import connection_test
 from shops.admin_base import ORDERS, OWNER_ONLY, TenantScopedAdmin
 from shops.models import AuditAction
 
 SECRET_FIELDS = ("api_token", "api_secret", "webhook_secret")
+SYNC_TASK = "integrations.sync_connection"
 
 # What each platform needs, shown above the form.
 SET_UP_HELP = {
@@ -170,11 +172,13 @@ class ShopConnectionAdmin(TenantScopedAdmin):
 
     @admin.action(description="Sync now", permissions=["change"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        """Run the poller of each selected connection once, here, and report what it imported."""
-        for connection in queryset.select_related("shop"):
-            report = connection_sync(connection=connection)
-            level = messages.WARNING if report.problems else messages.SUCCESS
-            self.message_user(request, report.summary() + "".join(f" | {p}" for p in report.problems[:3]), level)
+        """Queue a sync of each selected connection (a first import can take minutes; the worker runs it)."""
+        ids = list(queryset.filter(enabled=True).values_list("pk", flat=True))
+        for connection_id in ids:
+            publish_on_commit(SYNC_TASK, connection_id=connection_id)
+        self.message_user(
+            request, f"{len(ids)} sync(s) queued; last sync and counts update when they finish.", messages.SUCCESS
+        )
 
     @admin.action(description="Resume (the credentials are fixed)", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet) -> None:

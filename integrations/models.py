@@ -60,6 +60,8 @@ class ShopConnection(models.Model):
     )
 
     cursor = models.CharField(max_length=64, blank=True, help_text="BaseLinker: last journal entry read")
+    # Held by the one sync running for this connection, so two never move the cursor at once.
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     first_import_done_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -81,7 +81,7 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
         _refuse_foreign_number(connection=connection, number=number)
     fields = dict(order_data.fields)
     if not _email_ok(fields.get("customer_email", "")):
-        report.problems.append(f"the customer's email {fields['customer_email']!r} is not valid; kept empty")
+        report.problems.append(f"Order {order_data.number}: the customer's email is not valid; kept empty")
         fields["customer_email"] = ""
     items = _with_catalog_facts(shop_id=connection.shop_id, items=order_data.items)
     order, created = order_upsert(shop=connection.shop, number=number, items=items, **fields)

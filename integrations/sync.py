@@ -21,6 +21,10 @@ from integrations.types import ConnectorError, ErrorKind, ParcelRef
 logger = logging.getLogger(__name__)
 
 MAX_PAGES_PER_SYNC = 10
+# A sync stops paging after this long (the next beat continues from the cursor), well inside the task limit.
+SYNC_BUDGET = timedelta(seconds=90)
+# The lease outlives the budget; a worker that died mid-sync frees the connection when it expires.
+SYNC_LEASE = timedelta(minutes=4)
 WRITE_BACKS_PER_SYNC = 50
 
 
@@ -73,6 +77,9 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     if connection_paused(connection):
         report.skipped = f"paused until {connection.paused_until:%Y-%m-%d %H:%M} UTC: the credentials were refused"
         return report
+    if not _lease_take(connection):
+        report.skipped = "another sync of this connection is running"
+        return report
     connector = connector_for(connection, client=client)
     try:
         if connector.polls:
@@ -83,6 +90,8 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
         connection_error_record(connection=connection, error=error)
         report.problems.append(error.message)
         return report
+    finally:
+        ShopConnection.objects.filter(pk=connection.pk).update(sync_lease_until=None)
     connection_success_record(connection=connection)
     if report.problems:
         ShopConnection.objects.filter(pk=connection.pk).update(
@@ -91,15 +100,26 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     return report
 
 
+def _lease_take(connection: ShopConnection) -> bool:
+    now = timezone.now()
+    free = Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now)
+    taken = ShopConnection.objects.filter(free, pk=connection.pk).update(sync_lease_until=now + SYNC_LEASE)
+    if taken:
+        connection.refresh_from_db(fields=["cursor", "first_import_done_at"])
+    return bool(taken)
+
+
 def _poll(*, connection: ShopConnection, connector, report: SyncReport) -> None:  # type: ignore[no-untyped-def]
     since = timezone.now() - timedelta(days=connection.first_import_days)
+    deadline = timezone.now() + SYNC_BUDGET
     for _ in range(MAX_PAGES_PER_SYNC):
         batch = connector.poll(cursor=connection.cursor, since=since)
         for order_data in batch.orders:
             try:
                 applied = connection_order_apply(connection=connection, order_data=order_data)
             except ValidationError as error:
-                report.problems.append(f"Order {order_data.number or order_data.platform_order_id}: {error.messages}")
+                name = order_data.number or order_data.platform_order_id
+                report.problems.append(f"Order {name} was not imported: {' '.join(error.messages)}")
                 continue
             (report.orders_created if applied.created else report.orders_updated).append(applied.order_number)
             report.parcels_added += applied.parcels_added
@@ -111,7 +131,7 @@ def _poll(*, connection: ShopConnection, connector, report: SyncReport) -> None:
         if connection.first_import_done_at is None and not batch.more:
             changes["first_import_done_at"] = connection.first_import_done_at = timezone.now()
         ShopConnection.objects.filter(pk=connection.pk).update(**changes)
-        if not batch.more:
+        if not batch.more or timezone.now() > deadline:
             return
 
 

@@ -7,7 +7,8 @@ a missing secret or a bad signature all answer 401 alike and change nothing.
 
 A delivery id seen before (``WebhookReceipt``, recorded in the same transaction as the change)
 answers 200 without applying again; without one, the platform's order and parcel ids keep repeats
-harmless. A body we cannot read answers 400 and changes nothing; an order we cannot take answers
+harmless. A delivery that lost a race with a concurrent one stores nothing and answers 409, so the
+platform retries it. A body we cannot read answers 400 and changes nothing; an order we cannot take answers
 422 with the reason (the platform retries, the admin shows it).
 """
 
@@ -70,6 +71,11 @@ def shop_webhook(request: HttpRequest, platform: str, connection_id: str) -> Jso
         event = connector.parse_webhook(body, request.headers)
     except ConnectorError as error:
         return JsonResponse({"error": "malformed", "reason": error.message}, status=400)
+    if (
+        event.delivery_id
+        and WebhookReceipt.objects.filter(connection=connection, delivery_id=event.delivery_id).exists()
+    ):
+        return JsonResponse({"duplicate": True, "delivery_id": event.delivery_id})
     try:
         with transaction.atomic():
             if event.delivery_id:
@@ -78,7 +84,9 @@ def shop_webhook(request: HttpRequest, platform: str, connection_id: str) -> Jso
                 )
             reports = [connection_order_apply(connection=connection, order_data=order) for order in event.orders]
     except IntegrityError:
-        return JsonResponse({"duplicate": True, "delivery_id": event.delivery_id})
+        # A concurrent delivery (this one again, or another about the same order) won the race: nothing of this
+        # one is stored, and the platform's retry finds the state settled.
+        return JsonResponse({"error": "conflict", "retry": True}, status=409)
     except ValidationError as error:
         logger.info("webhook of connection %s refused: %s", connection.pk, error.messages)
         return JsonResponse({"error": "refused", "reason": " ".join(error.messages)}, status=422)

@@ -144,3 +144,18 @@ def test_the_list_says_a_paused_connection_is_paused(client, owner, baselinker, 
 
     # then the list says it is paused because the credentials were refused
     assert "Paused: credentials refused" in listing
+
+
+def test_sync_now_queues_a_sync_of_own_enabled_connections_only(
+    client, owner, baselinker, other_shop, published, django_capture_on_commit_callbacks
+):
+    # given a foreign connection whose id is forged into the request
+    foreign = ShopConnection.objects.create(shop=other_shop, platform="baselinker", name="Foreign", api_token="t")
+    client.force_login(owner)
+
+    # when the owner runs "sync now"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHANGELIST, {"action": "sync_now", "_selected_action": [baselinker.pk, foreign.pk]})
+
+    # then one sync, the owner's, is queued for the worker
+    assert published == [("integrations.sync_connection", {"connection_id": baselinker.pk})]

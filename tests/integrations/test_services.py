@@ -10,6 +10,7 @@ from django.utils import timezone
 from campaigns.models import Product
 from integrations.models import PlatformOrder, ShopConnection
 from integrations.services import connection_order_apply
+from integrations.sync import connection_sync
 from integrations.tasks import sync_due
 from integrations.types import OrderData, ParcelData
 from shipments.models import Order, Shipment
@@ -116,3 +117,16 @@ def test_items_get_category_tags_and_pictures_from_the_shops_catalog_by_sku(shop
         "https://shop.example/kubek",
     )
     assert (items["X-1"].category, items["X-1"].tags) == ("", "")
+
+
+def test_a_second_sync_while_one_runs_is_skipped(baselinker):
+    # given a sync holding the connection's lease
+    ShopConnection.objects.filter(pk=baselinker.pk).update(sync_lease_until=timezone.now() + timedelta(minutes=1))
+
+    # when another sync starts
+    report = connection_sync(connection=baselinker)
+
+    # then it does nothing (no call, cursor untouched)
+    assert report.skipped == "another sync of this connection is running"
+    baselinker.refresh_from_db()
+    assert baselinker.cursor == "" and baselinker.last_sync_at is None

@@ -186,3 +186,10 @@ def test_delivered_state_is_sent_back_as_a_fulfillment_event_when_turned_on(shop
             "shpat_test",
         )
     ]
+
+
+def test_a_body_over_the_limit_is_refused_with_413(shopify, settings):
+    settings.INTEGRATIONS_MAX_WEBHOOK_BYTES = 100
+    response = deliver(shopify, "orders/create", ORDER, webhook_id="w-1")
+    assert response.status_code == 413
+    assert Order.objects.count() == 0
