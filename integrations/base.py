@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -26,6 +26,8 @@ class Connector:
     # Pollers (BaseLinker's journal, WooCommerce's REST back-fill) run on the beat; webhook-only ones do not.
     polls: ClassVar[bool] = False
     supports_write_back: ClassVar[bool] = False
+    # How long the platform keeps what a cursor points into (BaseLinker's journal: three days); None = forever.
+    cursor_lifetime: ClassVar[timedelta | None] = None
 
     def __init__(self, *, credentials: Credentials, client: httpx.Client | None, timeout: float = 10.0) -> None:
         self.credentials = credentials

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,9 +27,12 @@ RATE_PER_SECOND = 100 / 60
 PAGE = 100  # getJournalList and getOrders answer at most 100 rows
 ORDERS_PER_POLL = 50  # two calls an order: a poll stays well inside a minute's quota
 
-# Journal entry types that change what we show (BaseLinker's numbering).
-ORDER_CREATED, PACKAGE_CREATED, PACKAGE_DELETED, DELIVERY_EDITED, ORDER_EDITED, STATUS_CHANGED = 1, 9, 10, 11, 16, 18
-JOURNAL_TYPES = (ORDER_CREATED, PACKAGE_CREATED, PACKAGE_DELETED, DELIVERY_EDITED, ORDER_EDITED, STATUS_CHANGED)
+# Journal entry types that change what we show (BaseLinker's numbering): creation, confirmation, splitting,
+# packages created/deleted, delivery data, products added/edited/removed, order data, copies, status changes.
+JOURNAL_TYPES = (1, 2, 6, 9, 10, 11, 12, 13, 14, 16, 17, 18)
+ORDER_CREATED = 1
+# The journal keeps three days: a cursor older than that has lost entries, so the next sync imports again.
+JOURNAL_KEEPS = timedelta(days=3)
 
 # BaseLinker's courier codes that name our carriers differently; others go through ``carrier_for_courier``.
 COURIER_CODES: dict[str, str] = {
@@ -59,6 +62,7 @@ class BaseLinker(Connector):
     platform = "baselinker"
     polls = True
     supports_write_back = True
+    cursor_lifetime = JOURNAL_KEEPS
 
     def __init__(self, *, api_url: str = API_URL, throttle: Throttle | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -104,10 +108,10 @@ class BaseLinker(Connector):
         )
 
     def order(self, order_id: int) -> OrderData | None:
-        """The order and its packages as BaseLinker has them now; None when it was deleted."""
+        """The order and its packages as BaseLinker has them now; None when deleted or not confirmed yet."""
         rows = self.call("getOrders", order_id=order_id, get_unconfirmed_orders=True).get("orders") or []
-        if not rows:
-            return None
+        if not rows or rows[0].get("confirmed") is False:
+            return None  # deleted, or not confirmed by the buyer yet (its confirmation is a journal entry too)
         return self._with_packages(rows[0])
 
     def _journal_head(self) -> int:

@@ -77,6 +77,9 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     if connection_paused(connection):
         report.skipped = f"paused until {connection.paused_until:%Y-%m-%d %H:%M} UTC: the credentials were refused"
         return report
+    if not connector_class(connection.platform).polls and not connection.write_back_delivered:
+        report.skipped = "orders arrive by webhook; nothing to poll"
+        return report
     if not _lease_take(connection):
         report.skipped = "another sync of this connection is running"
         return report
@@ -110,8 +113,14 @@ def _lease_take(connection: ShopConnection) -> bool:
 
 
 def _poll(*, connection: ShopConnection, connector, report: SyncReport) -> None:  # type: ignore[no-untyped-def]
-    since = timezone.now() - timedelta(days=connection.first_import_days)
-    deadline = timezone.now() + SYNC_BUDGET
+    now = timezone.now()
+    since = now - timedelta(days=connection.first_import_days)
+    lifetime, last = connector.cursor_lifetime, connection.last_success_at
+    if connection.cursor and lifetime and last and now - last > lifetime - timedelta(hours=1):
+        # The platform forgot what happened since the cursor: import again from just before the last good sync.
+        connection.cursor, since = "", last - timedelta(hours=1)
+        report.problems.append("The last sync is older than the platform keeps its changes: importing again from then.")
+    deadline = now + SYNC_BUDGET
     for _ in range(MAX_PAGES_PER_SYNC):
         batch = connector.poll(cursor=connection.cursor, since=since)
         for order_data in batch.orders:

@@ -2,11 +2,13 @@
 
 import json
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from integrations.models import PlatformOrder, PlatformParcel, ShopConnection
 from integrations.sync import connection_sync
@@ -285,3 +287,39 @@ def test_the_command_prints_what_it_imported_for_one_shop(baselinker, other_shop
     assert "1 new order(s)" in out and "1420001" in out
     assert "Other" not in out
     assert not Order.objects.filter(shop=other_shop).exists()
+
+
+def test_a_cursor_older_than_the_journal_keeps_imports_again_from_the_last_good_sync(
+    baselinker, fake_baselinker, baselinker_client
+):
+    # given a connection last synced four days ago, whose journal entries since have expired
+    four_days_ago = timezone.now() - timedelta(days=4)
+    ShopConnection.objects.filter(pk=baselinker.pk).update(cursor="999999", last_success_at=four_days_ago)
+    baselinker.refresh_from_db()
+    recorded_order(fake_baselinker, 1420001, confirmed=int((four_days_ago + timedelta(hours=2)).timestamp()))
+    fake_baselinker.journal.clear()
+
+    # when it syncs
+    report = connection_sync(connection=baselinker, client=baselinker_client)
+
+    # then the order of the forgotten days is imported and the owner reads why
+    assert report.orders_created == ["1420001"]
+    assert "importing again" in report.problems[0]
+
+
+def test_an_order_not_confirmed_by_the_buyer_waits_for_its_confirmation(baselinker, fake_baselinker, baselinker_client):
+    # given an imported account and a new order the buyer has not confirmed
+    connection_sync(connection=baselinker, client=baselinker_client)
+    baselinker.refresh_from_db()
+    fake_baselinker.add_order({"order_id": 8, "confirmed": False, "date_confirmed": 0, "products": []})
+
+    # when the journal is read, then the order is confirmed and the journal says so
+    connection_sync(connection=baselinker, client=baselinker_client)
+    assert not Order.objects.filter(number="8").exists()
+    fake_baselinker.orders[8]["confirmed"] = True
+    fake_baselinker.log(2, 8)
+    baselinker.refresh_from_db()
+    connection_sync(connection=baselinker, client=baselinker_client)
+
+    # then it is imported once confirmed
+    assert Order.objects.filter(number="8").count() == 1

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from integrations.models import ShopConnection
 from integrations.sync import connection_sync, connections_due
 
 
@@ -15,7 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         if not options["once"]:
             raise CommandError("Give --once: the beat runs the pollers continuously (integrations.sync_due).")
-        connections = [c for c in connections_due() if not options["shop"] or c.shop.slug == options["shop"]]
+        if options["shop"]:
+            # One shop: every enabled connection of it, so a paused one says why it was skipped.
+            connections = list(
+                ShopConnection.objects.filter(shop__slug=options["shop"], enabled=True).select_related("shop")
+            )
+        else:
+            connections = connections_due()
         if not connections:
             self.stdout.write("No connection to sync.")
             return
