@@ -4,7 +4,7 @@ import httpx
 import pytest
 from django.urls import reverse
 
-from integrations.models import ShopConnection
+from integrations.models import PlatformParcel, ShopConnection
 from shops.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +159,33 @@ def test_sync_now_queues_a_sync_of_own_enabled_connections_only(
 
     # then one sync, the owner's, is queued for the worker
     assert published == [("integrations.sync_connection", {"connection_id": baselinker.pk})]
+
+
+def test_the_add_page_renders_for_an_owner(client, owner):
+    client.force_login(owner)
+    page = client.get(reverse("admin:integrations_shopconnection_add"))
+    assert page.status_code == 200
+    assert "Turn on the order journal" in page.content.decode()
+
+
+def test_parcel_problems_are_listed_for_the_shops_staff_only(client, support, baselinker, other_shop):
+    # given a parcel problem in the support member's shop and one in another shop
+    foreign = ShopConnection.objects.create(shop=other_shop, platform="baselinker", name="Foreign", api_token="t")
+    PlatformParcel.objects.create(
+        connection=baselinker,
+        platform_order_id="1",
+        platform_parcel_id="1",
+        tracking_number="OWN1",
+        problem="Own problem",
+    )
+    PlatformParcel.objects.create(
+        connection=foreign, platform_order_id="1", platform_parcel_id="1", tracking_number="FOREIGN1", problem="x"
+    )
+    client.force_login(support)
+
+    # when support lists platform parcels
+    page = client.get(reverse("admin:integrations_platformparcel_changelist")).content.decode()
+
+    # then only the own shop's parcel is there
+    assert "OWN1" in page and "Own problem" in page
+    assert "FOREIGN1" not in page
