@@ -25,6 +25,7 @@ from integrations.models import PlatformOrder, PlatformParcel, ShopConnection
 from integrations.types import OrderData, ParcelData
 from shipments.models import Direction, Order
 from shipments.services import order_upsert, shipment_add, shipment_withdraw
+from shops.languages import SUPPORTED_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
             return report
         report.order_number = link.order.number
         _parcels_attach(connection=connection, order=link.order, order_data=order_data, report=report)
+        _count(connection=connection, report=report)
         return report
 
     if link is not None and _older(order_data, link):
@@ -83,6 +85,10 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
     if not _email_ok(fields.get("customer_email", "")):
         report.problems.append(f"Order {order_data.number}: the customer's email is not valid; kept empty")
         fields["customer_email"] = ""
+    # Platforms send a locale ("cs-CZ"); the order keeps our language when we speak it, else the shop's.
+    language = str(fields.pop("locale", "") or "")[:2].lower()
+    if language in SUPPORTED_LANGUAGES:
+        fields["locale"] = language
     items = _with_catalog_facts(shop_id=connection.shop_id, items=order_data.items)
     order, created = order_upsert(shop=connection.shop, number=number, items=items, **fields)
     report.order_number, report.created, report.updated = order.number, created, not created
@@ -95,12 +101,16 @@ def connection_order_apply(*, connection: ShopConnection, order_data: OrderData)
     _parcels_attach(connection=connection, order=order, order_data=order_data, report=report)
     if order_data.discount_codes:
         _redemptions_record(connection=connection, order=order, codes=order_data.discount_codes, report=report)
+    _count(connection=connection, report=report)
+    return report
+
+
+def _count(*, connection: ShopConnection, report: ApplyReport) -> None:
     ShopConnection.objects.filter(pk=connection.pk).update(
-        orders_imported=F("orders_imported") + int(created),
-        orders_updated=F("orders_updated") + int(not created),
+        orders_imported=F("orders_imported") + int(report.created),
+        orders_updated=F("orders_updated") + int(report.updated),
         parcels_imported=F("parcels_imported") + report.parcels_added,
     )
-    return report
 
 
 def _with_catalog_facts(*, shop_id: int, items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
