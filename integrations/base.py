@@ -23,6 +23,7 @@ class Connector:
     """Base of the platform modules: subclasses fill in the calls their platform supports."""
 
     platform: ClassVar[str] = ""
+    display_name: ClassVar[str] = ""  # how owners read the platform's name in messages
     # Pollers (BaseLinker's journal, WooCommerce's REST back-fill) run on the beat; webhook-only ones do not.
     polls: ClassVar[bool] = False
     supports_write_back: ClassVar[bool] = False
@@ -48,35 +49,36 @@ class Connector:
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """The orders a verified webhook carries; ConnectorError(MALFORMED) when unreadable."""
-        raise ConnectorError(ErrorKind.MALFORMED, f"{self.platform} sends no webhooks we read")
+        raise ConnectorError(ErrorKind.MALFORMED, f"{self.display_name} sends no webhooks we read")
 
     def write_back_delivered(self, parcel: ParcelRef) -> None:
         """Tell the platform the parcel was delivered."""
-        raise ConnectorError(ErrorKind.SETUP, f"{self.platform} does not take a delivered state back")
+        raise ConnectorError(ErrorKind.SETUP, f"{self.display_name} does not take a delivered state back")
 
     # Shared plumbing.
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One HTTP call with this connector's timeout; transport failures and 401/403/429/5xx typed."""
         if self.client is None:
-            raise ConnectorError(ErrorKind.SETUP, f"no HTTP client to reach {self.platform} with")
+            raise ConnectorError(ErrorKind.SETUP, f"no HTTP client to reach {self.display_name} with")
         try:
             response = self.client.request(method, url, timeout=self.timeout, **kwargs)
         except httpx.TimeoutException as error:
-            raise ConnectorError(ErrorKind.TRANSIENT, f"{self.platform} did not answer in time") from error
+            raise ConnectorError(ErrorKind.TRANSIENT, f"{self.display_name} did not answer in time") from error
         except httpx.HTTPError as error:
-            raise ConnectorError(ErrorKind.TRANSIENT, f"could not reach {self.platform}: {error}") from error
+            raise ConnectorError(ErrorKind.TRANSIENT, f"could not reach {self.display_name}: {error}") from error
         if response.status_code in (401, 403):
             raise ConnectorError(
-                ErrorKind.AUTH, f"{self.platform} refused the credentials (HTTP {response.status_code}); enter new ones"
+                ErrorKind.AUTH,
+                f"{self.display_name} refused the credentials (HTTP {response.status_code}); enter new ones",
             )
         if response.status_code == 429 or response.status_code >= 500:
-            raise ConnectorError(ErrorKind.TRANSIENT, f"{self.platform} is busy (HTTP {response.status_code})")
+            raise ConnectorError(ErrorKind.TRANSIENT, f"{self.display_name} is busy (HTTP {response.status_code})")
         if response.status_code == 404:
-            raise ConnectorError(ErrorKind.SETUP, f"{self.platform} says the address does not exist: {url}")
+            raise ConnectorError(ErrorKind.SETUP, f"{self.display_name} says the address does not exist: {url}")
         if response.status_code >= 400:
             raise ConnectorError(
-                ErrorKind.MALFORMED, f"{self.platform} refused the request (HTTP {response.status_code})"
+                ErrorKind.MALFORMED, f"{self.display_name} refused the request (HTTP {response.status_code})"
             )
         return response
 

@@ -60,6 +60,7 @@ class BaseLinker(Connector):
     """The BaseLinker journal poller, order reader and status writer."""
 
     platform = "baselinker"
+    display_name = "BaseLinker"
     polls = True
     supports_write_back = True
     cursor_lifetime = JOURNAL_KEEPS

@@ -27,6 +27,7 @@ class Shopify(Connector):
     """Shopify webhooks in, the delivered fulfillment event out."""
 
     platform = "shopify"
+    display_name = "Shopify"
     supports_write_back = True
 
     def admin_url(self, path: str) -> str:

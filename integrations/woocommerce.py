@@ -31,6 +31,7 @@ class WooCommerce(Connector):
     """WooCommerce webhooks in, orders back-filled over REST."""
 
     platform = "woocommerce"
+    display_name = "WooCommerce"
     polls = True
 
     def rest_url(self, path: str) -> str:

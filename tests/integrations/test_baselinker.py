@@ -323,3 +323,32 @@ def test_an_order_not_confirmed_by_the_buyer_waits_for_its_confirmation(baselink
 
     # then it is imported once confirmed
     assert Order.objects.filter(number="8").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (httpx.Response(502, text="Bad gateway"), "busy (HTTP 502)"),
+        (httpx.Response(200, text="<html>maintenance</html>"), "not JSON"),
+        (httpx.Response(200, json={"status": "ERROR", "error_code": "ERROR_X", "error_message": "Nope"}), "Nope"),
+    ],
+)
+def test_a_failing_platform_is_recorded_in_plain_words_without_pausing_or_moving_the_cursor(baselinker, answer, words):
+    # given BaseLinker failing in one of its ways
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: answer))
+
+    # when the connection syncs
+    report = connection_sync(connection=baselinker, client=client)
+
+    # then the error is there in plain words, the connection is not paused and the cursor did not move
+    baselinker.refresh_from_db()
+    assert words in baselinker.last_error and report.problems == [baselinker.last_error]
+    assert (baselinker.paused_until, baselinker.cursor, baselinker.error_count) == (None, "", 1)
+
+
+def test_a_timeout_is_a_transient_problem(baselinker):
+    def slow(request):
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    report = connection_sync(connection=baselinker, client=httpx.Client(transport=httpx.MockTransport(slow)))
+    assert report.problems == ["BaseLinker did not answer in time"]

@@ -193,3 +193,16 @@ def test_a_body_over_the_limit_is_refused_with_413(shopify, settings):
     response = deliver(shopify, "orders/create", ORDER, webhook_id="w-1")
     assert response.status_code == 413
     assert Order.objects.count() == 0
+
+
+def test_a_cancelled_fulfillment_adds_no_parcel(shopify):
+    deliver(shopify, "orders/create", ORDER, webhook_id="w-1")
+    cancelled = json.loads(FULFILLMENT)
+    cancelled["status"] = "cancelled"
+    deliver(shopify, "fulfillments/update", json.dumps(cancelled).encode(), webhook_id="w-2")
+    assert Shipment.objects.count() == 0
+
+
+def test_an_unknown_platform_in_the_address_is_404(shopify):
+    response = Client().post(f"/webhooks/shops/magento/{shopify.public_id}/", b"{}", content_type="application/json")
+    assert response.status_code == 404
