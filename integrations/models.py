@@ -164,6 +164,7 @@ class WebhookReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "delivery_id"], name="webhook_receipt_once")]
+        indexes = [models.Index(fields=["received_at"], name="webhook_receipt_age")]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.delivery_id}"

@@ -1,14 +1,21 @@
 """Beat task: sync every connection that polls (BaseLinker's journal, WooCommerce's back-fill) or writes back."""
 
-from celery import shared_task
+from datetime import timedelta
 
-from integrations.models import ShopConnection
+from celery import shared_task
+from django.utils import timezone
+
+from integrations.models import ShopConnection, WebhookReceipt
 from integrations.sync import connection_sync, connections_due
+
+# Platforms retry a webhook for up to two days (Shopify: 48 h); receipts are kept well beyond that.
+RECEIPTS_KEPT = timedelta(days=7)
 
 
 @shared_task(name="integrations.sync_due")
 def sync_due() -> int:
-    """Enqueue one sync per due connection, so a slow platform never holds the others."""
+    """Enqueue one sync per due connection, so a slow platform never holds the others; forget old receipts."""
+    WebhookReceipt.objects.filter(received_at__lt=timezone.now() - RECEIPTS_KEPT).delete()
     due = connections_due()
     for connection in due:
         sync_connection.delay(connection_id=connection.pk)

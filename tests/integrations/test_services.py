@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns.models import Product
-from integrations.models import PlatformOrder, ShopConnection
+from integrations.models import PlatformOrder, ShopConnection, WebhookReceipt
 from integrations.services import connection_order_apply
 from integrations.sync import connection_sync
 from integrations.tasks import sync_due
@@ -130,3 +130,17 @@ def test_a_second_sync_while_one_runs_is_skipped(baselinker):
     assert report.skipped == "another sync of this connection is running"
     baselinker.refresh_from_db()
     assert baselinker.cursor == "" and baselinker.last_sync_at is None
+
+
+def test_the_beat_forgets_webhook_receipts_older_than_a_week(shopify, monkeypatch):
+    # given a receipt of eight days ago and one of today
+    old = WebhookReceipt.objects.create(connection=shopify, delivery_id="old", topic="orders/create")
+    WebhookReceipt.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=8))
+    WebhookReceipt.objects.create(connection=shopify, delivery_id="new", topic="orders/create")
+    monkeypatch.setattr("integrations.tasks.sync_connection.delay", lambda **kwargs: None)
+
+    # when the beat ticks
+    sync_due()
+
+    # then only today's is kept
+    assert list(WebhookReceipt.objects.values_list("delivery_id", flat=True)) == ["new"]
