@@ -74,6 +74,14 @@ def connection_owners_tell(*, connection: ShopConnection, now: datetime) -> bool
     return True
 
 
+def connection_problems_record(*, connection: ShopConnection, problems: list[str]) -> None:
+    """Keep what went wrong with single orders or parcels (the connection itself works) for the admin."""
+    if problems:
+        ShopConnection.objects.filter(pk=connection.pk).update(
+            last_error=" | ".join(problems)[-2000:], last_error_at=timezone.now(), error_count=F("error_count") + 1
+        )
+
+
 def connection_success_record(*, connection: ShopConnection, now: datetime | None = None) -> None:
     """A call went through: the credentials work again, so a later refusal tells the owners anew."""
     now = now or timezone.now()

@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.health import connection_error_record, connection_paused, connection_success_record
+from integrations.health import (
+    connection_error_record,
+    connection_paused,
+    connection_problems_record,
+    connection_success_record,
+)
 from integrations.models import PlatformParcel, ShopConnection
 from integrations.registry import connector_class
 from integrations.runtime import connector_for
@@ -96,10 +101,7 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     finally:
         ShopConnection.objects.filter(pk=connection.pk).update(sync_lease_until=None)
     connection_success_record(connection=connection)
-    if report.problems:
-        ShopConnection.objects.filter(pk=connection.pk).update(
-            last_error=" | ".join(report.problems)[-2000:], last_error_at=timezone.now()
-        )
+    connection_problems_record(connection=connection, problems=report.problems)
     return report
 
 

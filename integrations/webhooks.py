@@ -25,7 +25,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from integrations.health import connection_success_record
+from integrations.health import connection_problems_record, connection_success_record
 from integrations.models import ShopConnection, WebhookReceipt
 from integrations.registry import connector_class
 from integrations.runtime import credentials_of
@@ -70,27 +70,27 @@ def shop_webhook(request: HttpRequest, platform: str, connection_id: str) -> Jso
     try:
         event = connector.parse_webhook(body, request.headers)
     except ConnectorError as error:
+        connection_problems_record(connection=connection, problems=[f"A webhook could not be read: {error.message}"])
         return JsonResponse({"error": "malformed", "reason": error.message}, status=400)
-    if (
-        event.delivery_id
-        and WebhookReceipt.objects.filter(connection=connection, delivery_id=event.delivery_id).exists()
-    ):
-        return JsonResponse({"duplicate": True, "delivery_id": event.delivery_id})
+    delivery_id = event.delivery_id[:128]
+    if delivery_id and WebhookReceipt.objects.filter(connection=connection, delivery_id=delivery_id).exists():
+        return JsonResponse({"duplicate": True, "delivery_id": delivery_id})
     try:
         with transaction.atomic():
-            if event.delivery_id:
-                WebhookReceipt.objects.create(
-                    connection=connection, delivery_id=event.delivery_id[:128], topic=event.topic[:60]
-                )
+            if delivery_id:
+                WebhookReceipt.objects.create(connection=connection, delivery_id=delivery_id, topic=event.topic[:60])
             reports = [connection_order_apply(connection=connection, order_data=order) for order in event.orders]
     except IntegrityError:
         # A concurrent delivery (this one again, or another about the same order) won the race: nothing of this
         # one is stored, and the platform's retry finds the state settled.
         return JsonResponse({"error": "conflict", "retry": True}, status=409)
     except ValidationError as error:
-        logger.info("webhook of connection %s refused: %s", connection.pk, error.messages)
-        return JsonResponse({"error": "refused", "reason": " ".join(error.messages)}, status=422)
+        reason = " ".join(error.messages)
+        logger.info("webhook of connection %s refused: %s", connection.pk, reason)
+        connection_problems_record(connection=connection, problems=[f"An order could not be imported: {reason}"])
+        return JsonResponse({"error": "refused", "reason": reason}, status=422)
     connection_success_record(connection=connection)
+    connection_problems_record(connection=connection, problems=[p for report in reports for p in report.problems])
     return JsonResponse(
         {
             "topic": event.topic,

@@ -6,8 +6,10 @@ import httpx
 import pytest
 from django.test import Client
 
-from integrations.models import ShopConnection
+from integrations.models import ShopConnection, WebhookReceipt
+from integrations.services import connection_order_apply
 from integrations.sync import connection_sync
+from integrations.types import OrderData
 from shipments.models import Order, Shipment
 from tests.integrations.conftest import fixture, raw_fixture, safe_client, signature
 
@@ -188,3 +190,32 @@ def test_tenant_isolation_one_shops_webhook_never_reaches_another(woocommerce, o
         [(woocommerce.shop_id, "3312"), (other_shop.pk, "3312")]
     )
     assert deliver(woocommerce, "order.updated", WITH_TRACKING, delivery_id="d-9", secret="b-secret").status_code == 401
+
+
+def test_an_order_that_cannot_be_taken_is_422_stores_nothing_and_tells_the_owner(woocommerce, baselinker):
+    # given order 3312 already came from the shop's BaseLinker
+    connection_order_apply(connection=baselinker, order_data=OrderData(platform_order_id="1", number="3312"))
+
+    # when WooCommerce sends its own order 3312
+    response = deliver(woocommerce, "order.created", CREATED, delivery_id="d-1")
+
+    # then it is refused (the platform retries), nothing of it is stored, and the admin says what to do
+    assert response.status_code == 422
+    assert Order.objects.count() == 1 and WebhookReceipt.objects.count() == 0
+    woocommerce.refresh_from_db()
+    assert "prefix" in woocommerce.last_error
+
+
+def test_a_parcel_whose_carrier_cannot_be_told_is_named_in_the_connections_errors(woocommerce):
+    # given an order whose tracking item names no courier we know and a number nobody recognises
+    document = json.loads(WITH_TRACKING)
+    document["meta_data"][-1]["value"][0].update(custom_tracking_provider="Kurier Zenek", tracking_number="ABC-1")
+
+    # when it arrives
+    response = deliver(woocommerce, "order.updated", json.dumps(document).encode(), delivery_id="d-1")
+
+    # then the order is imported, the parcel is not guessed, and the owner reads why
+    assert response.status_code == 200
+    assert Order.objects.count() == 1 and Shipment.objects.count() == 0
+    woocommerce.refresh_from_db()
+    assert "Cannot tell the carrier of 'ABC-1'" in woocommerce.last_error
