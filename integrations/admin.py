@@ -98,6 +98,8 @@ HEALTH_FIELDS = [
     "error_count",
     "last_error",
     "last_error_at",
+    "last_problems",
+    "last_problems_at",
     "paused_until",
     "last_auth_error",
     "last_auth_error_at",
@@ -154,7 +156,11 @@ class ShopConnectionAdmin(TenantScopedAdmin):
             return "Paused: credentials refused"
         if obj.last_error_at and (not obj.last_success_at or obj.last_error_at > obj.last_success_at):
             return "Failing: " + obj.last_error[:80]
-        return "Working" if obj.last_success_at else "Not tried yet"
+        if not obj.last_success_at:
+            return "Not tried yet"
+        if obj.last_problems_at and obj.last_problems_at >= obj.last_success_at:
+            return "Working; some orders or parcels need a look: " + obj.last_problems[:80]
+        return "Working"
 
     @admin.display(description="Webhook address to enter on the platform")
     def webhook_url(self, obj: ShopConnection) -> str:

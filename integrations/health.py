@@ -78,7 +78,7 @@ def connection_problems_record(*, connection: ShopConnection, problems: list[str
     """Keep what went wrong with single orders or parcels (the connection itself works) for the admin."""
     if problems:
         ShopConnection.objects.filter(pk=connection.pk).update(
-            last_error=" | ".join(problems)[-2000:], last_error_at=timezone.now(), error_count=F("error_count") + 1
+            last_problems=" | ".join(problems)[-2000:], last_problems_at=timezone.now()
         )
 
 

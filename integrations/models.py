@@ -69,8 +69,12 @@ class ShopConnection(models.Model):
     orders_updated = models.PositiveIntegerField(default=0)
     parcels_imported = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True, help_text="In plain words")
+    last_error = models.TextField(blank=True, help_text="Why the last call to the platform failed, in plain words")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    last_problems = models.TextField(
+        blank=True, help_text="Orders or parcels the last import could not take, in plain words"
+    )
+    last_problems_at = models.DateTimeField(null=True, blank=True)
     paused_until = models.DateTimeField(null=True, blank=True)
     last_auth_error = models.TextField(blank=True)
     last_auth_error_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@
 import httpx
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import PlatformParcel, ShopConnection
 from shops.models import AuditEvent
@@ -189,3 +190,13 @@ def test_parcel_problems_are_listed_for_the_shops_staff_only(client, support, ba
     # then only the own shop's parcel is there
     assert "OWN1" in page and "Own problem" in page
     assert "FOREIGN1" not in page
+
+
+def test_the_list_tells_a_working_connection_with_parcel_problems_from_a_failing_one(client, owner, baselinker):
+    now = timezone.now()
+    ShopConnection.objects.filter(pk=baselinker.pk).update(
+        last_success_at=now, last_problems_at=now, last_problems="Parcel ABC: Cannot tell the carrier"
+    )
+    client.force_login(owner)
+    listing = client.get(CHANGELIST).content.decode()
+    assert "Working; some orders or parcels need a look: Parcel ABC" in listing

@@ -223,7 +223,7 @@ def test_an_order_whose_parcel_cannot_be_placed_is_imported_and_the_parcel_probl
     parcel = PlatformParcel.objects.get()
     assert "Cannot tell the carrier" in parcel.problem
     baselinker.refresh_from_db()
-    assert "Cannot tell the carrier" in baselinker.last_error
+    assert "Cannot tell the carrier" in baselinker.last_problems
 
 
 def test_delivered_parcels_are_written_back_only_when_turned_on(baselinker, fake_baselinker, baselinker_client):

@@ -203,7 +203,7 @@ def test_an_order_that_cannot_be_taken_is_422_stores_nothing_and_tells_the_owner
     assert response.status_code == 422
     assert Order.objects.count() == 1 and WebhookReceipt.objects.count() == 0
     woocommerce.refresh_from_db()
-    assert "prefix" in woocommerce.last_error
+    assert "prefix" in woocommerce.last_problems
 
 
 def test_a_parcel_whose_carrier_cannot_be_told_is_named_in_the_connections_errors(woocommerce):
@@ -218,4 +218,4 @@ def test_a_parcel_whose_carrier_cannot_be_told_is_named_in_the_connections_error
     assert response.status_code == 200
     assert Order.objects.count() == 1 and Shipment.objects.count() == 0
     woocommerce.refresh_from_db()
-    assert "Cannot tell the carrier of 'ABC-1'" in woocommerce.last_error
+    assert "Cannot tell the carrier of 'ABC-1'" in woocommerce.last_problems
