@@ -132,7 +132,9 @@ class BaseLinker(Connector):
         orders = [self._with_packages(row) for row in rows[:ORDERS_PER_POLL]]
         if len(rows) > ORDERS_PER_POLL or len(rows) >= PAGE:
             last = max(int(row.get("date_confirmed") or 0) for row in rows[:ORDERS_PER_POLL])
-            # Orders confirmed in the same second as the last one are read again: repeats are harmless.
+            # Orders confirmed in the same second as the last one are read again: repeats are harmless. A page
+            # that is all one second must still move on.
+            last = max(last, int(date_from) + 1)
             return PollBatch(orders=orders, cursor=f"import:{head}:{last}", more=True)
         return PollBatch(orders=orders, cursor=head)
 

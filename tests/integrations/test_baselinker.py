@@ -352,3 +352,21 @@ def test_a_timeout_is_a_transient_problem(baselinker):
 
     report = connection_sync(connection=baselinker, client=httpx.Client(transport=httpx.MockTransport(slow)))
     assert report.problems == ["BaseLinker did not answer in time"]
+
+
+def test_a_first_import_larger_than_a_page_continues_on_the_next_polls(
+    baselinker, fake_baselinker, baselinker_client, monkeypatch
+):
+    # given 60 recent orders, more than one poll takes (and no waiting for the rate limiter here)
+    monkeypatch.setattr("integrations.runtime._throttle", lambda key, rate: True)
+    start = int(time.time()) - 3600
+    for index in range(60):
+        fake_baselinker.add_order({"order_id": 1000 + index, "date_confirmed": start + index, "products": []})
+
+    # when the connection syncs (one sync reads several pages)
+    connection_sync(connection=baselinker, client=baselinker_client)
+
+    # then every order is there once and the first import is done
+    assert Order.objects.count() == 60
+    baselinker.refresh_from_db()
+    assert baselinker.first_import_done_at is not None and not baselinker.cursor.startswith("import:")
