@@ -90,6 +90,15 @@ class Connector:
             raise ConnectorError(ErrorKind.MALFORMED, f"{platform} answered something that is not JSON") from error
 
 
+# What reading an unexpected document can raise; a platform module turns these into one MALFORMED error.
+SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
+
+
+def quantity_of(value: Any) -> int:
+    """A line's quantity as a whole number of at least one ("2", 2.0 and 2 alike)."""
+    return max(1, int(float(value or 1)))
+
+
 def base64_hmac_matches(secret: str, body: bytes, given: str) -> bool:
     """Whether ``given`` is base64(HMAC-SHA256(secret, body)), compared in constant time; no secret never matches."""
     if not secret or not given:

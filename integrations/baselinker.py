@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.base import Connector
+from integrations.base import SHAPE_ERRORS, Connector, quantity_of
 from integrations.couriers import carrier_for_courier
 from integrations.types import ConnectorError, ErrorKind, OrderData, ParcelData, ParcelRef, PollBatch
 
@@ -93,11 +93,16 @@ class BaseLinker(Connector):
         return f"Connected to BaseLinker: {len(statuses)} order statuses, the order journal is on."
 
     def poll(self, *, cursor: str, since: datetime) -> PollBatch:
-        if not cursor:
-            cursor = f"import:{self._journal_head()}:{int(since.timestamp())}"
-        if cursor.startswith("import:"):
-            return self._import_page(cursor)
-        return self._journal_page(int(cursor))
+        try:
+            if not cursor:
+                cursor = f"import:{self._journal_head()}:{int(since.timestamp())}"
+            if cursor.startswith("import:"):
+                return self._import_page(cursor)
+            return self._journal_page(int(cursor))
+        except SHAPE_ERRORS as error:
+            raise ConnectorError(
+                ErrorKind.MALFORMED, f"BaseLinker's journal had an unexpected shape ({error})"
+            ) from error
 
     def write_back_delivered(self, parcel: ParcelRef) -> None:
         if not self.credentials.delivered_status_id.isdigit():
@@ -108,12 +113,12 @@ class BaseLinker(Connector):
             status_id=int(self.credentials.delivered_status_id),
         )
 
-    def order(self, order_id: int) -> OrderData | None:
+    def order(self, order_id: int, problems: list[str]) -> OrderData | None:
         """The order and its packages as BaseLinker has them now; None when deleted or not confirmed yet."""
         rows = self.call("getOrders", order_id=order_id, get_unconfirmed_orders=True).get("orders") or []
         if not rows or rows[0].get("confirmed") is False:
             return None  # deleted, or not confirmed by the buyer yet (its confirmation is a journal entry too)
-        return self._with_packages(rows[0])
+        return self._read(rows[0], problems)
 
     def _journal_head(self) -> int:
         head = 0
@@ -129,14 +134,15 @@ class BaseLinker(Connector):
         _, head, date_from = cursor.split(":")
         rows = self.call("getOrders", date_confirmed_from=int(date_from), get_unconfirmed_orders=False).get("orders")
         rows = rows or []
-        orders = [self._with_packages(row) for row in rows[:ORDERS_PER_POLL]]
+        problems: list[str] = []
+        orders = [order for order in (self._read(row, problems) for row in rows[:ORDERS_PER_POLL]) if order]
         if len(rows) > ORDERS_PER_POLL or len(rows) >= PAGE:
             last = max(int(row.get("date_confirmed") or 0) for row in rows[:ORDERS_PER_POLL])
             # Orders confirmed in the same second as the last one are read again: repeats are harmless. A page
             # that is all one second must still move on.
             last = max(last, int(date_from) + 1)
-            return PollBatch(orders=orders, cursor=f"import:{head}:{last}", more=True)
-        return PollBatch(orders=orders, cursor=head)
+            return PollBatch(orders=orders, cursor=f"import:{head}:{last}", more=True, problems=problems)
+        return PollBatch(orders=orders, cursor=head, problems=problems)
 
     def _journal_page(self, last_log_id: int) -> PollBatch:
         logs = self.call("getJournalList", last_log_id=last_log_id, logs_types=list(JOURNAL_TYPES)).get("logs") or []
@@ -151,12 +157,18 @@ class BaseLinker(Connector):
                     break
                 order_ids.append(order_id)
             cursor = int(log["log_id"])
-        orders = [order for order in (self.order(order_id) for order_id in order_ids) if order is not None]
-        return PollBatch(orders=orders, cursor=str(cursor), more=stopped or len(logs) >= PAGE)
+        problems: list[str] = []
+        orders = [order for order in (self.order(order_id, problems) for order_id in order_ids) if order is not None]
+        return PollBatch(orders=orders, cursor=str(cursor), more=stopped or len(logs) >= PAGE, problems=problems)
 
-    def _with_packages(self, row: dict[str, Any]) -> OrderData:
-        packages = self.call("getOrderPackages", order_id=int(row["order_id"])).get("packages") or []
-        return order_from(row, packages)
+    def _read(self, row: dict[str, Any], problems: list[str]) -> OrderData | None:
+        """The order with its packages; None (and a problem) when its shape is unexpected, so the journal moves on."""
+        try:
+            packages = self.call("getOrderPackages", order_id=int(row["order_id"])).get("packages") or []
+            return order_from(row, packages)
+        except SHAPE_ERRORS as error:
+            problems.append(f"BaseLinker order {row.get('order_id', '?')} could not be read ({error}); skipped")
+            return None
 
 
 def _error_of(answer: dict[str, Any]) -> ConnectorError:
@@ -191,7 +203,7 @@ def order_from(row: dict[str, Any], packages: list[dict[str, Any]]) -> OrderData
         {
             "name": str(product.get("name") or "?")[:255],
             "sku": str(product.get("sku") or "")[:64],
-            "quantity": max(1, int(product.get("quantity") or 1)),
+            "quantity": quantity_of(product.get("quantity")),
             "unit_price": _money(product.get("price_brutto")),
         }
         for product in products

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.base import Connector, base64_hmac_matches
+from integrations.base import SHAPE_ERRORS, Connector, base64_hmac_matches, quantity_of
 from integrations.couriers import carrier_for_courier
 from integrations.types import ConnectorError, ErrorKind, OrderData, ParcelData, ParcelRef, WebhookEvent
 
@@ -56,12 +56,17 @@ class Shopify(Connector):
             raise ConnectorError(ErrorKind.MALFORMED, "the webhook body is not JSON") from error
         if not isinstance(document, dict):
             raise ConnectorError(ErrorKind.MALFORMED, "the webhook body is not a JSON object")
-        if topic in ("orders/create", "orders/updated"):
-            orders: tuple[OrderData, ...] = (order_from(document),)
-        elif topic in ("fulfillments/create", "fulfillments/update"):
-            orders = (fulfillment_news(document),)
-        else:
-            orders = ()
+        try:
+            if topic in ("orders/create", "orders/updated"):
+                orders: tuple[OrderData, ...] = (order_from(document),)
+            elif topic in ("fulfillments/create", "fulfillments/update"):
+                orders = (fulfillment_news(document),)
+            else:
+                orders = ()
+        except SHAPE_ERRORS as error:
+            raise ConnectorError(
+                ErrorKind.MALFORMED, f"the {topic} webhook has an unexpected shape ({error})"
+            ) from error
         return WebhookEvent(delivery_id=delivery_id, topic=topic, orders=orders)
 
     def write_back_delivered(self, parcel: ParcelRef) -> None:
@@ -127,7 +132,9 @@ def order_from(document: Mapping[str, Any]) -> OrderData:
     number = str(document.get("name") or document.get("order_number") or document.get("id") or "").lstrip("#")
     fields: dict[str, Any] = {
         "customer_name": str(name or "")[:200],
-        "customer_email": str(document.get("email") or customer.get("email") or "").strip(),
+        "customer_email": str(
+            document.get("email") or document.get("contact_email") or customer.get("email") or ""
+        ).strip(),
         "customer_phone": str(document.get("phone") or address.get("phone") or "")[:40],
         "shipping_city": str(address.get("city") or "")[:120],
         "shipping_postcode": str(address.get("zip") or "")[:20],
@@ -145,7 +152,7 @@ def order_from(document: Mapping[str, Any]) -> OrderData:
         {
             "name": str(line.get("name") or line.get("title") or "?")[:255],
             "sku": str(line.get("sku") or "")[:64],
-            "quantity": max(1, int(line.get("quantity") or 1)),
+            "quantity": quantity_of(line.get("quantity")),
             "unit_price": _money(line.get("price")),
         }
         for line in document.get("line_items") or []

@@ -125,6 +125,7 @@ def _poll(*, connection: ShopConnection, connector, report: SyncReport) -> None:
     deadline = now + SYNC_BUDGET
     for _ in range(MAX_PAGES_PER_SYNC):
         batch = connector.poll(cursor=connection.cursor, since=since)
+        report.problems.extend(batch.problems)
         for order_data in batch.orders:
             try:
                 applied = connection_order_apply(connection=connection, order_data=order_data)

@@ -62,6 +62,7 @@ class PollBatch:
     orders: list[OrderData] = field(default_factory=list)
     cursor: str = ""
     more: bool = False  # the platform has more right now; the next poll continues
+    problems: list[str] = field(default_factory=list)  # orders that could not be read, skipped, in plain words
 
 
 @dataclass(frozen=True)

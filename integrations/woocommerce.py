@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from integrations.base import Connector, base64_hmac_matches
+from integrations.base import SHAPE_ERRORS, Connector, base64_hmac_matches, quantity_of
 from integrations.couriers import carrier_for_courier
 from integrations.types import ConnectorError, ErrorKind, OrderData, ParcelData, PollBatch, WebhookEvent
 
@@ -64,10 +64,18 @@ class WooCommerce(Connector):
         rows = self._get("orders", params)
         if not isinstance(rows, list):
             raise ConnectorError(ErrorKind.MALFORMED, "WooCommerce answered something that is not a list of orders")
-        orders = [order_from(row) for row in rows if isinstance(row, dict)]
+        orders, problems = [], []
+        for row in rows:
+            try:
+                orders.append(order_from(row))
+            except SHAPE_ERRORS as error:
+                problems.append(
+                    f"WooCommerce order {row.get('id') if isinstance(row, dict) else '?'} could not be read ({error})"
+                )
         stamps = [order.updated_at for order in orders if order.updated_at is not None]
         newest = max(stamps, default=after)
-        return PollBatch(orders=orders, cursor=newest.isoformat(), more=len(rows) >= PAGE and newest > after)
+        more = len(rows) >= PAGE and newest > after
+        return PollBatch(orders=orders, cursor=newest.isoformat(), more=more, problems=problems)
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> bool:
         return base64_hmac_matches(self.credentials.webhook_secret, body, headers.get("X-WC-Webhook-Signature", ""))
@@ -83,7 +91,13 @@ class WooCommerce(Connector):
             raise ConnectorError(ErrorKind.MALFORMED, "the webhook body is not JSON") from error
         if not isinstance(document, dict) or document.get("id") in (None, ""):
             raise ConnectorError(ErrorKind.MALFORMED, "the webhook body is not an order")
-        return WebhookEvent(delivery_id=delivery_id, topic=topic, orders=(order_from(document),))
+        try:
+            orders = (order_from(document),)
+        except SHAPE_ERRORS as error:
+            raise ConnectorError(
+                ErrorKind.MALFORMED, f"the {topic} webhook has an unexpected shape ({error})"
+            ) from error
+        return WebhookEvent(delivery_id=delivery_id, topic=topic, orders=orders)
 
 
 def _when(value: Any) -> datetime | None:
@@ -185,7 +199,7 @@ def order_from(document: Mapping[str, Any]) -> OrderData:
         {
             "name": str(line.get("name") or "?")[:255],
             "sku": str(line.get("sku") or "")[:64],
-            "quantity": max(1, int(line.get("quantity") or 1)),
+            "quantity": quantity_of(line.get("quantity")),
             "unit_price": _money(line.get("price")),
         }
         for line in document.get("line_items") or []

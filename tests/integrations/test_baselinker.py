@@ -370,3 +370,22 @@ def test_a_first_import_larger_than_a_page_continues_on_the_next_polls(
     assert Order.objects.count() == 60
     baselinker.refresh_from_db()
     assert baselinker.first_import_done_at is not None and not baselinker.cursor.startswith("import:")
+
+
+def test_an_order_of_an_unexpected_shape_is_skipped_and_the_journal_moves_on(
+    baselinker, fake_baselinker, baselinker_client
+):
+    # given an imported account, then a broken order and a good one
+    connection_sync(connection=baselinker, client=baselinker_client)
+    baselinker.refresh_from_db()
+    fake_baselinker.add_order({"order_id": 1, "date_confirmed": int(time.time()), "products": [{"quantity": "many"}]})
+    recorded_order(fake_baselinker, 1420001)
+
+    # when the journal is read
+    report = connection_sync(connection=baselinker, client=baselinker_client)
+
+    # then the good order is imported, the broken one named, and the cursor moved past both
+    assert report.orders_created == ["1420001"]
+    assert "BaseLinker order 1 could not be read" in report.problems[0]
+    baselinker.refresh_from_db()
+    assert int(baselinker.cursor) == fake_baselinker.journal[-1]["log_id"]

@@ -206,3 +206,26 @@ def test_a_cancelled_fulfillment_adds_no_parcel(shopify):
 def test_an_unknown_platform_in_the_address_is_404(shopify):
     response = Client().post(f"/webhooks/shops/magento/{shopify.public_id}/", b"{}", content_type="application/json")
     assert response.status_code == 404
+
+
+def test_an_order_of_an_unexpected_shape_is_400_and_changes_nothing(shopify):
+    # given a correctly signed order whose line items are not a list of objects
+    document = json.loads(ORDER)
+    document["line_items"] = ["not an object"]
+    body = json.dumps(document).encode()
+
+    # when it arrives
+    response = deliver(shopify, "orders/create", body, webhook_id="w-1")
+
+    # then it is refused as malformed, nothing is stored and the admin says so
+    assert response.status_code == 400
+    assert Order.objects.count() == 0 and WebhookReceipt.objects.count() == 0
+    shopify.refresh_from_db()
+    assert "unexpected shape" in shopify.last_problems
+
+
+def test_quantities_sent_as_text_are_read(shopify):
+    document = json.loads(ORDER)
+    document["line_items"][0]["quantity"] = "3"
+    deliver(shopify, "orders/create", json.dumps(document).encode(), webhook_id="w-1")
+    assert Order.objects.get().items.get().quantity == 3
