@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from integrations.types import ConnectorError, Credentials, ErrorKind, ParcelRef, PollBatch, WebhookEvent
+from integrations.types import ConnectorError, Credentials, ErrorKind, OrderData, ParcelRef, PollBatch, WebhookEvent
 
 
 class Connector:
@@ -27,6 +27,8 @@ class Connector:
     # Pollers (BaseLinker's journal, WooCommerce's REST back-fill) run on the beat; webhook-only ones do not.
     polls: ClassVar[bool] = False
     supports_write_back: ClassVar[bool] = False
+    # Can read one order by id (Shopify's Admin API): parcels whose order never came by webhook are fetched.
+    fetches_orders: ClassVar[bool] = False
     # How long the platform keeps what a cursor points into (BaseLinker's journal: three days); None = forever.
     cursor_lifetime: ClassVar[timedelta | None] = None
 
@@ -51,14 +53,21 @@ class Connector:
         """The orders a verified webhook carries; ConnectorError(MALFORMED) when unreadable."""
         raise ConnectorError(ErrorKind.MALFORMED, f"{self.display_name} sends no webhooks we read")
 
+    def fetch_order(self, platform_order_id: str) -> OrderData | None:
+        """One order as the platform has it now; None when it is gone."""
+        raise ConnectorError(ErrorKind.SETUP, f"{self.display_name} cannot be asked for one order")
+
     def write_back_delivered(self, parcel: ParcelRef) -> None:
         """Tell the platform the parcel was delivered."""
         raise ConnectorError(ErrorKind.SETUP, f"{self.display_name} does not take a delivered state back")
 
     # Shared plumbing.
 
-    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP call with this connector's timeout; transport failures and 401/403/429/5xx typed."""
+    def send(self, method: str, url: str, *, missing_ok: bool = False, **kwargs: Any) -> httpx.Response:
+        """One HTTP call with this connector's timeout; transport failures and 401/403/429/5xx typed.
+
+        ``missing_ok``: a 404 is returned to the caller (a deleted order) instead of raised.
+        """
         if self.client is None:
             raise ConnectorError(ErrorKind.SETUP, f"no HTTP client to reach {self.display_name} with")
         try:
@@ -74,6 +83,8 @@ class Connector:
             )
         if response.status_code == 429 or response.status_code >= 500:
             raise ConnectorError(ErrorKind.TRANSIENT, f"{self.display_name} is busy (HTTP {response.status_code})")
+        if response.status_code == 404 and missing_ok:
+            return response
         if response.status_code == 404:
             raise ConnectorError(ErrorKind.SETUP, f"{self.display_name} says the address does not exist: {url}")
         if response.status_code >= 400:

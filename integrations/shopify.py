@@ -29,6 +29,7 @@ class Shopify(Connector):
     platform = "shopify"
     display_name = "Shopify"
     supports_write_back = True
+    fetches_orders = True
 
     def admin_url(self, path: str) -> str:
         store = self.credentials.store_url.rstrip("/")
@@ -68,6 +69,18 @@ class Shopify(Connector):
                 ErrorKind.MALFORMED, f"the {topic} webhook has an unexpected shape ({error})"
             ) from error
         return WebhookEvent(delivery_id=delivery_id, topic=topic, orders=orders)
+
+    def fetch_order(self, platform_order_id: str) -> OrderData | None:
+        response = self.send(
+            "GET", self.admin_url(f"orders/{int(platform_order_id)}.json"), headers=self._headers(), missing_ok=True
+        )
+        if response.status_code == 404:
+            return None
+        answer = self.json_of(response, "Shopify")
+        try:
+            return order_from(answer["order"])
+        except SHAPE_ERRORS as error:
+            raise ConnectorError(ErrorKind.MALFORMED, f"Shopify's order had an unexpected shape ({error})") from error
 
     def write_back_delivered(self, parcel: ParcelRef) -> None:
         path = f"orders/{parcel.platform_order_id}/fulfillments/{parcel.group_id}/events.json"

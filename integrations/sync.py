@@ -18,9 +18,9 @@ from integrations.health import (
     connection_success_record,
 )
 from integrations.models import PlatformParcel, ShopConnection
-from integrations.registry import connector_class
+from integrations.registry import CONNECTORS, connector_class
 from integrations.runtime import connector_for
-from integrations.services import connection_order_apply
+from integrations.services import WAITING_FOR_ORDER, connection_order_apply
 from integrations.types import ConnectorError, ErrorKind, ParcelRef
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ SYNC_BUDGET = timedelta(seconds=90)
 # The lease outlives the budget; a worker that died mid-sync frees the connection when it expires.
 SYNC_LEASE = timedelta(minutes=4)
 WRITE_BACKS_PER_SYNC = 50
+FETCHES_PER_SYNC = 20
+WAITING_GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -61,11 +63,19 @@ class SyncReport:
 
 
 def connections_due() -> list[ShopConnection]:
-    """Enabled, unpaused connections of active shops that poll or write the delivered state back."""
-    polling = [platform for platform in ("baselinker", "shopify", "woocommerce") if connector_class(platform).polls]
+    """Enabled, unpaused connections of active shops that poll, write back, or can fetch orders parcels wait for."""
+    polling = [code for code, cls in CONNECTORS.items() if cls.polls]
+    fetching = [code for code, cls in CONNECTORS.items() if cls.fetches_orders]
     now = timezone.now()
+    waiting = PlatformParcel.objects.filter(
+        shipment__isnull=True, withdrawn_at__isnull=True, problem=WAITING_FOR_ORDER
+    ).values("connection_id")
     return list(
-        ShopConnection.objects.filter(Q(platform__in=polling) | Q(write_back_delivered=True))
+        ShopConnection.objects.filter(
+            Q(platform__in=polling)
+            | Q(write_back_delivered=True)
+            | (Q(platform__in=fetching, pk__in=waiting) & ~Q(api_token=""))
+        )
         .filter(enabled=True, shop__is_active=True)
         .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
         .select_related("shop")
@@ -82,7 +92,9 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     if connection_paused(connection):
         report.skipped = f"paused until {connection.paused_until:%Y-%m-%d %H:%M} UTC: the credentials were refused"
         return report
-    if not connector_class(connection.platform).polls and not connection.write_back_delivered:
+    cls = connector_class(connection.platform)
+    fetch = cls.fetches_orders and bool(connection.api_token) and _waiting(connection).exists()
+    if not cls.polls and not connection.write_back_delivered and not fetch:
         report.skipped = "orders arrive by webhook; nothing to poll"
         return report
     if not _lease_take(connection):
@@ -92,6 +104,8 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     try:
         if connector.polls:
             _poll(connection=connection, connector=connector, report=report)
+        if fetch:
+            _waiting_fetch(connection=connection, connector=connector, report=report)
         if connection.write_back_delivered and connector.supports_write_back:
             report.written_back = _write_back(connection=connection, connector=connector)
     except ConnectorError as error:
@@ -103,6 +117,43 @@ def connection_sync(*, connection: ShopConnection, client: httpx.Client | None =
     connection_success_record(connection=connection)
     connection_problems_record(connection=connection, problems=report.problems)
     return report
+
+
+def _waiting(connection: ShopConnection):  # type: ignore[no-untyped-def]
+    # Parcels that came (by webhook) before their order, a little while ago: the order's own webhook had its chance.
+    return PlatformParcel.objects.filter(
+        connection=connection,
+        shipment__isnull=True,
+        withdrawn_at__isnull=True,
+        problem=WAITING_FOR_ORDER,
+        created_at__lt=timezone.now() - WAITING_GRACE,
+    )
+
+
+def _waiting_fetch(*, connection: ShopConnection, connector, report: SyncReport) -> None:  # type: ignore[no-untyped-def]
+    """Ask the platform for the orders parcels wait for (orders placed before the connection existed)."""
+    order_ids = list(_waiting(connection).values_list("platform_order_id", flat=True).distinct()[:FETCHES_PER_SYNC])
+    for platform_order_id in order_ids:
+        order_data = connector.fetch_order(platform_order_id)
+        if order_data is None:
+            _waiting(connection).filter(platform_order_id=platform_order_id).update(
+                problem="Its order is not on the platform any more."
+            )
+            continue
+        _apply(connection=connection, order_data=order_data, report=report)
+
+
+def _apply(*, connection: ShopConnection, order_data, report: SyncReport) -> None:  # type: ignore[no-untyped-def]
+    try:
+        applied = connection_order_apply(connection=connection, order_data=order_data)
+    except ValidationError as error:
+        name = order_data.number or order_data.platform_order_id
+        report.problems.append(f"Order {name} was not imported: {' '.join(error.messages)}")
+        return
+    (report.orders_created if applied.created else report.orders_updated).append(applied.order_number)
+    report.parcels_added += applied.parcels_added
+    report.parcels_withdrawn += applied.parcels_withdrawn
+    report.problems.extend(applied.problems)
 
 
 def _lease_take(connection: ShopConnection) -> bool:
@@ -127,16 +178,7 @@ def _poll(*, connection: ShopConnection, connector, report: SyncReport) -> None:
         batch = connector.poll(cursor=connection.cursor, since=since)
         report.problems.extend(batch.problems)
         for order_data in batch.orders:
-            try:
-                applied = connection_order_apply(connection=connection, order_data=order_data)
-            except ValidationError as error:
-                name = order_data.number or order_data.platform_order_id
-                report.problems.append(f"Order {name} was not imported: {' '.join(error.messages)}")
-                continue
-            (report.orders_created if applied.created else report.orders_updated).append(applied.order_number)
-            report.parcels_added += applied.parcels_added
-            report.parcels_withdrawn += applied.parcels_withdrawn
-            report.problems.extend(applied.problems)
+            _apply(connection=connection, order_data=order_data, report=report)
         # The cursor moves only after the page is applied: a crash re-reads it, and repeats are harmless.
         connection.cursor = batch.cursor
         changes = {"cursor": batch.cursor}

@@ -1,14 +1,16 @@
 """Shopify webhooks at the HTTP seam: signed, repeat-safe, out of order, forged refused; delivered written back."""
 
 import json
+from datetime import timedelta
 
 import httpx
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from campaigns.models import DiscountRedemption
 from integrations.models import PlatformParcel, ShopConnection, WebhookReceipt
-from integrations.sync import connection_sync
+from integrations.sync import connection_sync, connections_due
 from shipments.models import Order, Shipment
 from tests.campaigns.factories import DiscountPoolFactory
 from tests.integrations.conftest import raw_fixture, safe_client, signature
@@ -229,3 +231,34 @@ def test_quantities_sent_as_text_are_read(shopify):
     document["line_items"][0]["quantity"] = "3"
     deliver(shopify, "orders/create", json.dumps(document).encode(), webhook_id="w-1")
     assert Order.objects.get().items.get().quantity == 3
+
+
+def test_a_fulfillment_of_an_order_we_never_got_fetches_that_order(shopify):
+    # given a fulfillment of an order placed before the shop connected (its orders/create never comes)
+    deliver(shopify, "fulfillments/create", FULFILLMENT, webhook_id="w-2")
+    PlatformParcel.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    asked = []
+
+    def store(request):
+        asked.append(request.url.path)
+        document = json.loads(ORDER)
+        document["fulfillments"] = [json.loads(FULFILLMENT)]
+        return httpx.Response(200, json={"order": document})
+
+    # when the beat syncs the connection
+    assert shopify.pk in [connection.pk for connection in connections_due()]
+    report = connection_sync(connection=shopify, client=safe_client(store))
+
+    # then the order was fetched once, and order and parcel exist once
+    assert asked == ["/admin/api/2025-01/orders/5821234567890.json"]
+    assert report.orders_created == ["1042"]
+    assert list(Shipment.objects.values_list("order__number", "tracking_number")) == [("1042", "Z1234567890")]
+    assert connection_sync(connection=shopify, client=safe_client(store)).skipped
+
+
+def test_a_waiting_parcel_whose_order_is_gone_says_so(shopify):
+    deliver(shopify, "fulfillments/create", FULFILLMENT, webhook_id="w-2")
+    PlatformParcel.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    connection_sync(connection=shopify, client=safe_client(lambda request: httpx.Response(404, json={})))
+    assert PlatformParcel.objects.get().problem == "Its order is not on the platform any more."
+    assert Order.objects.count() == 0
