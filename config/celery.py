@@ -124,6 +124,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             f"ops-heartbeat-{queue}": {**beat_entry("ops.heartbeat", 60, queue=queue), "kwargs": {"queue": queue}}
             for queue in QUEUES
         },
+        "integrations-sync-due": beat_entry("integrations.sync_due", settings.INTEGRATIONS_SYNC_SECONDS),
     }
 
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "watchlist",
     "tracking_portal",
     "api",
+    "integrations",
     "demo",
     "ops",
 ]
@@ -256,6 +257,17 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # large
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)  # per API key
 # Webhook URLs resolving to loopback are refused unless this is set (tests, local demo receivers).
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+
+# --- Shop connectors (integrations) -----------------------------------------------------------
+# BaseLinker's one RPC endpoint; the demo points it at its loopback fake. Shop-provided URLs (Shopify,
+# WooCommerce) go through the SSRF-safe transport, which refuses loopback unless this is set (tests, demo).
+BASELINKER_API_URL = env.str("BASELINKER_API_URL", default="https://api.baselinker.com/connector.php")
+INTEGRATIONS_ALLOW_LOOPBACK = env.bool("INTEGRATIONS_ALLOW_LOOPBACK", default=False)
+INTEGRATIONS_HTTP_TIMEOUT = env.float("INTEGRATIONS_HTTP_TIMEOUT", default=15.0)
+# Seconds between the pollers' beat ticks (BaseLinker's journal, WooCommerce's back-fill).
+INTEGRATIONS_SYNC_SECONDS = env.float("INTEGRATIONS_SYNC_SECONDS", default=120.0)
+# Webhook bodies larger than this are refused with 413.
+INTEGRATIONS_MAX_WEBHOOK_BYTES = env.int("INTEGRATIONS_MAX_WEBHOOK_BYTES", default=1024 * 1024)
 
 # --- Public pages ---------------------------------------------------------------------------
 # Trusted reverse proxies in front of the app (1 behind nginx), so lookup rate limits see real clients.

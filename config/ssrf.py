@@ -1,12 +1,20 @@
 """The one address check against server-side request forgery: may an outgoing request reach this IP?
 
-Pure (no HTTP client): the API's webhook transport (httpx) and the shops' own ESP sessions
-(requests, in notifications) both refuse what ``address_refusal`` names.
+``address_refusal`` is the rule; ``SafeTransport`` applies it to httpx at connect time (the API's
+webhook sender and the shop connectors' calls to shop-provided URLs), and the shops' own ESP
+sessions (requests, in notifications) refuse what it names too.
+
+``SafeTransport`` resolves the host once per request, refuses if ANY address is refused, and then
+connects to the checked IP itself, keeping the original ``Host`` header and TLS SNI/certificate
+name: checking a URL when it is saved is not enough, DNS can answer differently later (rebinding).
+Redirects are never followed by the clients that use it.
 """
 
 import ipaddress
 import socket
 from collections.abc import Callable
+
+import httpx
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -66,3 +74,49 @@ def address_refusal(address: IPAddress, *, allow_loopback: bool = False) -> str 
     if address.is_reserved or not address.is_global:
         return "a reserved or non-public address"
     return None
+
+
+class BlockedDestination(httpx.ConnectError):
+    """The destination resolves to an address webhooks may not reach."""
+
+
+class SafeTransport(httpx.BaseTransport):
+    """Resolve, check every address, connect to the checked one; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        allow_loopback: bool = False,
+        resolver: Resolver | None = None,
+        inner: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.allow_loopback = allow_loopback
+        self.resolver = resolver
+        self.inner = inner or httpx.HTTPTransport(retries=0)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        if request.url.scheme not in ("http", "https"):
+            raise BlockedDestination(f"scheme {request.url.scheme!r} is not allowed", request=request)
+        try:
+            resolve = self.resolver or system_resolver  # looked up per request, so tests can replace it
+            addresses = [ipaddress.ip_address(address.split("%", 1)[0]) for address in resolve(host, port)]
+        except (OSError, ValueError) as error:
+            raise httpx.ConnectError(f"cannot resolve {host!r}: {error}", request=request) from error
+        if not addresses:
+            raise httpx.ConnectError(f"{host!r} has no address", request=request)
+        for address in addresses:
+            refusal = address_refusal(address, allow_loopback=self.allow_loopback)
+            if refusal is not None:
+                raise BlockedDestination(f"{host!r} resolves to {address}, {refusal}", request=request)
+        checked = str(addresses[0])
+        if checked != host:
+            # Connect to the address we checked, never to a second resolution of the name.
+            request.url = request.url.copy_with(host=checked)
+            if request.url.scheme == "https":
+                request.extensions = {**request.extensions, "sni_hostname": host}
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()

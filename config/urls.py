@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/", include("shops.urls")),
     path("api/", include("api.urls")),
     path("", include("shipments.urls")),
+    path("", include("integrations.urls")),
     path("", include("notifications.urls")),
     path("", include("campaigns.urls")),
     path("", include("returns.urls")),

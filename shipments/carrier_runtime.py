@@ -152,14 +152,22 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def acquire(self, carrier: str, *, max_wait: float = 30.0) -> bool:
-        """Wait up to ``max_wait`` seconds for a token for ``carrier``; False when none came in time."""
-        rate = carrier_rate(carrier)
+    def acquire(
+        self, carrier: str, *, max_wait: float = 30.0, rate: float | None = None, burst: float | None = None
+    ) -> bool:
+        """Wait up to ``max_wait`` seconds for a token for ``carrier``; False when none came in time.
+
+        ``rate`` (requests per second) replaces the carrier table for other quotas that share the
+        buckets, e.g. a shop platform's per-account limit keyed ``baselinker:<connection>``; ``burst``
+        (requests) replaces ``rate * burst_seconds`` for quotas counted per minute.
+        """
+        if rate is None:
+            rate = carrier_rate(carrier)
         if rate is None:
             return True
         deadline = time.monotonic() + max_wait
         while True:
-            wait = self._take(carrier, rate)
+            wait = self._take(carrier, rate, burst)
             if wait <= 0:
                 return True
             remaining = deadline - time.monotonic()
@@ -168,8 +176,8 @@ class RateLimiter:
             metrics.rate_limit_waited(carrier, min(wait, remaining))
             time.sleep(min(wait, remaining))
 
-    def _take(self, carrier: str, rate: float) -> float:
-        burst = max(1.0, rate * self.burst_seconds)
+    def _take(self, carrier: str, rate: float, burst: float | None = None) -> float:
+        burst = burst or max(1.0, rate * self.burst_seconds)
         if self._redis_url:
             try:
                 return self._take_redis(carrier, rate, burst)

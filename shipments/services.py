@@ -77,10 +77,12 @@ def shipment_add(
     direction: str = Direction.OUTBOUND,
     service: str = "",
     enabled_carriers: Iterable[str] | None = None,
+    pickup_point: Mapping[str, Any] | None = None,
 ) -> Shipment:
     """Attach a shipment to ``order`` and make it due for its first poll now.
 
-    Adding the same carrier and number twice returns the existing shipment.
+    Adding the same carrier and number twice returns the existing shipment. ``pickup_point`` (the
+    fields of ``carriers.types.PickupPoint``) is what the shop knows before the carrier says it.
     """
     number = "".join(tracking_number.split()).upper()
     if not number:
@@ -97,12 +99,30 @@ def shipment_add(
         tracking_number=number,
         direction=direction,
         service=service,
+        pickup_point=dict(pickup_point) if pickup_point else None,
         next_poll_at=timezone.now(),
     )
     shipment.full_clean(exclude=["order", "shop"])
     shipment.save()
     order_touch(order_id=order.pk)
     return shipment
+
+
+def shipment_withdraw(*, shipment_id: int) -> bool:
+    """The shop withdrew a parcel (a cancelled label): remove it while no carrier has said anything about it.
+
+    Returns True when it was removed. A parcel with carrier events is kept: the carrier has it, so its
+    history and messages stay true.
+    """
+    shipment = Shipment.objects.filter(pk=shipment_id).first()
+    if shipment is None:
+        return True
+    if shipment.events.exists() or shipment.status_changes.exists():
+        return False
+    order_id = shipment.order_id
+    shipment.delete()
+    order_touch(order_id=order_id)
+    return True
 
 
 @transaction.atomic

@@ -258,6 +258,7 @@ class AuditAction(models.TextChoices):
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
     ESP_CREDENTIALS_CHANGED = "esp_credentials_changed", "ESP credentials changed"
     CARRIER_CREDENTIALS_CHANGED = "carrier_credentials_changed", "Carrier credentials changed"
+    SHOP_CONNECTION_CHANGED = "shop_connection_changed", "Shop connection credentials changed"
     CUSTOMER_DATA_ERASED = "customer_data_erased", "Customer data erased"
     CUSTOMER_DATA_EXPORTED = "customer_data_exported", "Customer data exported"
     MESSAGE_RESENT = "message_resent", "Message of unknown outcome resent"

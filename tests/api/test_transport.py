@@ -112,7 +112,7 @@ def test_endpoint_with_internal_url_is_refused_on_creation(shop, url):
 
 def test_delivery_to_host_resolving_privately_fails_without_retry(shop, monkeypatch):
     # given a public-looking name that resolves to a private address when sending
-    monkeypatch.setattr("api.transport.system_resolver", lambda host, port: ["10.20.30.40"])
+    monkeypatch.setattr("config.ssrf.system_resolver", lambda host, port: ["10.20.30.40"])
     endpoint = webhook_endpoint_create(
         shop=shop, url="https://hooks.example.com/in", event_types=["shipment.delivered"]
     )

@@ -61,21 +61,22 @@ def test_demo_runs_embedded_moves_parcels_and_stops_cleanly(tmp_path):
         assert httpx.get(page_url, timeout=10).status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/admin/login/", timeout=10).status_code == 200
         children = _children_of(demo.pid)
-        assert len(children) == 3  # web, worker, beat
+        assert len(children) == 4  # web, worker, beat, fake BaseLinker
 
         # And parcels move through their journeys: carrier events arrive and emails are stored
         probe = (
             "import django; django.setup(); from shipments.models import TrackingEvent, Shipment; "
             "from notifications.models import Message; "
+            "from integrations.models import PlatformOrder; "
             "print(TrackingEvent.objects.count(), Shipment.objects.exclude(status='pending').count(), "
-            "Message.objects.filter(status='sent').count())"
+            "Message.objects.filter(status='sent').count(), PlatformOrder.objects.count())"
         )
         deadline = time.monotonic() + 120
-        events = moved = sent = 0
-        while time.monotonic() < deadline and not (moved and sent):
+        events = moved = sent = imported = 0
+        while time.monotonic() < deadline and not (moved and sent and imported):
             time.sleep(3)
             out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True)
-            events, moved, sent = (int(value) for value in out.stdout.split()[-3:])
+            events, moved, sent, imported = (int(value) for value in out.stdout.split()[-4:])
         assert events > 0
         assert moved > 0
         assert sent > 0
@@ -85,6 +86,7 @@ def test_demo_runs_embedded_moves_parcels_and_stops_cleanly(tmp_path):
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
         assert _total(metrics, "parcelfront_carrier_polls_total") > 0
         assert _total(metrics, "parcelfront_messages_total") > 0
+        assert imported > 0  # orders arrived by themselves from the fake BaseLinker
     finally:
         # When it is told to stop (SIGTERM, as a supervisor would; Ctrl-C takes the same path)
         demo.send_signal(signal.SIGTERM)

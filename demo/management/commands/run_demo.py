@@ -1,12 +1,15 @@
-"""``manage.py run_demo``: web, Celery worker and beat, and a fake carrier, with a demo shop whose parcels move.
+"""``manage.py run_demo``: web, Celery worker and beat, a fake carrier and a fake BaseLinker, with a demo shop.
 
 The fake carrier (``carriers.simulator``) serves every carrier's real API shape on loopback, so the
-demo exercises the real adapters, polling, status changes and emails. Ctrl-C stops everything.
+demo exercises the real adapters, polling, status changes and emails. The fake BaseLinker (its own
+process, ``manage.py baselinker_demo``) sends the shop a new order every few seconds through the
+real connector. Ctrl-C stops everything.
 """
 
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,8 +31,14 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Command(BaseCommand):
-    help = "Run the whole product on embedded defaults: web, worker, beat, fake carrier, demo shop."
+    help = "Run the whole product on embedded defaults: web, worker, beat, fake carrier and BaseLinker, demo shop."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -63,6 +72,9 @@ class Command(BaseCommand):
         env.update({f"CARRIER_{code.upper()}_API_KEY": "demo" for code in carrier_codes()})
         env["CARRIER_INPOST_RETURNS_BASE_URL"] = f"{carrier_url}/inpost_returns"
         env["PUBLIC_BASE_URL"] = public_base_url
+        baselinker_port = _free_port()
+        env["BASELINKER_API_URL"] = f"http://127.0.0.1:{baselinker_port}/connector.php"
+        env["INTEGRATIONS_SYNC_SECONDS"] = "10"
         # Polling intervals shrink with the journeys, and the dispatcher ticks often enough to follow them.
         env["POLLING_TIME_SCALE"] = str(1 / speed)
         env["POLL_DISPATCH_SECONDS"] = "5"
@@ -78,6 +90,7 @@ class Command(BaseCommand):
             "web": [*manage, "runserver", f"{host}:{port}", "--noreload"],
             "worker": [*celery, "worker", "-Q", "carriers,emails,campaigns,default", "-c", "2", "-l", "INFO"],
             "beat": [*celery, "beat", "-l", "INFO", "-s", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
+            "baselinker": [*manage, "baselinker_demo", "--shop", seeded.shop.slug, "--port", str(baselinker_port)],
         }
         processes: dict[str, subprocess.Popen] = {}
         # Ctrl-C in a terminal, or SIGTERM from a supervisor or `kill`: stop everything the same way.
@@ -136,6 +149,7 @@ class Command(BaseCommand):
         write("  Tracking pages (parcels move every few seconds; reload to watch):")
         for order in seeded.orders[:6]:
             write(f"    {order_tracking_url(order, base_url=base_url)}   order {order.number}, {order.customer_name}")
+        write(f"  Orders arriving from a fake BaseLinker: {base_url}/admin/integrations/shopconnection/")
         write(f"  Lookup form: {base_url}/{seeded.shop.slug}/track   (order number + customer email)")
         write(f"  Operations: {base_url}/readyz, {base_url}/metrics (polls, messages, backlog), ./dev manage doctor")
         write(f"  Logs: {log_dir}/web.log, worker.log, beat.log.   Ctrl-C stops everything.")
