@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('shipments', '0008_orderitem_category_tags_discounted'),
-        ('shops', '0005_audit_shop_connection_changed'),
+        ('shops', '0005_audit_message_reconciliation'),
     ]
 
     operations = [
