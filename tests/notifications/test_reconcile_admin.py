@@ -104,3 +104,17 @@ def test_the_detail_page_shows_every_reconciliation_decision(client, support, sh
     assert detail.status_code == 200
     assert "Reconciliation (outcome unknown)" in detail.content.decode()
     assert "reconciliation sweeper: Left for a person" in detail.content.decode()
+
+
+def test_the_notifications_page_counts_unknown_outcomes_of_the_users_shops_only(client, support, shop, other_shop):
+    # given
+    unknown(shop)
+    unknown(other_shop)
+    unknown(other_shop)
+    client.force_login(support)
+    # when
+    page = client.get("/admin/notifications/")
+    # then
+    assert page.status_code == 200
+    assert "<strong>1</strong> of unknown outcome" in page.content.decode()
+    assert "/admin/notifications/message/?status__exact=unknown" in page.content.decode()
