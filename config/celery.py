@@ -110,7 +110,6 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "notifications-sweep-status-changes": beat_entry("notifications.sweep_status_changes", 60),
         "notifications-release-due-messages": beat_entry("notifications.release_due_messages", 15),
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
-        "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
         "shops-retention-sweep": beat_entry("shops.retention_sweep", 24 * 3600),
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
         "watchlist-scan": beat_entry("watchlist.scan", 60),
