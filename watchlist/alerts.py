@@ -1,18 +1,16 @@
-"""Telling people about incidents: webhooks (by name, to api), the customer's proactive email, the daily digest.
+"""Telling people about incidents: webhooks (by name, to api), the customer's proactive email, the delay apology.
 
 Webhooks go through ``api.emit_webhook_event`` (api sits above the watchlist), keyed per incident and
 transition so a repeat emits nothing new. The customer's email is one ``message_request`` per
-incident (exactly once, through notifications) for the types the shop has it on.
+incident (exactly once, through notifications) for the types the shop has it on. The daily digest
+to the shop lives in ``watchlist.digest``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 
 from config.celery import publish_on_commit
 from config.formats import weekday_day
@@ -21,9 +19,8 @@ from notifications.outbox import message_request
 from notifications.rendering import customer_timezone
 from shipments.links import order_tracking_url
 from shops.languages import language_or_default
-from shops.models import Shop
 from watchlist.explanations import incident_explanation
-from watchlist.models import DigestSent, Incident, IncidentState, IncidentType
+from watchlist.models import Incident, IncidentType
 
 INCIDENT_TRIGGER = "incident"
 CUSTOMER_TEMPLATE = "watchlist_incident"
@@ -128,35 +125,3 @@ def incident_customer_message(*, incident: Incident) -> bool:
         },
     )
     return True
-
-
-def incident_digest_send(*, shop: Shop, day: date) -> int | None:
-    """Email ``shop``'s support address the open incidents, once per day; None when nothing was sent."""
-    if not shop.support_email:
-        return None
-    incidents = list(
-        Incident.objects.filter(shop=shop, state=IncidentState.OPEN)
-        .select_related("shipment", "shipment__order")
-        .order_by("incident_type", "opened_at")
-    )
-    if not incidents:
-        return None
-    try:
-        with transaction.atomic():
-            DigestSent.objects.create(shop=shop, day=day, incident_count=len(incidents))
-            lines = [
-                f"- {incident.get_incident_type_display()}: order {incident.shipment.order.number}, "
-                f"{incident.shipment.carrier} {incident.shipment.tracking_number}, open since "
-                f"{incident.opened_at:%Y-%m-%d}"
-                for incident in incidents
-            ]
-            body = f"{len(incidents)} open incident(s) on {day:%Y-%m-%d}:\n\n" + "\n".join(lines) + "\n"
-            send_mail(
-                subject=f"{shop.name}: {len(incidents)} parcel(s) need attention",
-                message=body,
-                from_email=None,
-                recipient_list=[shop.support_email],
-            )
-    except IntegrityError:
-        return None  # sent already today
-    return len(incidents)

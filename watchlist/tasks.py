@@ -7,7 +7,7 @@ from django.utils import timezone
 from shipments.models import Shipment
 from shops.calendar import local_date
 from shops.models import Shop
-from watchlist.alerts import incident_digest_send
+from watchlist.digest import incident_digest_send
 from watchlist.models import Incident, IncidentState
 from watchlist.services import shipment_watch_evaluate, watch_scan
 
