@@ -253,7 +253,9 @@ def two_confirmed_parcels(shop, fake):
     return parcels
 
 
-def test_a_batch_publishes_each_consumer_once_with_all_its_changes(shop, fake, published, django_capture_on_commit_callbacks):
+def test_a_batch_publishes_each_consumer_once_with_all_its_changes(
+    shop, fake, published, django_capture_on_commit_callbacks
+):
     # given two moving parcels and a broker that records what it is sent
     parcels = two_confirmed_parcels(shop, fake)
 
