@@ -241,6 +241,7 @@ def _apply_result(
 ) -> tuple[ApplyReport, bool]:
     # One read of what is stored (``stored``, extended here with what this answer adds) serves both
     # deduplication and the status recomputation.
+    written = _applied_values(shipment)
     existing = {key for key, _, _, _ in stored}
     fresh: dict[str, TrackingEvent] = {}
     to_review: list[tuple[str, str]] = []
@@ -320,11 +321,41 @@ def _apply_result(
         last_event_at=shipment.last_event_at,
         now=now,
     )
-    shipment.save()
+    # Only the columns this answer changed (a poll without news writes its poll bookkeeping alone).
+    changed = [name for name, value in zip(APPLIED_FIELDS, written, strict=True) if getattr(shipment, name) != value]
+    shipment.save(update_fields=[*changed, "updated_at"])
     if status_change is not None and shipment.status == Status.DELIVERED:
         lane_record_delivery(shipment=shipment)
     report = _report(shipment, status_change, new_events=len(fresh), from_status=from_status)
     return report, bool(fresh) or _visible(shipment) != before
+
+
+# Every column an apply may change on the shipment.
+APPLIED_FIELDS = (
+    "status",
+    "reason",
+    "status_changed_at",
+    "last_event_at",
+    "eta_from",
+    "eta_to",
+    "first_eta_from",
+    "first_eta_to",
+    "pickup_point",
+    "proof_of_delivery",
+    "service",
+    "delivered_at",
+    "last_polled_at",
+    "poll_count",
+    "last_error",
+    "last_error_kind",
+    "last_error_at",
+    "poll_errors",
+    "next_poll_at",
+)
+
+
+def _applied_values(shipment: Shipment) -> list[object]:
+    return [getattr(shipment, name) for name in APPLIED_FIELDS]
 
 
 def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: datetime) -> StatusChange:
