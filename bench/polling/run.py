@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pf_bench_polling \\
     REDIS_URL=redis://127.0.0.1:6379/12 \\
-    .venv/bin/python bench/polling/run.py [--shipments 3000] [--workers 4] [--concurrency 50] [--big 1000000]
+    .venv/bin/python bench/polling/run.py [--shipments 1500] [--workers 4] [--concurrency 50] [--big 100000]
     ... run.py --profile 400     # cProfile of the apply path in this process instead (prints, then exits)
 
 1. Throughput against a baseline. The demo carrier (``carriers.simulator``'s WSGI app, InPost wire
@@ -16,7 +16,8 @@
    events and updating the shipment). Prints both rates, CPU per refresh and the ratio line
    ``polling: pipeline X/s, baseline Y/s, ratio Z (target 0.5)``.
 2. Dispatcher scaling. One tick (``poll_dispatch``: claim + plan + enqueue on Redis) with 1,000 due
-   among 10,000 active shipments, then among ``--big`` active (rows made with generate_series);
+   among 10,000 active shipments, then among ``--big`` active (100,000 by default, ``--big 1000000`` for the
+   million, which takes minutes to seed; rows made with generate_series);
    prints the median of several ticks each and their ratio (target <= 1.5). ``--big 0`` skips it.
 
 The database named in DATABASE_URL (its name must start with pf_bench) is dropped and recreated; the
@@ -314,12 +315,14 @@ def dispatcher_scaling(*, big: int, repeats: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shipments", type=int, default=3000, help="shipments per side (pipeline, bare)")
+    parser.add_argument("--shipments", type=int, default=1500, help="shipments per side (pipeline, bare)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=50, help="carrier requests in flight per worker")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=2, help="polls of every shipment (journeys move between)")
-    parser.add_argument("--big", type=int, default=1_000_000, help="active rows for the dispatcher tick; 0 skips")
+    parser.add_argument(
+        "--big", type=int, default=100_000, help="active rows for the dispatcher tick (1000000: slow to seed); 0 skips"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--port", type=int, default=8197)
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many shipments in-process instead")
