@@ -336,7 +336,8 @@ def webhook_events_for_bounced_messages(*, since: timedelta, limit: int) -> int:
         dedupe_key=Concat(Value("message_bounced:"), Cast(OuterRef("pk"), output_field=CharField())),
     )
     messages = (
-        Message.objects.filter(subscribed, bounced_at__gte=now - since)
+        # Customers' messages only: a bounced digest to the shop's own address is no order's news.
+        Message.objects.filter(subscribed, bounced_at__gte=now - since, order__isnull=False)
         .exclude(Exists(already))
         .select_related("shop", "order", "shipment")
         .order_by("bounced_at")[:limit]

@@ -16,6 +16,7 @@ from api.services import (
     webhook_events_for_bounced_messages,
     webhook_events_for_status_change,
 )
+from config.celery import one_producer, run_each
 from shops.models import Shop
 
 SWEEP_WINDOW = timedelta(days=2)
@@ -34,6 +35,18 @@ SWEEP_BATCH = 200
 def status_change_webhooks(status_change_id: int) -> int:
     """Turn one StatusChange into webhook events and queue their deliveries; returns how many events."""
     return len(webhook_events_for_status_change(status_change_id=status_change_id))
+
+
+@shared_task(name="api.status_change_webhooks_batch")
+def status_change_webhooks_batch(status_change_ids: list[int]) -> int:
+    """A poll batch's status changes, published once per batch: each as ``api.status_change_webhooks`` does."""
+    with one_producer():
+        return run_each(
+            status_change_ids,
+            run=lambda pk: webhook_events_for_status_change(status_change_id=pk),
+            single_task="api.status_change_webhooks",
+            key="status_change_id",
+        )
 
 
 @shared_task(name="api.deliver_webhook")

@@ -1,4 +1,4 @@
-"""Campaign sends: immediate and delayed ones per status change, their release, and the late-parcel scan.
+"""Campaign sends: immediate and delayed ones per status change, their release, and apologies for late parcels.
 
 Contract with notifications (campaigns never imports notifications): notifications calls
 :func:`campaign_dispatches_claim` for each status change and creates a message for every send it
@@ -18,12 +18,10 @@ from campaigns.models import (
     CampaignDispatch,
     CampaignKind,
     CampaignStatus,
-    LateScanState,
     TriggerType,
 )
 from campaigns.placements import CampaignSend
 from campaigns.selectors import (
-    LATE_AGAINST,
     OrderFacts,
     audience_mismatch,
     campaign_is_live,
@@ -32,11 +30,9 @@ from campaigns.selectors import (
 )
 from carriers.types import Reason, Status
 from config.celery import publish_now
-from shipments.lateness import became_late_q, shop_zone
 from shipments.models import Direction, Order, Shipment, StatusChange
 
 SEND_CAMPAIGN_TASK = "notifications.send_campaign_message"
-LATE_SCAN_FIRST_LOOKBACK = timedelta(days=1)
 # A trigger whose moment passed longer ago than this (history imported late, a backlog) sends nothing:
 # a "thanks for your delivery" weeks after the fact does more harm than good.
 MAX_TRIGGER_LATENESS = timedelta(days=2)
@@ -212,52 +208,12 @@ def _release_blocker(*, dispatch: CampaignDispatch, now: datetime) -> str:
     return ""
 
 
-def late_parcels_scan(*, now: datetime | None = None) -> int:
-    """Queue the delay-apology emails for parcels that became late since the last scan.
-
-    Late (``shipments.lateness``) against the current ETA or the order's promised date, in the
-    shop's days. Each late-trigger campaign keeps a watermark, so a tick looks only at parcels whose
-    deadline fell between the previous tick and now. Returns how many emails were queued.
-    """
-    now = now or timezone.now()
-    queued = 0
-    campaigns = Campaign.objects.filter(
-        status=CampaignStatus.ACTIVE, trigger_type=TriggerType.LATE_OR_EXCEPTION
-    ).select_related("shop")
-    for campaign in campaigns:
-        if not (campaign_is_live(campaign, now=now) and campaign.send_email):
-            continue
-        state, _ = LateScanState.objects.get_or_create(
-            campaign=campaign, defaults={"scanned_until": now - LATE_SCAN_FIRST_LOOKBACK}
-        )
-        since = state.scanned_until
-        if since >= now:
-            continue
-        zone = shop_zone(campaign.shop)
-        # Inclusive of ``since``: a deadline on the tick boundary (a promise ending at midnight) is
-        # this tick's; one the previous tick also saw is skipped by the existing-dispatch exclusion.
-        before = since - timedelta(microseconds=1)
-        # One query per reference: each keeps its own index-friendly shape (an OR across the order
-        # join would not); a parcel late by both is claimed once, the second query excludes it.
-        for against in LATE_AGAINST:
-            late = (
-                Shipment.objects.filter(shop_id=campaign.shop_id, direction=Direction.OUTBOUND)
-                .filter(became_late_q(since=before, now=now, against=against, zone=zone))
-                .exclude(order__campaign_dispatches__campaign=campaign)
-                .select_related("order")
-            )
-            for shipment in late:
-                queued += _late_dispatch(campaign=campaign, shipment=shipment, now=now)
-        state.scanned_until = now
-        state.save(update_fields=["scanned_until"])
-    return queued
-
-
 def late_parcel_apologize(*, shipment_id: int, now: datetime | None = None) -> int:
     """Queue the delay apology of each live late-trigger campaign for one parcel the watchlist found delayed.
 
-    Called by name when a "delayed" incident opens (in business days, carrier's word included); the
-    scan above stays the safety net. One dispatch per campaign and order, so the two never send twice.
+    Published by name (``campaigns.apologize_for_delay``) when a "delayed" incident opens: the watchlist
+    owns lateness (the carrier's word, the ETA or the promised day, in business days), campaigns has no
+    scan of its own. One dispatch per campaign and order (a unique key), so repeats queue nothing.
     """
     now = now or timezone.now()
     shipment = (

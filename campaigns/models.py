@@ -417,19 +417,3 @@ class Click(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} click → {self.target_url[:60]}"
-
-
-class LateScanState(models.Model):
-    """How far the late-parcel scan of a delay-apology campaign has looked (a watermark)."""
-
-    tenant_path = "campaign__shop"
-
-    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="late_scan")
-    scanned_until = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "late-parcel scan watermark"
-        verbose_name_plural = "late-parcel scan watermarks"
-
-    def __str__(self) -> str:
-        return f"{self.campaign}: {self.scanned_until:%Y-%m-%d %H:%M}"

@@ -2,19 +2,13 @@
 
 from celery import shared_task
 
-from campaigns.dispatch import campaign_dispatches_release, late_parcel_apologize, late_parcels_scan
+from campaigns.dispatch import campaign_dispatches_release, late_parcel_apologize
 
 
 @shared_task(name="campaigns.release_due_dispatches", ignore_result=True)
 def release_due_dispatches() -> int:
     """Publish campaign emails whose due time has come (cost per tick: the due rows only)."""
     return campaign_dispatches_release()
-
-
-@shared_task(name="campaigns.scan_late_parcels", ignore_result=True)
-def scan_late_parcels() -> int:
-    """Queue delay apologies for parcels whose deadline passed since the previous tick."""
-    return late_parcels_scan()
 
 
 @shared_task(name="campaigns.apologize_for_delay", ignore_result=True)

@@ -2,7 +2,7 @@
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -96,6 +96,24 @@ def one_producer() -> Iterator[None]:
             _shared_producer.reset(token)
 
 
+def run_each(ids: Iterable[int], *, run: Callable[[int], object], single_task: str, key: str) -> int:
+    """The loop of a batch task: ``run(id)`` for each id; one that raises is logged and re-published alone.
+
+    The single task (``single_task`` with ``key=id``) has the retry policy; a batch never retries as a
+    whole, so one bad id neither blocks nor repeats the others. Returns how many ran without error.
+    """
+    done = 0
+    for item_id in ids:
+        try:
+            run(item_id)
+        except Exception:
+            logger.exception("%s %s failed inside a batch; published alone to %s", key, item_id, single_task)
+            publish_now(single_task, **{key: item_id})
+        else:
+            done += 1
+    return done
+
+
 def beat_entry(task_name: str, seconds: float, **options: Any) -> dict[str, Any]:
     """A beat schedule entry whose message expires before the next tick, so ticks never pile up."""
     return {"task": task_name, "schedule": seconds, "options": {"expires": seconds, **options}}
@@ -114,7 +132,6 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "notifications.reconcile_unknown_messages", 60, queue="default"
         ),
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
-        "campaigns-scan-late-parcels": beat_entry("campaigns.scan_late_parcels", 300),
         "shops-retention-sweep": beat_entry("shops.retention_sweep", 24 * 3600),
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
         "watchlist-scan": beat_entry("watchlist.scan", 60),

@@ -249,6 +249,10 @@ STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change
 # Tasks published by name after an apply stored new events or changed the status (a reason-only change
 # too), each taking ``shipment_id``: the watchlist looks at the parcel again.
 SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment",)
+# The same consumers for a poll batch: one task per batch with every id (``status_change_ids`` /
+# ``shipment_ids``); each re-publishes an id that failed to its single task above, which has the retries.
+STATUS_CHANGE_BATCH_TASKS = ("notifications.process_status_changes", "api.status_change_webhooks_batch")
+SHIPMENT_UPDATED_BATCH_TASKS = ("watchlist.evaluate_shipments",)
 # Parcels to this country are domestic for the watchlist's default stalled threshold.
 WATCHLIST_HOME_COUNTRY = env.str("WATCHLIST_HOME_COUNTRY", default="PL")
 

@@ -1,9 +1,11 @@
-"""The watchlist story of the demo: three parcels whose incidents appear and clear as the clock moves.
+"""The watchlist story of the demo: four parcels whose incidents appear and clear as the clock moves.
 
-A parcel stuck before pickup (label only), a locker parcel nearing its pickup deadline, and a failed
-delivery attempt are replayed through the real apply service and evaluated by the watchlist at
-chosen moments (business days in Poland, with the carrier's Saturday rule), so ``demo_watchlist``
-prints the incidents opening and then resolving as each parcel moves on.
+A parcel stuck before pickup (label only), a locker parcel nearing its pickup deadline, a failed
+delivery attempt and a parcel past its ETA are replayed through the real apply service and evaluated
+by the watchlist at chosen moments (business days in Poland, with the carrier's Saturday rule), so
+``demo_watchlist`` prints the incidents opening and then resolving as each parcel moves on. The late
+parcel's "delayed" incident is what asks the delay-apology campaign for its voucher email, and the
+shop's support address gets the daily digest of what is open (both through notifications).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from shipments.models import Shipment
 from shipments.services import order_upsert
 from shipments.tracking import shipment_apply_result
 from shops.models import Shop
+from watchlist.digest import incident_digest_send
 from watchlist.services import shipment_watch_evaluate
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -80,5 +83,18 @@ def demo_incident_story(*, shop: Shop, monday: datetime, say: Callable[[str], No
     _event(attempt, Status.FAILED_ATTEMPT, day(1, 11), reason=Reason.RECIPIENT_ABSENT)
     look(attempt, day(1, 18), "courier found nobody home")
     look(attempt, day(2, 11), "no new attempt")
+    digest = incident_digest_send(shop=shop, day=day(2, 11).date())
+    if digest is None:
+        say(f"{day(2, 11):%a %d %b} daily digest: already sent that day, or no support address")
+    else:
+        say(f"{day(2, 11):%a %d %b} daily digest to the support address: {digest} open incident(s)")
     _event(attempt, Status.DELIVERED, day(3, 9))
     look(attempt, day(3, 9), "delivered on the second try")
+
+    late = _parcel(shop, number="WL-4", carrier="dpd", tracking_number="13000000000004", placed_at=day(0, 8))
+    _event(late, Status.IN_TRANSIT, day(0, 18), reason=Reason.PICKED_UP, eta_from=day(1, 0), eta_to=day(1, 0))
+    look(late, day(1, 20), "expected today")
+    # Late once the ETA's day has ended: the incident asks the delay-apology campaign for its email.
+    look(late, day(2, 0), "past its ETA")
+    _event(late, Status.DELIVERED, day(2, 15))
+    look(late, day(2, 15), "delivered a day late")

@@ -334,6 +334,8 @@ class MessageAdmin(TenantScopedAdmin):
 
     @admin.display(description="Order")
     def order_link(self, obj: Message) -> str:
+        if obj.order_id is None:
+            return "-"
         try:
             url = reverse("admin:shipments_order_change", args=[obj.order_id])
         except NoReverseMatch:

@@ -204,7 +204,8 @@ class Message(models.Model):
     status_change = models.ForeignKey(
         StatusChange, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
     )
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
+    # Empty only for messages to the shop itself (the watchlist's daily digest), never for a customer's.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     # NULL would not be unique in PostgreSQL: the transactional email keys as 0, a campaign as its id.
     campaign_key = models.PositiveBigIntegerField(default=TRANSACTIONAL_KEY)

@@ -49,7 +49,7 @@ def message_request(
     template: str,
     language: str,
     context: dict[str, Any],
-    order: Order,
+    order: Order | None,
     shipment: Shipment | None = None,
     campaign: int | None = None,
     variant: str = "",
@@ -64,7 +64,8 @@ def message_request(
     Idempotent on that key: a repeated call returns the stored message unchanged (and re-publishes it
     when it is still queued and due, since the first publish may have been lost; the claim in
     ``message_send`` makes the extra task a no-op). ``status`` SKIPPED or SUPERSEDED with a ``reason``
-    records a message decided against, so support sees why nothing went.
+    records a message decided against, so support sees why nothing went. ``order`` is None only for
+    a message to the shop itself (a digest), which no order's erasure or page concerns.
     """
     if channel != MessageChannel.EMAIL:
         raise ValueError(f"No sender for the channel {channel!r} yet")

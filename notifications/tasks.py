@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from config.celery import one_producer, publish_now
+from config.celery import one_producer, publish_now, run_each
 from notifications.outbox import campaign_message_enqueue, messages_release_due, status_change_process
 from notifications.reconcile import messages_reconcile
 from notifications.selectors import status_changes_unprocessed
@@ -23,6 +23,18 @@ def process_status_change(status_change_id: int) -> None:
     """Create the messages of one status change; the service publishes those due now."""
     with one_producer():
         status_change_process(status_change_id=status_change_id)
+
+
+@shared_task(name="notifications.process_status_changes")
+def process_status_changes(status_change_ids: list[int]) -> int:
+    """A poll batch's status changes, published once per batch: each processed as ``process_status_change`` does."""
+    with one_producer():
+        return run_each(
+            status_change_ids,
+            run=lambda pk: status_change_process(status_change_id=pk),
+            single_task=PROCESS_STATUS_CHANGE_TASK,
+            key="status_change_id",
+        )
 
 
 @shared_task(name="notifications.send_message", bind=True, max_retries=None)

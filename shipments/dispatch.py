@@ -40,7 +40,7 @@ from shipments.carrier_runtime import (
 )
 from shipments.models import CarrierAccount, Shipment
 from shipments.schedule import CARRIER_MIN_INTERVAL, PERMANENT_CAP, jittered
-from shipments.tracking import shipment_apply_result
+from shipments.tracking import shipments_apply_results
 
 LEASE = timedelta(minutes=10)
 # Numbers per batch task: several adapter calls per task amortize the queue round trip while the
@@ -190,9 +190,8 @@ def shipments_poll_batch(
     except UnknownCarrier:
         # A carrier code without an adapter (removed or misspelt) is recorded on each parcel, not retried.
         unknown = TrackingError(ErrorKind.CARRIER_ERROR, f"no adapter is registered for carrier {carrier!r}")
-        for shipment_id, _, _ in shipments:
-            shipment_apply_result(shipment_id=shipment_id, outcome=unknown, source="poll", now=now)
-            report.fetched += 1
+        shipments_apply_results(outcomes=[(pk, unknown) for pk, _, _ in shipments], source="poll", now=now)
+        report.fetched += len(shipments)
         report.errors[ErrorKind.CARRIER_ERROR] = len(shipments)
         return report
     accounts = carrier_accounts_ensure(shop_ids={shop for _, shop, _ in shipments}, carrier=carrier)
@@ -237,20 +236,24 @@ def shipments_poll_batch(
     # Applied after every fetch thread is done, on the task's own thread and DB connection: with the
     # fetch threads still running, each database round trip would wait for the GIL.
     health: dict[int, list[TrackingError | None]] = defaultdict(list)
-    # The batch's status changes are published as each commits, over one broker connection.
+    to_apply: list[tuple[int, Outcome]] = []
+    for outcomes in answers:
+        for number, outcome in outcomes.items():
+            for shipment_id, shop_id in by_number.get(number, ()):
+                to_apply.append((shipment_id, outcome))
+                if isinstance(outcome, TrackingError):
+                    report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
+                    health[shop_id].append(outcome)
+                else:
+                    health[shop_id].append(None)
+    # One transaction for the batch, a savepoint per shipment; its publishes share one broker connection.
     with one_producer():
-        for outcomes in answers:
-            for number, outcome in outcomes.items():
-                for shipment_id, shop_id in by_number.get(number, ()):
-                    applied = shipment_apply_result(shipment_id=shipment_id, outcome=outcome, source="poll", now=now)
-                    report.fetched += 1
-                    report.new_events += applied.new_events
-                    report.changed += int(applied.status_changed)
-                    if isinstance(outcome, TrackingError):
-                        report.errors[outcome.kind] = report.errors.get(outcome.kind, 0) + 1
-                        health[shop_id].append(outcome)
-                    else:
-                        health[shop_id].append(None)
+        for applied in shipments_apply_results(outcomes=to_apply, source="poll", now=now):
+            report.fetched += 1
+            report.new_events += applied.new_events
+            report.changed += int(applied.status_changed)
+            if applied.error_kind == "apply_failed":
+                report.errors["apply_failed"] = report.errors.get("apply_failed", 0) + 1
     for shop_id, outcomes in health.items():
         carrier_account_record(account=accounts[shop_id], outcomes=outcomes, now=now)
     return report

@@ -112,20 +112,3 @@ def late_shipments_q(*, now: datetime, against: Against, zone: ZoneInfo) -> Q:
             | (Q(date_only) & Q(LessThan(TruncDate(edge, tzinfo=zone), today)))
         )
     return ~Q(status__in=_FINAL) & reached
-
-
-def became_late_q(*, since: datetime, now: datetime, against: Against, zone: ZoneInfo) -> Q:
-    """Rows late at ``now`` that were not yet late at ``since``: what a periodic scan has not seen."""
-    became = late_shipments_q(now=now, against=against, zone=zone) & ~late_shipments_q(
-        now=since, against=against, zone=zone
-    )
-    if against == Against.PROMISED:
-        return became
-    # Implied by the above (a deadline is its window's edge or at most a day after it), but written on
-    # the plain column so the open-parcels ETA index narrows the search to the window.
-    start, end = _WINDOW_FIELDS[against]
-    earliest = since - timedelta(days=2)
-    near = Q(**{f"{end}__gte": earliest, f"{end}__lte": now}) | Q(
-        **{f"{end}__isnull": True, f"{start}__gte": earliest, f"{start}__lte": now}
-    )
-    return near & became

@@ -157,7 +157,7 @@ class Shipment(models.Model):
             models.Index(fields=["carrier", "tracking_number"], name="shipment_carrier_number"),
             models.Index(fields=["shop", "status"], name="shipment_shop_status"),
             models.Index(fields=["shop", "-updated_at"], name="shipment_shop_updated"),
-            # The late-parcel scan: open parcels whose ETA ends in a window (finished parcels never count).
+            # Open parcels by ETA end (``shipments.lateness.late_shipments_q``; finished parcels never count).
             models.Index(
                 fields=["shop", "eta_to"],
                 name="shipment_open_eta",

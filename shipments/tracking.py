@@ -1,21 +1,7 @@
 """Applying what a carrier said (poll or push) to a shipment: events, status, outbox, next poll.
 
-Status rules, recomputed from ALL stored events of the shipment each time (so repeats and
-out-of-order arrivals give the same answer as an in-order stream):
-
-1. Only events with a normalized status count; unmapped or informational events never move the
-   status (they are stored, shown verbatim, and unmapped codes are counted in ``UnmappedCode``).
-2. Events are read oldest first by ``(occurred_at, arrival)``; the newest one wins, except:
-3. ``delivered`` is sticky: once any event says delivered, later forward-leg events (in transit,
-   out for delivery, exceptions...) do not bring the parcel back; only a return-leg event may
-   follow it.
-4. The return leg is its own status: after the first ``returning_to_sender`` event, forward-leg
-   events are part of the trip back and keep ``returning_to_sender``; a later ``delivered`` (the
-   parcel handed back to the sender) or ``returned_to_sender`` makes it ``returned_to_sender``,
-   which is final and sticky.
-5. No counting event at all keeps the current status (``pending`` for a new shipment).
-6. An ``expired`` shipment stays expired unless new events with a status arrive.
-
+Status rules: ``shipments.status_rules`` (recomputed from ALL stored events of the shipment each time,
+so repeats and out-of-order arrivals give the same answer as an in-order stream).
 After the events, a shipment past its maximum age is ``expired`` (``shipments.schedule``).
 
 Durability: on PostgreSQL a polled answer commits with ``synchronous_commit = off`` (the WAL flush
@@ -26,6 +12,9 @@ same events and status change are written then. Anything durable that read such 
 consumer's Message for the StatusChange) commits later in the same WAL, so it cannot survive
 without it; a consumer handed the id of a lost row finds no row and does nothing. Pushes commit
 synchronously, because the carrier will not send them again.
+A poll batch applies its answers in one transaction (``shipments_apply_results``): the batch's rows
+locked and their stored events read in one query each, a savepoint per shipment so that one which fails
+is rolled back alone, the touched orders bumped in one statement.
 Every status change, and every new non-empty reason within the same status (``from_status ==
 to_status``: a customs hold, a delay, an address problem), writes one ``StatusChange`` row in the
 same transaction and, on commit,
@@ -33,6 +22,8 @@ publishes each task in ``settings.STATUS_CHANGE_TASKS`` by name with ``status_ch
 (``publish_on_commit``: broker errors are logged and left to the consumers' sweepers; a batch run
 shares one broker connection through ``one_producer``). An apply that stored new events or changed
 the status also publishes each task in ``settings.SHIPMENT_UPDATED_TASKS`` with ``shipment_id``.
+A poll batch publishes the ``*_BATCH_TASKS`` instead, once per batch with the lists of ids: three
+publishes per changed parcel were half of a poll's CPU.
 """
 
 from __future__ import annotations
@@ -51,13 +42,12 @@ from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
 from config import metrics
 from config.celery import publish_on_commit
 from shipments.lanes import lane_record_delivery
-from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
+from shipments.models import Order, Shipment, StatusChange, TrackingEvent, UnmappedCode
 from shipments.schedule import expiry_due, next_poll_time
 from shipments.services import order_touch
+from shipments.status_rules import DerivedStatus, status_from_events
 
 logger = logging.getLogger(__name__)
-
-RETURN_LEG = frozenset({Status.RETURNING_TO_SENDER, Status.RETURNED_TO_SENDER})
 
 
 @dataclass(frozen=True)
@@ -71,38 +61,6 @@ class ApplyReport:
     to_status: str = ""
     status_change_id: int | None = None
     error_kind: str = ""
-
-
-@dataclass(frozen=True)
-class DerivedStatus:
-    """The status the stored events add up to, and the event that decided it."""
-
-    status: str
-    reason: str
-    occurred_at: datetime | None
-
-
-def status_from_events(events: Sequence[tuple[str, str, datetime]], *, current: str) -> DerivedStatus:
-    """Apply the module's rules to ``(status, reason, occurred_at)`` tuples in arrival order."""
-    ordered = sorted(
-        ((status, reason, at, index) for index, (status, reason, at) in enumerate(events) if status),
-        key=lambda item: (item[2], item[3]),
-    )
-    decided: DerivedStatus | None = None
-    for status, reason, at, _ in ordered:
-        previous = decided.status if decided is not None else ""
-        if previous == Status.RETURNED_TO_SENDER:
-            continue
-        if previous == Status.RETURNING_TO_SENDER and status not in RETURN_LEG:
-            if status == Status.DELIVERED:
-                decided = DerivedStatus(Status.RETURNED_TO_SENDER, reason, at)
-            continue
-        if previous == Status.DELIVERED and status not in RETURN_LEG:
-            continue
-        decided = DerivedStatus(status, reason, at)
-    if decided is None:
-        return DerivedStatus(current, "", None)
-    return decided
 
 
 def shipment_apply_result(
@@ -122,23 +80,132 @@ def shipment_apply_result(
     now = now or timezone.now()
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
-        if isinstance(outcome, TrackingError):
-            report = _apply_error(shipment, outcome, source=source, now=now)
-        else:
-            report = _apply_result(shipment, outcome, source=source, now=now)
-        metrics.status_change_applied(carrier=shipment.carrier, source=source, report=report)
-        if report.new_events or report.status_changed:
-            # Apps above (the watchlist) look at the changed parcel again, reason-only changes included.
-            for task_name in settings.SHIPMENT_UPDATED_TASKS:
-                publish_on_commit(task_name, shipment_id=shipment.pk)
-        if source == "poll" and connection.vendor == "postgresql":
-            # A polled answer need not wait for the WAL flush (see "Durability" in the module doc).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _commit_lazily_if_polled(source)
+        report, touched = _apply_one(
+            shipment, outcome, stored=_stored_events([shipment_id])[shipment_id], source=source, now=now
+        )
+        if touched:
+            order_touch(order_id=shipment.order_id)
+        _publish_after_commit([report], batch=False)
     return report
 
 
-def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: datetime) -> ApplyReport:
+def shipments_apply_results(
+    *,
+    outcomes: Sequence[tuple[int, TrackingResult | TrackingError]],
+    source: str,
+    now: datetime | None = None,
+) -> list[ApplyReport]:
+    """Apply a batch of answers as :func:`shipment_apply_result` would, in one transaction, each shipment atomic.
+
+    The batch's shipments are locked and their stored events read in one query each; every shipment
+    is applied inside its own savepoint, so one that fails (bad data, a constraint) is rolled back alone,
+    logged and reported with ``error_kind="apply_failed"`` (its claim's lease makes it due again) while
+    the others commit. The orders whose page changed are touched in one statement at the end, and each
+    consumer gets one task for the batch (``settings.STATUS_CHANGE_BATCH_TASKS`` with
+    ``status_change_ids``, ``settings.SHIPMENT_UPDATED_BATCH_TASKS`` with ``shipment_ids``).
+    A shipment that no longer exists is reported with ``error_kind="missing"``.
+    """
+    now = now or timezone.now()
+    ids = sorted({shipment_id for shipment_id, _ in outcomes})
+    reports: list[ApplyReport] = []
+    with transaction.atomic():
+        _commit_lazily_if_polled(source)
+        # Locked in id order, as every batch does, so two batches never wait on each other in a cycle.
+        shipments = {
+            shipment.pk: shipment for shipment in Shipment.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        stored = _stored_events(ids)
+        touched_orders: set[int] = set()
+        for shipment_id, outcome in outcomes:
+            shipment = shipments.get(shipment_id)
+            if shipment is None:
+                reports.append(ApplyReport(shipment_id=shipment_id, error_kind="missing"))
+                continue
+            snapshot = list(stored[shipment_id])
+            try:
+                with transaction.atomic():
+                    report, touched = _apply_one(shipment, outcome, stored=stored[shipment_id], source=source, now=now)
+            except Exception:
+                logger.exception("shipment %s: applying the %s answer failed; rolled back alone", shipment_id, source)
+                # What is in memory is no longer what is stored: read it again for a later outcome of the batch.
+                stored[shipment_id] = snapshot
+                shipments[shipment_id] = Shipment.objects.get(pk=shipment_id)
+                reports.append(ApplyReport(shipment_id=shipment_id, error_kind="apply_failed"))
+                continue
+            reports.append(report)
+            if touched:
+                touched_orders.add(shipment.order_id)
+        if touched_orders:
+            Order.objects.filter(pk__in=sorted(touched_orders)).update(version=F("version") + 1, updated_at=now)
+        _publish_after_commit(reports, batch=True)
+    return reports
+
+
+def _commit_lazily_if_polled(source: str) -> None:
+    if source == "poll" and connection.vendor == "postgresql":
+        # A polled answer need not wait for the WAL flush (see "Durability" in the module doc).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+StoredEvent = tuple[str, str, str, datetime]  # (dedupe key, status, reason, occurred_at)
+
+
+def _stored_events(shipment_ids: Sequence[int]) -> dict[int, list[StoredEvent]]:
+    """The stored events of the shipments in arrival order, in one query: deduplication and status both read them."""
+    stored: dict[int, list[StoredEvent]] = {shipment_id: [] for shipment_id in shipment_ids}
+    rows = (
+        TrackingEvent.objects.filter(shipment_id__in=list(shipment_ids))
+        .order_by("pk")
+        .values_list("shipment_id", "dedupe_key", "status", "reason", "occurred_at")
+    )
+    for shipment_id, key, status, reason, occurred_at in rows:
+        stored[shipment_id].append((key, status, reason, occurred_at))
+    return stored
+
+
+def _apply_one(
+    shipment: Shipment,
+    outcome: TrackingResult | TrackingError,
+    *,
+    stored: list[StoredEvent],
+    source: str,
+    now: datetime,
+) -> tuple[ApplyReport, bool]:
+    """Apply one outcome to a locked shipment; the report, and whether the order's page changed."""
+    if isinstance(outcome, TrackingError):
+        report, touched = _apply_error(shipment, outcome, source=source, now=now)
+    else:
+        report, touched = _apply_result(shipment, outcome, stored=stored, source=source, now=now)
+    metrics.status_change_applied(carrier=shipment.carrier, source=source, report=report)
+    return report, touched
+
+
+def _publish_after_commit(reports: Sequence[ApplyReport], *, batch: bool) -> None:
+    """The consumers of status changes (notifications, webhooks) and of updated parcels (the watchlist), by name.
+
+    Each consumer is idempotent and sweeps what it missed, so a lost publish is late, never lost. One
+    apply publishes a task per id; a batch publishes one task per consumer with all its ids.
+    """
+    changes = [report.status_change_id for report in reports if report.status_change_id is not None]
+    updated = [report.shipment_id for report in reports if report.new_events or report.status_changed]
+    if batch:
+        for task_name in settings.STATUS_CHANGE_BATCH_TASKS if changes else ():
+            publish_on_commit(task_name, status_change_ids=changes)
+        for task_name in settings.SHIPMENT_UPDATED_BATCH_TASKS if updated else ():
+            publish_on_commit(task_name, shipment_ids=updated)
+        return
+    for status_change_id in changes:
+        for task_name in settings.STATUS_CHANGE_TASKS:
+            publish_on_commit(task_name, status_change_id=status_change_id)
+    # Apps above (the watchlist) look at the changed parcel again, reason-only changes included.
+    for shipment_id in updated:
+        for task_name in settings.SHIPMENT_UPDATED_TASKS:
+            publish_on_commit(task_name, shipment_id=shipment_id)
+
+
+def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: datetime) -> tuple[ApplyReport, bool]:
     shipment.last_error = error.message[:2000]
     shipment.last_error_kind = error.kind
     shipment.last_error_at = now
@@ -167,18 +234,16 @@ def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: 
     shipment.save(update_fields=fields)
     if error.kind not in (ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED, ErrorKind.NOT_FOUND):
         logger.warning("shipment %s (%s) poll failed: %s", shipment.pk, shipment.carrier, error.message)
-    if status_change is not None:
-        order_touch(order_id=shipment.order_id)
-    return _report(shipment, status_change, new_events=0, from_status="", error_kind=error.kind)
+    report = _report(shipment, status_change, new_events=0, from_status="", error_kind=error.kind)
+    return report, status_change is not None
 
 
-def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, now: datetime) -> ApplyReport:
-    # One read of what is stored serves both deduplication and the status recomputation.
-    stored = list(
-        TrackingEvent.objects.filter(shipment=shipment)
-        .order_by("pk")
-        .values_list("dedupe_key", "status", "reason", "occurred_at")
-    )
+def _apply_result(
+    shipment: Shipment, result: TrackingResult, *, stored: list[StoredEvent], source: str, now: datetime
+) -> tuple[ApplyReport, bool]:
+    # One read of what is stored (``stored``, extended here with what this answer adds) serves both
+    # deduplication and the status recomputation.
+    written = _applied_values(shipment)
     existing = {key for key, _, _, _ in stored}
     fresh: dict[str, TrackingEvent] = {}
     to_review: list[tuple[str, str]] = []
@@ -208,6 +273,7 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
     # Stored events in arrival order, then the new ones in the order they were inserted.
     timeline = [(status, reason, at) for _, status, reason, at in stored]
     timeline += [(event.status, event.reason, event.occurred_at) for event in fresh.values()]
+    stored += [(key, event.status, event.reason, event.occurred_at) for key, event in fresh.items()]
     derived = status_from_events(timeline, current=shipment.status)
     if shipment.status == Status.EXPIRED and not any(event.status for event in fresh.values()):
         # Only news from the carrier revives an expired parcel; a repeated push or poll does not.
@@ -257,12 +323,41 @@ def _apply_result(shipment: Shipment, result: TrackingResult, *, source: str, no
         last_event_at=shipment.last_event_at,
         now=now,
     )
-    shipment.save()
+    # Only the columns this answer changed (a poll without news writes its poll bookkeeping alone).
+    changed = [name for name, value in zip(APPLIED_FIELDS, written, strict=True) if getattr(shipment, name) != value]
+    shipment.save(update_fields=[*changed, "updated_at"])
     if status_change is not None and shipment.status == Status.DELIVERED:
         lane_record_delivery(shipment=shipment)
-    if fresh or _visible(shipment) != before:
-        order_touch(order_id=shipment.order_id)
-    return _report(shipment, status_change, new_events=len(fresh), from_status=from_status)
+    report = _report(shipment, status_change, new_events=len(fresh), from_status=from_status)
+    return report, bool(fresh) or _visible(shipment) != before
+
+
+# Every column an apply may change on the shipment.
+APPLIED_FIELDS = (
+    "status",
+    "reason",
+    "status_changed_at",
+    "last_event_at",
+    "eta_from",
+    "eta_to",
+    "first_eta_from",
+    "first_eta_to",
+    "pickup_point",
+    "proof_of_delivery",
+    "service",
+    "delivered_at",
+    "last_polled_at",
+    "poll_count",
+    "last_error",
+    "last_error_kind",
+    "last_error_at",
+    "poll_errors",
+    "next_poll_at",
+)
+
+
+def _applied_values(shipment: Shipment) -> list[object]:
+    return [getattr(shipment, name) for name in APPLIED_FIELDS]
 
 
 def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: datetime) -> StatusChange:
@@ -270,20 +365,19 @@ def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: da
         shipment=shipment, from_status=shipment.status, to_status=status, reason=reason, occurred_at=occurred_at
     )
     shipment.status, shipment.reason, shipment.status_changed_at = status, reason, occurred_at
-    # Each consumer is idempotent and sweeps unprocessed rows, so a lost publish is late, never lost.
-    for task_name in settings.STATUS_CHANGE_TASKS:
-        publish_on_commit(task_name, status_change_id=status_change.pk)
     return status_change
 
 
 def _change_reason(shipment: Shipment, reason: str, occurred_at: datetime) -> StatusChange:
     # from_status == to_status marks it reason-only; status_changed_at keeps the status's own moment.
     status_change = StatusChange.objects.create(
-        shipment=shipment, from_status=shipment.status, to_status=shipment.status, reason=reason, occurred_at=occurred_at
+        shipment=shipment,
+        from_status=shipment.status,
+        to_status=shipment.status,
+        reason=reason,
+        occurred_at=occurred_at,
     )
     shipment.reason = reason
-    for task_name in settings.STATUS_CHANGE_TASKS:
-        publish_on_commit(task_name, status_change_id=status_change.pk)
     return status_change
 
 

@@ -1,30 +1,26 @@
-"""Telling people about incidents: webhooks (by name, to api), the customer's proactive email, the daily digest.
+"""Telling people about incidents: webhooks (by name, to api), the customer's proactive email, the delay apology.
 
 Webhooks go through ``api.emit_webhook_event`` (api sits above the watchlist), keyed per incident and
 transition so a repeat emits nothing new. The customer's email is one ``message_request`` per
-incident (exactly once, through notifications) for the types the shop has it on.
+incident (exactly once, through notifications) for the types the shop has it on. The daily digest
+to the shop lives in ``watchlist.digest``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-
 from config.celery import publish_on_commit
 from config.formats import weekday_day
-from notifications.models import Message, MessageChannel
+from notifications.models import MessageChannel
 from notifications.outbox import message_request
 from notifications.rendering import customer_timezone
-from notifications.selectors import messages_unresolved_for
 from shipments.links import order_tracking_url
 from shops.languages import language_or_default
-from shops.models import Shop
 from watchlist.explanations import incident_explanation
-from watchlist.models import DigestSent, Incident, IncidentState, IncidentType
+from watchlist.models import Incident, IncidentType
 
 INCIDENT_TRIGGER = "incident"
 CUSTOMER_TEMPLATE = "watchlist_incident"
@@ -129,65 +125,3 @@ def incident_customer_message(*, incident: Incident) -> bool:
         },
     )
     return True
-
-
-def incident_digest_send(*, shop: Shop, day: date) -> int | None:
-    """Email ``shop``'s support address its open incidents and any email of unknown outcome, once per day.
-
-    The number of things listed, or None when nothing was sent (nothing to tell, no address, sent already).
-    """
-    if not shop.support_email:
-        return None
-    incidents = list(
-        Incident.objects.filter(shop=shop, state=IncidentState.OPEN)
-        .select_related("shipment", "shipment__order")
-        .order_by("incident_type", "opened_at")
-    )
-    unknown_count, unknown_messages = messages_unresolved_for(shop=shop)
-    if not incidents and not unknown_count:
-        return None
-    try:
-        with transaction.atomic():
-            DigestSent.objects.create(shop=shop, day=day, incident_count=len(incidents))
-            sections = []
-            if incidents:
-                lines = [
-                    f"- {incident.get_incident_type_display()}: order {incident.shipment.order.number}, "
-                    f"{incident.shipment.carrier} {incident.shipment.tracking_number}, open since "
-                    f"{incident.opened_at:%Y-%m-%d}"
-                    for incident in incidents
-                ]
-                sections.append(f"{len(incidents)} open incident(s) on {day:%Y-%m-%d}:\n\n" + "\n".join(lines) + "\n")
-            if unknown_count:
-                sections.append(_unknown_messages_section(count=unknown_count, messages=unknown_messages))
-            subject = (
-                f"{shop.name}: {len(incidents)} parcel(s) need attention"
-                if incidents
-                else f"{shop.name}: {unknown_count} email(s) of unknown outcome need a decision"
-            )
-            send_mail(
-                subject=subject,
-                message="\n".join(sections),
-                from_email=None,
-                recipient_list=[shop.support_email],
-            )
-    except IntegrityError:
-        return None  # sent already today
-    return len(incidents) + unknown_count
-
-
-def _unknown_messages_section(*, count: int, messages: list[Message]) -> str:
-    # No recipient address here: the digest names the order, the admin shows the rest.
-    lines = [
-        f"- order {message.order.number}: {message.to_status or message.template or message.trigger_kind} "
-        f"{message.channel}, unknown since {message.unknown_since or message.updated_at:%Y-%m-%d %H:%M} UTC"
-        for message in messages
-    ]
-    more = f"\n... and {count - len(messages)} more" if count > len(messages) else ""
-    return (
-        f"{count} message(s) whose sending may or may not have happened are still unresolved "
-        "(Admin > Notifications > Messages, status 'Outcome unknown': resend or mark as sent):\n\n"
-        + "\n".join(lines)
-        + more
-        + "\n"
-    )

@@ -4,11 +4,12 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from config.celery import one_producer, run_each
 from notifications.selectors import shops_with_unresolved_messages
 from shipments.models import Shipment
 from shops.calendar import local_date
 from shops.models import Shop
-from watchlist.alerts import incident_digest_send
+from watchlist.digest import incident_digest_send
 from watchlist.models import Incident, IncidentState
 from watchlist.services import shipment_watch_evaluate, watch_scan
 
@@ -28,6 +29,19 @@ def evaluate_shipment(shipment_id: int) -> dict[str, int]:
         return {"opened": 0, "resolved": 0}
     outcome = shipment_watch_evaluate(shipment=shipment)
     return {"opened": len(outcome.opened), "resolved": len(outcome.resolved)}
+
+
+@shared_task(name="watchlist.evaluate_shipments")
+def evaluate_shipments(shipment_ids: list[int]) -> int:
+    """Published once per poll batch with the parcels it changed: each looked at as ``evaluate_shipment`` does."""
+    with one_producer():
+        return run_each(shipment_ids, run=_evaluate, single_task="watchlist.evaluate_shipment", key="shipment_id")
+
+
+def _evaluate(shipment_id: int) -> None:
+    shipment = Shipment.objects.filter(pk=shipment_id).only("pk").first()
+    if shipment is not None:
+        shipment_watch_evaluate(shipment=shipment)
 
 
 @shared_task(name="watchlist.scan")

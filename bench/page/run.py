@@ -229,7 +229,10 @@ def serve_and_measure(args: argparse.Namespace, env: dict[str, str], port: int, 
                 f"p99 {percentile(latencies, 0.99) * 1000:6.2f} ms  errors {errors}"
             )
         ratio = rates["cached page"] / rates["trivial view"]
-        print(f"        ratio: {ratio:.2f}")
+        print(
+            f"page: pipeline {rates['cached page']:.0f}/s, baseline {rates['trivial view']:.0f}/s, "
+            f"ratio {ratio:.2f} (target 0.5)"
+        )
         return ratio
     finally:
         server.terminate()

@@ -1,20 +1,27 @@
-"""Polling benchmark (run by hand, not in CI): sustained refreshes/s and dispatcher tick scaling.
+"""Polling benchmark (run by hand, not in CI): the pipeline's refreshes/s against a same-run bare refresh.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pf_bench_polling \\
     REDIS_URL=redis://127.0.0.1:6379/12 \\
-    .venv/bin/python bench/polling/run.py [--shipments 20000] [--workers 8] [--concurrency 50] [--big 1000000]
+    .venv/bin/python bench/polling/run.py [--shipments 1500] [--workers 4] [--concurrency 50] [--big 100000]
+    ... run.py --profile 400     # cProfile of the apply path in this process instead (prints, then exits)
 
-1. Throughput. The demo carrier (``carriers.simulator``'s WSGI app, InPost wire format, 100 ms added
-   to every answer) runs threaded in its own process. ``--shipments`` InPost shipments, one order
-   each, are due. ``--workers`` processes each loop "claim due (SKIP LOCKED) -> plan batches -> run
-   ``shipments_poll_batch``" until nothing is due: real HTTP, parsing, one transaction per shipment
-   with events, status change, outbox row and the publish to Redis. Prints refreshes/second over
-   the whole run and each worker's peak RSS.
+1. Throughput against a baseline. The demo carrier (``carriers.simulator``'s WSGI app, InPost wire
+   format, 100 ms added to every answer) runs threaded in its own process. Two equal sets of
+   ``--shipments`` InPost shipments (one order each) are seeded. Each round, ``--workers`` processes
+   (a) run the pipeline on the first set: loop "claim due (SKIP LOCKED) -> plan batches -> run
+   ``shipments_poll_batch``" until nothing is due (real HTTP, parsing, a savepoint per shipment in a
+   batch transaction with events, status change, outbox row and the publish to Redis); then (b) the
+   same number of processes with the same requests in flight do the *bare refresh* of the second set
+   (``bench/polling/bare.py``: the same GET, ``json.loads``, one plain-SQL transaction inserting the
+   events and updating the shipment). Prints both rates, CPU per refresh and the ratio line
+   ``polling: pipeline X/s, baseline Y/s, ratio Z (target 0.5)``.
 2. Dispatcher scaling. One tick (``poll_dispatch``: claim + plan + enqueue on Redis) with 1,000 due
-   among 10,000 active shipments, then among ``--big`` active (rows made with generate_series);
-   prints the median of several ticks each and their ratio (target <= 1.5).
+   among 10,000 active shipments, then among ``--big`` active (100,000 by default, ``--big 1000000`` for the
+   million, which takes minutes to seed; rows made with generate_series);
+   prints the median of several ticks each and their ratio (target <= 1.5). ``--big 0`` skips it.
 
-The database named in DATABASE_URL is dropped and recreated; the Redis database is flushed.
+The database named in DATABASE_URL (its name must start with pf_bench) is dropped and recreated; the
+Redis database is flushed.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +103,7 @@ def process_cpu_seconds(names: tuple[str, ...], pids: tuple[int, ...] = ()) -> f
 
 
 def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-untyped-def]
-    """Child process: claim, plan and run batches until nothing is due; report counts and peak RSS."""
+    """Child process: claim, plan and run batches until nothing is due; report counts, peak RSS and CPU."""
     os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
     import django
 
@@ -105,73 +113,150 @@ def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-unt
     from shipments.dispatch import poll_batches_plan, shipments_claim_due, shipments_poll_batch
 
     fetched = errors = 0
+    started = resource.getrusage(resource.RUSAGE_SELF)
     while claimed := shipments_claim_due(now=timezone.now(), limit=200):
         for batch in poll_batches_plan(claimed):
             report = shipments_poll_batch(carrier=batch.carrier, shipment_ids=batch.shipment_ids)
             fetched += report.fetched
             errors += sum(report.errors.values())
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    results.put((slot, fetched, errors, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
+    cpu = usage.ru_utime + usage.ru_stime - started.ru_utime - started.ru_stime  # the work, not the imports
+    results.put((slot, fetched, errors, usage.ru_maxrss / 1024, cpu))
 
 
-def throughput(*, shipments: int, workers: int, concurrency: int, rounds: int, simulator_pid: int) -> None:
+@dataclass
+class Round:
+    """One side's totals over the rounds: refreshes, wall seconds, worker CPU seconds, peak RSS per slot."""
+
+    refreshed: int = 0
+    elapsed: float = 0.0
+    worker_cpu: float = 0.0
+    services_cpu: float = 0.0
+    simulator_cpu: float = 0.0
+    peaks: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.refreshed / self.elapsed if self.elapsed else 0.0
+
+    def cpu_line(self) -> str:
+        per = 1000 / max(1, self.refreshed)
+        workers, services, simulator = self.worker_cpu * per, self.services_cpu * per, self.simulator_cpu * per
+        return (
+            f"CPU per refresh: workers {workers:.1f} ms + PostgreSQL/Redis {services:.1f} ms + fake carrier "
+            f"{simulator:.1f} ms = {workers + services + simulator:.1f} ms"
+        )
+
+
+def run_processes(target, argument_lists: list[tuple], side: Round, simulator_pid: int) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Fork one process per argument tuple (each gets ``slot, results`` first), wait, add their totals to ``side``."""
     import multiprocessing
 
     from django.db import connections
+
+    connections.close_all()
+    services_cpu = process_cpu_seconds(("postgres", "redis-server"))
+    simulator_cpu = process_cpu_seconds((), (simulator_pid,))
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    started = time.perf_counter()
+    processes = [
+        context.Process(target=target, args=(slot, results, *arguments))
+        for slot, arguments in enumerate(argument_lists)
+    ]
+    for process in processes:
+        process.start()
+    reports = [results.get() for _ in processes]
+    elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    side.elapsed += elapsed
+    side.refreshed += sum(report[1] for report in reports)
+    side.worker_cpu += sum(report[4] for report in reports)
+    side.services_cpu += process_cpu_seconds(("postgres", "redis-server")) - services_cpu
+    side.simulator_cpu += process_cpu_seconds((), (simulator_pid,)) - simulator_cpu
+    for slot, _, _, rss, _ in reports:
+        side.peaks += [0.0] * (slot + 1 - len(side.peaks))
+        side.peaks[slot] = max(side.peaks[slot], rss)
+    return reports
+
+
+def throughput(
+    *, shipments: int, workers: int, concurrency: int, rounds: int, simulator_pid: int, base_url: str
+) -> tuple[float, float]:
+    """Pipeline and bare refresh rounds, interleaved; prints each and returns (pipeline/s, baseline/s)."""
     from django.utils import timezone
 
+    from bench.polling.bare import bare_worker
     from shipments.models import Shipment, StatusChange, TrackingEvent
     from shops.models import Shop
 
     shop = Shop.objects.create(name="Bench", slug="bench")
+    bare_shop = Shop.objects.create(name="Bench bare", slug="bench-bare")
     seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
-    print(f"throughput: {shipments} shipments, {workers} worker processes x {concurrency} requests in flight")
-    total_refreshed, total_elapsed, peaks = 0, 0.0, [0.0] * workers
+    seed_orders_and_shipments(count=shipments, shop_id=bare_shop.pk, due=False, prefix="R-")
+    bare_rows = list(Shipment.objects.filter(shop=bare_shop).order_by("pk").values_list("pk", "tracking_number"))
+    slices = [(concurrency, base_url, bare_rows[slot::workers]) for slot in range(workers)]
+    print(f"throughput: {shipments} shipments per side, {workers} worker processes x {concurrency} requests in flight")
+    pipeline, bare = Round(), Round()
     for round_number in range(1, rounds + 1):
         if round_number > 1:
-            Shipment.objects.filter(next_poll_at__isnull=False).update(next_poll_at=timezone.now())
+            Shipment.objects.filter(shop=shop, next_poll_at__isnull=False).update(next_poll_at=timezone.now())
         events, changes = TrackingEvent.objects.count(), StatusChange.objects.count()
-        due = Shipment.objects.filter(next_poll_at__lte=timezone.now()).count()
-        connections.close_all()
-        services_cpu = process_cpu_seconds(("postgres", "redis-server"))
-        simulator_cpu = process_cpu_seconds((), (simulator_pid,))
-        context = multiprocessing.get_context("fork")
-        results = context.Queue()
-        started = time.perf_counter()
-        processes = [context.Process(target=worker, args=(slot, results, concurrency)) for slot in range(workers)]
-        for process in processes:
-            process.start()
-        reports = [results.get() for _ in processes]
-        elapsed = time.perf_counter() - started
-        for process in processes:
-            process.join()
-        services_cpu = process_cpu_seconds(("postgres", "redis-server")) - services_cpu
-        simulator_cpu = process_cpu_seconds((), (simulator_pid,)) - simulator_cpu
-        refreshed = sum(report[1] for report in reports)
-        total_refreshed += refreshed
-        total_elapsed += elapsed
-        for slot, _, _, rss, _ in reports:
-            peaks[slot] = max(peaks[slot], rss)
-        cpu_ms = sum(report[4] for report in reports) * 1000 / max(1, sum(report[1] for report in reports))
+        before = pipeline.refreshed, pipeline.elapsed
+        reports = run_processes(worker, [(concurrency,)] * workers, pipeline, simulator_pid)
+        refreshed, elapsed = pipeline.refreshed - before[0], pipeline.elapsed - before[1]
         print(
-            f"  round {round_number}: {due} due, refreshed {refreshed} in {elapsed:.1f} s = "
-            f"{refreshed / elapsed:.0f} refreshes/s; errors {sum(r[2] for r in reports)}, "
-            f"new events {TrackingEvent.objects.count() - events}, "
+            f"  round {round_number} pipeline: {refreshed} in {elapsed:.1f} s = {refreshed / elapsed:.0f}/s; "
+            f"errors {sum(r[2] for r in reports)}, new events {TrackingEvent.objects.count() - events}, "
             f"status changes {StatusChange.objects.count() - changes}; load average {os.getloadavg()[0]:.1f}"
         )
-        services_ms = services_cpu * 1000 / max(1, refreshed)
-        simulator_ms = simulator_cpu * 1000 / max(1, refreshed)
-        all_ms = cpu_ms + services_ms + simulator_ms
+        events = TrackingEvent.objects.count()
+        before = bare.refreshed, bare.elapsed
+        run_processes(bare_worker, slices, bare, simulator_pid)
+        refreshed, elapsed = bare.refreshed - before[0], bare.elapsed - before[1]
         print(
-            f"    CPU per refresh: workers {cpu_ms:.1f} ms + PostgreSQL/Redis {services_ms:.1f} ms + fake carrier "
-            f"{simulator_ms:.1f} ms = {all_ms:.1f} ms -> {2000 / all_ms:.0f} refreshes/s if this run had both "
-            "cores to itself"
+            f"  round {round_number} bare:     {refreshed} in {elapsed:.1f} s = {refreshed / elapsed:.0f}/s; "
+            f"new events {TrackingEvent.objects.count() - events}; load average {os.getloadavg()[0]:.1f}"
         )
-    print(
-        f"  sustained: {total_refreshed} refreshes in {total_elapsed:.1f} s = "
-        f"{total_refreshed / total_elapsed:.0f} refreshes/s (HTTP, parsing, DB writes, outbox publish)"
-    )
-    print("  worker peak RSS: " + ", ".join(f"{rss:.0f} MiB" for rss in peaks))
+    print(f"  pipeline {pipeline.cpu_line()}")
+    print(f"  bare     {bare.cpu_line()}")
+    print("  worker peak RSS (pipeline): " + ", ".join(f"{rss:.0f} MiB" for rss in pipeline.peaks))
+    return pipeline.rate, bare.rate
+
+
+def profile(*, shipments: int, concurrency: int) -> None:
+    """cProfile one in-process worker over ``shipments`` due parcels (first poll, then a second) and print the top."""
+    import cProfile
+    import pstats
+
+    from django.utils import timezone
+
+    from shipments.dispatch import poll_batches_plan, shipments_claim_due, shipments_poll_batch
+    from shipments.models import Shipment
+    from shops.models import Shop
+
+    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
+    shop = Shop.objects.create(name="Bench", slug="bench")
+    seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
+    # CPU of this thread only: the apply path, not the fetch threads or time spent waiting for a core.
+    profiler = cProfile.Profile(time.thread_time)
+    for _ in range(2):
+        Shipment.objects.filter(next_poll_at__isnull=False).update(next_poll_at=timezone.now())
+        started, cpu = time.perf_counter(), time.process_time()
+        profiler.enable()
+        refreshed = 0
+        while claimed := shipments_claim_due(now=timezone.now(), limit=200):
+            for batch in poll_batches_plan(claimed):
+                refreshed += shipments_poll_batch(carrier=batch.carrier, shipment_ids=batch.shipment_ids).fetched
+        profiler.disable()
+        print(
+            f"profile: {refreshed} refreshes in {time.perf_counter() - started:.1f} s, "
+            f"{(time.process_time() - cpu) * 1000 / max(1, refreshed):.1f} ms CPU each (fetch threads included)"
+        )
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def tick_time(repeats: int) -> float:
@@ -230,15 +315,17 @@ def dispatcher_scaling(*, big: int, repeats: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shipments", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--shipments", type=int, default=1500, help="shipments per side (pipeline, bare)")
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=50, help="carrier requests in flight per worker")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=2, help="polls of every shipment (journeys move between)")
-    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument(
+        "--big", type=int, default=100_000, help="active rows for the dispatcher tick (1000000: slow to seed); 0 skips"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--port", type=int, default=8197)
-    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile this many shipments in-process instead")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve:
@@ -246,10 +333,13 @@ def main() -> None:
         return
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL, database name pf_bench...) and REDIS_URL")
-    os.environ["CARRIER_INPOST_BASE_URL"] = f"http://127.0.0.1:{arguments.port}/inpost"
+    base_url = f"http://127.0.0.1:{arguments.port}/inpost"
+    os.environ["CARRIER_INPOST_BASE_URL"] = base_url
     os.environ["CARRIER_INPOST_RATE"] = "none"
     # Per-request INFO lines from httpx would be most of a worker's output; production sets this too.
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # As production runs: DEBUG would record every SQL statement in memory (the bare refresh bypasses it).
+    os.environ["DEBUG"] = "false"
     recreate_database()
     import django
 
@@ -265,22 +355,26 @@ def main() -> None:
     )
     try:
         time.sleep(1.0)
-        if not arguments.skip_throughput:
-            throughput(
-                shipments=arguments.shipments,
-                workers=arguments.workers,
-                concurrency=arguments.concurrency,
-                rounds=arguments.rounds,
-                simulator_pid=simulator.pid,
-            )
-        else:
-            from shops.models import Shop
-
-            Shop.objects.create(name="Bench", slug="bench")
-        dispatcher_scaling(big=arguments.big, repeats=arguments.repeats)
+        if arguments.profile:
+            profile(shipments=arguments.profile, concurrency=arguments.concurrency)
+            return
+        pipeline, baseline = throughput(
+            shipments=arguments.shipments,
+            workers=arguments.workers,
+            concurrency=arguments.concurrency,
+            rounds=arguments.rounds,
+            simulator_pid=simulator.pid,
+            base_url=base_url,
+        )
+        if arguments.big:
+            dispatcher_scaling(big=arguments.big, repeats=arguments.repeats)
+        print(
+            f"polling: pipeline {pipeline:.0f}/s, baseline {baseline:.0f}/s, ratio {pipeline / baseline:.2f} (target 0.5)"
+        )
     finally:
         simulator.terminate()
         simulator.wait()
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ def main() -> None:
     large = median_tick(due=arguments.due, repeats=arguments.repeats)
     print(f"scan tick, {arguments.due} due among {arguments.base:>9,} active: {small * 1000:8.1f} ms")
     print(f"scan tick, {arguments.due} due among {arguments.big:>9,} active: {large * 1000:8.1f} ms")
-    print(f"ratio: {large / small:.2f} (target <= 1.5)")
+    # As rates in the benchmarks' one format: ticks/s among the big table against ticks/s among the small one
+    # (a cost ratio <= 1.5 is a rate ratio >= 0.67).
+    print(f"watchlist: pipeline {1 / large:.1f}/s, baseline {1 / small:.1f}/s, ratio {small / large:.2f} (target 0.67)")
 
 
 if __name__ == "__main__":

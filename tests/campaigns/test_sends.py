@@ -1,13 +1,13 @@
 """Which campaign emails a status change triggers; delayed sends; late parcels; the due beat task."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 
-from campaigns.dispatch import campaign_dispatches_claim, campaign_dispatches_release, late_parcels_scan
-from campaigns.models import CampaignDispatch, LateScanState
+from campaigns.dispatch import campaign_dispatches_claim, campaign_dispatches_release
+from campaigns.models import CampaignDispatch
 from campaigns.placements import CampaignSend
 from campaigns.selectors import variant_for_order
 from tests.campaigns.factories import CampaignFactory, ProductFactory
@@ -250,69 +250,6 @@ def test_a_reason_only_change_fires_no_status_campaign_but_a_delay_apology(shop)
     assert [send.campaign_id for send in sends] == [apology.pk]
     assert list(CampaignDispatch.objects.values_list("campaign_id", flat=True)) == [apology.pk]
     assert not CampaignDispatch.objects.filter(campaign__in=[on_status, later]).exists()
-
-
-def _late_shipment(shop, *, eta_to=None, promised=None, status="in_transit"):
-    order = OrderFactory(shop=shop, promised_delivery_date=promised)
-    shipment = ShipmentFactory(order=order, status=status, eta_to=eta_to)
-    change = StatusChangeFactory(shipment=shipment, to_status=status, occurred_at=NOW - timedelta(days=3))
-    return shipment, change
-
-
-def test_late_scan_queues_apologies_for_parcels_late_since_the_last_scan(shop):
-    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
-    # The previous tick ran at 23:00 the day before: the 19th's promise expired at midnight, inside the window.
-    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
-    late_by_eta, late_change = _late_shipment(shop, eta_to=NOW - timedelta(minutes=30))
-    _late_shipment(shop, eta_to=NOW + timedelta(hours=5))  # not late yet
-    _late_shipment(shop, eta_to=NOW - timedelta(days=3))  # late before the window: an earlier tick's business
-    _late_shipment(shop, eta_to=NOW - timedelta(minutes=30), status="delivered")
-    late_by_promise, _ = _late_shipment(shop, promised=date(2026, 11, 19))
-
-    queued = late_parcels_scan(now=NOW)
-
-    assert queued == 2
-    rows = CampaignDispatch.objects.filter(campaign=apology)
-    assert {row.order_id for row in rows} == {late_by_eta.order_id, late_by_promise.order_id}
-    assert rows.get(order=late_by_eta.order).status_change_id == late_change.pk
-    assert all(row.due_at == NOW and not row.immediate for row in rows)
-    assert LateScanState.objects.get(campaign=apology).scanned_until == NOW
-
-
-def test_late_scan_waits_for_the_end_of_a_date_only_eta_day(shop):
-    # given a carrier that said "on the 20th" (midnight in Warsaw) and a scan running through that day
-    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
-    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
-    on_the_20th, _ = _late_shipment(shop, eta_to=datetime(2026, 11, 19, 23, 0, tzinfo=UTC))
-
-    # when the scan runs at noon of the 20th, then just after the day ended in Warsaw
-    during_the_day = late_parcels_scan(now=NOW)
-    after_the_day = late_parcels_scan(now=datetime(2026, 11, 20, 23, 5, tzinfo=UTC))
-
-    # then the apology waits for the day to end
-    assert (during_the_day, after_the_day) == (0, 1)
-    assert CampaignDispatch.objects.get(campaign=apology).order_id == on_the_20th.order_id
-
-
-def test_late_scan_queues_a_parcel_late_by_eta_and_promise_once(shop):
-    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
-    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=13))
-    both, _ = _late_shipment(shop, eta_to=NOW - timedelta(minutes=30), promised=date(2026, 11, 19))
-
-    queued = late_parcels_scan(now=NOW)
-
-    assert queued == 1
-    assert list(CampaignDispatch.objects.values_list("order_id", flat=True)) == [both.order_id]
-
-
-def test_late_scan_twice_queues_once(shop):
-    apology = CampaignFactory(shop=shop, trigger_type="late_or_exception", trigger_status="")
-    LateScanState.objects.create(campaign=apology, scanned_until=NOW - timedelta(hours=1))
-    _late_shipment(shop, eta_to=NOW - timedelta(minutes=30))
-
-    assert late_parcels_scan(now=NOW) == 1
-    assert late_parcels_scan(now=NOW + timedelta(minutes=5)) == 0
-    assert CampaignDispatch.objects.count() == 1
 
 
 def test_stale_triggers_from_imported_history_send_nothing(shop):

@@ -1,10 +1,12 @@
-"""The demo's watchlist story: incidents appear and clear for a stuck label, a locker deadline, a failed attempt."""
+"""The demo's watchlist story: incidents appear and clear for a stuck label, a locker deadline, a failed attempt
+and a late parcel; the support address gets the digest through notifications."""
 
 from datetime import datetime
 
 import pytest
 
 from demo.incidents import WARSAW, demo_incident_story
+from notifications.models import Message
 from watchlist.models import Incident
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +27,10 @@ def test_the_story_opens_and_clears_each_kind_of_incident(shop):
         "forgotten",
         "pickup_deadline",
         "failed_attempt",
+        "delayed",
     ]
-    assert len(resolved) == 4
+    assert len(resolved) == 5
+    assert "Wed 18 Nov daily digest to the support address: 1 open incident(s)" in lines
+    assert Message.objects.get(trigger_kind="incident_digest").to_email == shop.support_email
     assert lines[0] == "Thu 19 Nov 16:00 label, never picked up: OPENED late_dispatch (default)"
     assert not Incident.objects.filter(state="open").exists()

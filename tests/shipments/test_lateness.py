@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from carriers.types import Status
-from shipments.lateness import Against, became_late_q, late_shipments_q, shipment_is_late
+from shipments.lateness import Against, late_shipments_q, shipment_is_late
 from shipments.models import Shipment
 from shipments.tracking import shipment_apply_result
 from tests.factories import OrderFactory, ShipmentFactory
@@ -121,22 +121,6 @@ def test_the_filter_agrees_with_the_function_on_the_same_rows(against):
     assert expected  # every reference has late rows here, so agreement is not vacuous
     assert filtered == expected
     assert not_late == {shipment.pk for shipment in rows} - expected
-
-
-def test_became_late_finds_only_deadlines_inside_the_window():
-    inside = _parcel(eta_to=NOW - HOUR)
-    before = _parcel(eta_to=NOW - 5 * HOUR)
-    after = _parcel(eta_to=NOW + HOUR)
-    promise_only = _parcel(promised=date(2026, 11, 19))
-
-    found = set(
-        Shipment.objects.filter(
-            became_late_q(since=NOW - 2 * HOUR, now=NOW, against=Against.CURRENT_ETA, zone=WARSAW)
-        ).values_list("pk", flat=True)
-    )
-
-    assert found == {inside.pk}
-    assert {before.pk, after.pk, promise_only.pk}.isdisjoint(found)
 
 
 def test_the_first_estimate_is_kept_when_the_eta_later_moves(published):

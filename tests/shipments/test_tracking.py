@@ -8,7 +8,8 @@ from django.db import transaction
 from carriers.types import ErrorKind, PickupPoint, ProofOfDelivery, Reason, Status, TrackingError
 from config.celery import app, one_producer
 from shipments.models import Shipment, StatusChange, TrackingEvent, UnmappedCode
-from shipments.tracking import shipment_apply_result, status_from_events
+from shipments.status_rules import status_from_events
+from shipments.tracking import shipment_apply_result
 from tests.factories import ShipmentFactory
 from tests.shipments.factories import event, result
 

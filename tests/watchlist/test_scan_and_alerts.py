@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +12,6 @@ from carriers.types import Status
 from notifications.content import template_email_render
 from notifications.models import Message
 from tests.watchlist.helpers import look, parcel, scan, warsaw
-from watchlist.alerts import incident_digest_send
 from watchlist.models import Incident, IncidentRule, ShipmentWatch
 from watchlist.services import watch_scan
 
@@ -148,23 +146,6 @@ def test_the_incident_email_renders_in_five_languages(shop, language, subject):
     assert rendered.subject == subject
     assert words.body in rendered.text
     assert "https://example.com/t/x" in rendered.html
-
-
-def test_the_daily_digest_goes_once_to_the_support_address(shop):
-    # given an open incident
-    moving = parcel(at=warsaw(2026, 11, 2, 9, 0), shop=shop)
-    scan(moving, Status.IN_TRANSIT, warsaw(2026, 11, 2, 15, 0))
-    look(moving, warsaw(2026, 11, 5, 16, 0))
-
-    # when the digest is sent twice on the same day
-    first = incident_digest_send(shop=shop, day=warsaw(2026, 11, 6).date())
-    second = incident_digest_send(shop=shop, day=warsaw(2026, 11, 6).date())
-
-    # then one email went to the support address listing it
-    assert (first, second) == (1, None)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [shop.support_email]
-    assert moving.tracking_number in mail.outbox[0].body
 
 
 def test_a_parcel_created_moments_ago_is_enrolled_on_a_later_tick_never_skipped(shop):

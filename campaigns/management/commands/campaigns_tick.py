@@ -1,14 +1,13 @@
-"""Run the campaign beat work once: queue apologies for parcels that became late, publish due emails."""
+"""Run the campaign beat work once: publish the campaign emails that are due."""
 
 from django.core.management.base import BaseCommand
 
-from campaigns.dispatch import campaign_dispatches_release, late_parcels_scan
+from campaigns.dispatch import campaign_dispatches_release
 
 
 class Command(BaseCommand):
-    help = "Queue delay apologies for newly late parcels and hand due campaign emails to notifications, once."
+    help = "Hand due campaign emails (delayed campaigns, delay apologies) to notifications, once."
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
-        queued = late_parcels_scan()
         published = campaign_dispatches_release()
-        self.stdout.write(f"late-parcel apologies queued: {queued}; due campaign emails published: {published}")
+        self.stdout.write(f"due campaign emails published: {published}")

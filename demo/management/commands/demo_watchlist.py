@@ -1,4 +1,4 @@
-"""``manage.py demo_watchlist``: three parcels of the demo shop whose incidents appear and clear, printed step by step."""
+"""``manage.py demo_watchlist``: four parcels of the demo shop whose incidents appear and clear, printed step by step."""
 
 from datetime import datetime, time, timedelta
 
@@ -13,7 +13,7 @@ from shops.models import Shop
 
 
 class Command(BaseCommand):
-    help = "Replay a stuck label, a locker pickup deadline and a failed attempt; print the incidents as they open and clear."
+    help = "Replay a stuck label, a locker pickup deadline, a failed attempt and a late parcel; print the incidents as they open and clear."
 
     def handle(self, *args: object, **options: object) -> None:
         shop = Shop.objects.filter(slug=DEMO_SHOP["slug"]).first()
