@@ -11,6 +11,7 @@ from decimal import Decimal
 from campaigns.discounts import discount_codes_generate
 from campaigns.models import DiscountPool, PoolKind
 from returns.models import PhotoRule, ReturnReason, ReturnRule, ReturnSettings, WindowStart
+from returns.selectors import exchange_choices
 from returns.services import (
     ReturnLine,
     return_approve,
@@ -43,6 +44,7 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         methods=["inpost_code", "packeta_code", "self_send"],
         packeta_return_code="ZIARNO-ZWROT",
         store_credit_pool=pool,
+        store_credit_bonus_percent=10,
     )
     ReturnRule.objects.create(
         shop=shop, window_days=30, window_start=WindowStart.ORDER, excluded_tags="bezkofeinowa", auto_approve=False
@@ -59,9 +61,17 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         item = order.items.exclude(tags__contains="bezkofeinowa").order_by("pk").first()
         if item is None:
             return None
+        # An exchange names the catalog product wanted instead, as a customer picks it in the portal.
+        choices = exchange_choices(shop_id=shop.pk, order_item=item, limit=1) if resolution == "exchange" else []
+        line = ReturnLine(
+            order_item_id=item.pk,
+            quantity=1,
+            reason_id=reasons[reason].pk,
+            exchange_sku=choices[0].sku if choices else "",
+        )
         return return_request_create(
             order=order,
-            lines=[ReturnLine(order_item_id=item.pk, quantity=1, reason_id=reasons[reason].pk)],
+            lines=[line],
             resolution=resolution,
             method=method,
             now=now,

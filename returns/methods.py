@@ -21,6 +21,7 @@ from carriers.inpost_returns import (
     TicketRequest,
 )
 from config.celery import publish_on_commit
+from returns.dropoff import dropoff_points_for
 from returns.lifecycle import return_transition
 from returns.models import ReturnMethod, ReturnRequest, ReturnState
 from returns.rules import return_settings_for
@@ -69,10 +70,14 @@ def return_code_issue(
             issue_attempts=return_request.issue_attempts + 1, issue_error=str(error)[:500]
         )
         raise
-    return _code_store(return_request=return_request, ticket=ticket, now=now or timezone.now())
+    # Outside the transaction too: the points API is a network call (cached, never failing the issue).
+    points = dropoff_points_for(order=order, method=return_request.method)
+    return _code_store(return_request=return_request, ticket=ticket, points=points, now=now or timezone.now())
 
 
-def _code_store(*, return_request: ReturnRequest, ticket: ReturnTicket, now: datetime) -> ReturnRequest:
+def _code_store(
+    *, return_request: ReturnRequest, ticket: ReturnTicket, points: list[dict], now: datetime
+) -> ReturnRequest:
     with transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().select_related("order").get(pk=return_request.pk)
         if locked.state != ReturnState.APPROVED:
@@ -87,6 +92,7 @@ def _code_store(*, return_request: ReturnRequest, ticket: ReturnTicket, now: dat
         locked.return_tracking_number = ticket.tracking_number
         locked.code_expires_at = ticket.expires_at
         locked.return_shipment = shipment
+        locked.dropoff_points = points
         locked.issue_attempts += 1
         locked.issue_error = ""
         locked.save()

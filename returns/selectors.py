@@ -7,10 +7,11 @@ from datetime import datetime
 from django.core import signing
 from django.db.models import QuerySet
 
+from campaigns.models import Product
 from returns.links import START_LINK_SALT
 from returns.models import ReturnReason, ReturnRequest
 from returns.rules import return_rule_for, today_for, window_refusal
-from shipments.models import Order
+from shipments.models import Order, OrderItem
 
 # A "return this order" link (tracking page, delivered email) lives this long at most.
 START_LINK_MAX_AGE_SECONDS = 60 * 24 * 3600
@@ -57,3 +58,16 @@ def returns_of_shop(*, shop_id: int) -> QuerySet[ReturnRequest]:
         .prefetch_related("items__reason")
         .order_by("-created_at", "-pk")
     )
+
+
+def exchange_products(*, shop_id: int) -> QuerySet[Product]:
+    """The shop's active catalog products a returned item may be exchanged for."""
+    return Product.objects.filter(shop_id=shop_id, active=True).order_by("category", "name", "sku")
+
+
+def exchange_choices(*, shop_id: int, order_item: OrderItem, limit: int = 40) -> list[Product]:
+    """What the portal offers instead of ``order_item``: other products of its category (any when it has none)."""
+    products = exchange_products(shop_id=shop_id).exclude(sku=order_item.sku)
+    if order_item.category:
+        products = products.filter(category=order_item.category)
+    return list(products[:limit])

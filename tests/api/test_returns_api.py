@@ -42,7 +42,15 @@ def test_create_then_walk_the_lifecycle(api, returnable):
     return_id = created.json()["id"]
     assert created.json()["state"] == "requested"
     assert created.json()["items"] == [
-        {"sku": "MUG", "name": "Mug", "quantity": 1, "received_quantity": 0, "reason": "size"}
+        {
+            "sku": "MUG",
+            "name": "Mug",
+            "quantity": 1,
+            "received_quantity": 0,
+            "reason": "size",
+            "exchange_sku": "",
+            "exchange_name": "",
+        }
     ]
 
     assert api.post(f"/returns/{return_id}/approve").json()["state"] == "approved"
