@@ -8,9 +8,9 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from campaigns.models import Product
-from returns.links import START_LINK_SALT
+from returns.links import START_LINK_SALT, return_start_url
 from returns.models import ReturnReason, ReturnRequest
-from returns.rules import return_rule_for, today_for, window_refusal
+from returns.rules import item_allowances, return_rule_for, today_for, window_refusal
 from shipments.models import Order, OrderItem
 
 # A "return this order" link (tracking page, delivered email) lives this long at most.
@@ -71,3 +71,13 @@ def exchange_choices(*, shop_id: int, order_item: OrderItem, limit: int = 40) ->
     if order_item.category:
         products = products.filter(category=order_item.category)
     return list(products[:limit])
+
+
+def delivered_email_return_link(*, order: Order, now: datetime) -> str:
+    """The signed portal link of the delivered email: '' unless a window is open and an item is still returnable."""
+    rule = return_rule_for(order=order)
+    if window_refusal(order=order, rule=rule, today=today_for(order=order, now=now)):
+        return ""
+    if not any(allowance.returnable_quantity for allowance in item_allowances(order=order, rule=rule)):
+        return ""
+    return return_start_url(order=order)
