@@ -15,11 +15,12 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
 from config.csv_files import csv_export_response
-from returns.insight import return_insight_rows
+from returns.insight import DIMENSIONS, ReturnInsight, insight_csv_rows, return_insight
 from returns.lifecycle import TransitionError
 from returns.links import return_page_url
 from returns.models import ReturnItem, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, ReturnTransition
@@ -141,27 +142,48 @@ class ReturnRequestAdmin(TenantScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_urls(self) -> list:
-        insight = path(
-            "insight.csv", self.admin_site.admin_view(self.insight_csv), name="returns_returnrequest_insight"
-        )
-        return [insight, *super().get_urls()]
+    change_list_template = "admin/returns/returnrequest/change_list.html"
 
-    def insight_csv(self, request: HttpRequest) -> HttpResponse:
-        """Return rate and reasons by product and outbound carrier (``?since=&until=``, default 90 days), as CSV."""
+    def get_urls(self) -> list:
+        return [
+            path("insight/", self.admin_site.admin_view(self.insight_page), name="returns_returnrequest_insight_page"),
+            path("insight.csv", self.admin_site.admin_view(self.insight_csv), name="returns_returnrequest_insight"),
+            *super().get_urls(),
+        ]
+
+    def _insight(self, request: HttpRequest) -> ReturnInsight:
+        """The report of the user's shops for ``?since=&until=`` (orders placed; default the last 90 days)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         until = _day(request.GET.get("until")) or timezone.localdate()
         since = _day(request.GET.get("since")) or until - timedelta(days=90)
-        rows = return_insight_rows(shop_ids=self.shop_ids_for(request, "view"), since=since, until=until)
-        header = ["sku", "name", "category", "carrier", "reason", "returned", "ordered", "return_rate"]
+        if since > until:
+            since, until = until, since
+        return return_insight(shop_ids=self.shop_ids_for(request, "view"), since=since, until=until)
+
+    def insight_page(self, request: HttpRequest) -> HttpResponse:
+        """Return rate and reasons by product, category and carrier over a date range."""
+        insight = self._insight(request)
+        return render(
+            request,
+            "admin/returns/returnrequest/insight.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Return insight",
+                "insight": insight,
+                "sections": [(dimension.title(), insight.rows[dimension]) for dimension in DIMENSIONS],
+                "query": f"since={insight.since}&until={insight.until}",
+            },
+        )
+
+    def insight_csv(self, request: HttpRequest) -> HttpResponse:
+        """The insight report as CSV: one row per product, category and carrier."""
+        insight = self._insight(request)
         return csv_export_response(
-            filename=f"return-insight-{since}-{until}.csv",
-            header=header,
-            rows=(
-                [r.sku, r.name, r.category, r.carrier, r.reason, r.returned_quantity, r.ordered_quantity, r.return_rate]
-                for r in rows
-            ),
+            filename=f"return-insight-{insight.since}-{insight.until}.csv",
+            header=["dimension", "key", "name", "ordered", "returned", "return_rate", "reasons"],
+            rows=insight_csv_rows(insight),
         )
 
     @admin.display(description="Customer's page")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.core import signing
 from django.db.models import QuerySet
 
 from campaigns.models import Product
+from returns.insight import return_rate as insight_return_rate
 from returns.links import START_LINK_SALT, return_start_url
-from returns.models import ReturnReason, ReturnRequest
+from returns.models import ReturnReason, ReturnRequest, ReturnState
 from returns.rules import item_allowances, return_rule_for, today_for, window_refusal
 from shipments.models import Order, OrderItem
+from shops.models import Shop
 
 # A "return this order" link (tracking page, delivered email) lives this long at most.
 START_LINK_MAX_AGE_SECONDS = 60 * 24 * 3600
@@ -81,3 +84,13 @@ def delivered_email_return_link(*, order: Order, now: datetime) -> str:
     if not any(allowance.returnable_quantity for allowance in item_allowances(order=order, rule=rule)):
         return ""
     return return_start_url(order=order)
+
+
+def returns_waiting(*, shop: Shop) -> int:
+    """How many of the shop's return requests wait for its approval (for the dashboard)."""
+    return ReturnRequest.objects.filter(shop=shop, state=ReturnState.REQUESTED).count()
+
+
+def return_rate(*, shop: Shop, start: date, end: date) -> Decimal | None:
+    """Returned share of the items of the shop's orders placed from ``start`` to ``end`` (None: nothing ordered)."""
+    return insight_return_rate(shop_ids=[shop.pk], since=start, until=end)

@@ -113,7 +113,7 @@ def test_another_shops_owner_sees_no_rules_or_reasons(client, return_setup, othe
     assert client.get(rule_url).status_code == 404
 
 
-def test_the_insight_csv_counts_returns_by_product_reason_and_carrier_of_the_own_shop_only(
+def test_the_insight_csv_counts_returns_by_product_category_and_carrier_of_the_own_shop_only(
     client, owner, requested, foreign_return
 ):
     client.force_login(owner)
@@ -124,5 +124,54 @@ def test_the_insight_csv_counts_returns_by_product_reason_and_carrier_of_the_own
 
     lines = response.content.decode().splitlines()
     assert response.status_code == 200
-    assert lines[0] == "sku,name,category,carrier,reason,returned,ordered,return_rate"
-    assert lines[1:] == ["MUG,Mug,,inpost,Wrong size,1,3,33.3%"]
+    assert lines[0] == "dimension,key,name,ordered,returned,return_rate,reasons"
+    # The order has 3 mugs, a toothbrush and a sale cup; one mug came back.
+    assert lines[1:4] == [
+        "product,MUG,Mug (MUG),3,1,33.3%,Wrong size: 1",
+        "product,BRUSH,Toothbrush (BRUSH),1,0,0.0%,",
+        "product,SALE,Sale cup (SALE),1,0,0.0%,",
+    ]
+    assert "category,,—,5,1,20.0%,Wrong size: 1" in lines
+    assert "carrier,inpost,inpost,5,1,20.0%,Wrong size: 1" in lines
+    assert not any("Foreign" in line or "B-RET" in line for line in lines)
+
+
+def test_the_insight_page_shows_rates_and_reasons_of_the_own_shop_only(client, owner, requested, foreign_return):
+    client.force_login(owner)
+
+    page = client.get(
+        reverse("admin:returns_returnrequest_insight_page"), {"since": "2026-12-31", "until": "2026-11-01"}
+    ).content.decode()
+
+    assert "return rate: <strong>20.0%</strong>" in page
+    assert "<td>Wrong size</td><td>1</td>" in page
+    assert "<td>Mug (MUG)</td><td>3</td><td>1</td><td>33.3%</td>" in page
+    assert "Foreign" not in page
+    assert 'href="/admin/returns/returnrequest/insight.csv?since=2026-11-01&amp;until=2026-12-31"' in page
+    assert reverse("admin:returns_returnrequest_insight_page") in client.get(QUEUE).content.decode()
+
+
+def test_the_insight_ignores_orders_placed_outside_the_range_and_rejected_returns(client, owner, requested):
+    from returns.services import return_reject
+
+    client.force_login(owner)
+    before = client.get(reverse("admin:returns_returnrequest_insight"), {"since": "2026-11-21", "until": "2026-12-31"})
+    assert before.content.decode().splitlines()[1:] == []
+
+    return_reject(return_request=requested, reason="Used", now=NOW)
+    after = client.get(reverse("admin:returns_returnrequest_insight"), {"since": "2026-11-01", "until": "2026-12-31"})
+    assert "product,MUG,Mug (MUG),3,0,0.0%," in after.content.decode().splitlines()
+
+
+def test_the_dashboard_selectors_count_waiting_requests_and_the_rate_per_shop(requested, foreign_return):
+    from datetime import date
+    from decimal import Decimal
+
+    from returns.selectors import return_rate, returns_waiting
+
+    shop = requested.shop
+
+    assert returns_waiting(shop=shop) == 1
+    assert return_rate(shop=shop, start=date(2026, 11, 1), end=date(2026, 11, 30)) == Decimal("0.200")
+    assert return_rate(shop=shop, start=date(2026, 12, 1), end=date(2026, 12, 31)) is None
+    assert return_rate(shop=foreign_return.shop, start=date(2026, 11, 1), end=date(2026, 12, 31)) == Decimal("1.000")
