@@ -23,6 +23,7 @@ from config.csv_files import csv_export_response
 from returns.insight import DIMENSIONS, ReturnInsight, insight_csv_rows, return_insight
 from returns.lifecycle import TransitionError
 from returns.links import return_page_url
+from returns.methods import return_code_retry
 from returns.models import ReturnItem, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, ReturnTransition
 from returns.services import return_approve, return_close, return_receive, return_reject, return_resolve
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
@@ -137,7 +138,7 @@ class ReturnRequestAdmin(TenantScopedAdmin):
     ]
     exclude = ["public_token", "updated_at"]
     inlines = [ReturnItemInline, ReturnTransitionInline]
-    actions = ["export_csv", "approve", "reject", "receive", "resolve", "close"]
+    actions = ["export_csv", "approve", "reject", "retry_code", "receive", "resolve", "close"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -216,6 +217,10 @@ class ReturnRequestAdmin(TenantScopedAdmin):
     @admin.action(description="Reject selected (the note is the reason)", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, "Rejected", lambda r: return_reject(return_request=r, reason=self._note(request)))
+
+    @admin.action(description="Ask the carrier again for the code of selected approved returns", permissions=["change"])
+    def retry_code(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, "Asked again for", lambda r: return_code_retry(return_request=r))
 
     @admin.action(description="Mark selected received (item quantities as entered, else all)", permissions=["change"])
     def receive(self, request: HttpRequest, queryset: QuerySet) -> None:

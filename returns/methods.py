@@ -22,7 +22,7 @@ from carriers.inpost_returns import (
 )
 from config.celery import publish_on_commit
 from returns.dropoff import dropoff_points_for
-from returns.lifecycle import return_transition
+from returns.lifecycle import TransitionError, return_transition
 from returns.models import ReturnMethod, ReturnRequest, ReturnState
 from returns.rules import return_settings_for
 from shipments.models import Direction
@@ -145,3 +145,10 @@ def return_parcels_sync(*, limit: int = 500) -> int:
         return_transition(return_request=return_request, to_state=ReturnState.IN_TRANSIT)
         moved += 1
     return moved
+
+
+def return_code_retry(*, return_request: ReturnRequest) -> None:
+    """Ask the carrier again for the code of an approved return whose issue failed (the shop's retry button)."""
+    if return_request.state != ReturnState.APPROVED or return_request.method != ReturnMethod.INPOST_CODE:
+        raise TransitionError(f"A return that is {return_request.state} has no carrier code to ask for again.")
+    publish_on_commit(ISSUE_TASK, return_request_id=return_request.pk)

@@ -175,3 +175,35 @@ def test_the_dashboard_selectors_count_waiting_requests_and_the_rate_per_shop(re
     assert return_rate(shop=shop, start=date(2026, 11, 1), end=date(2026, 11, 30)) == Decimal("0.200")
     assert return_rate(shop=shop, start=date(2026, 12, 1), end=date(2026, 12, 31)) is None
     assert return_rate(shop=foreign_return.shop, start=date(2026, 11, 1), end=date(2026, 12, 31)) == Decimal("1.000")
+
+
+def test_support_asks_again_for_a_failed_carrier_code_and_a_wrong_state_says_why(
+    client, support, delivered_order, return_setup, requested, published, django_capture_on_commit_callbacks
+):
+    from returns.models import ReturnMethod
+    from returns.services import return_approve
+
+    ReturnRequest.objects.filter(pk=requested.pk).update(method=ReturnMethod.INPOST_CODE)
+    mug = delivered_order["mug"]
+    waiting = return_request_create(
+        order=delivered_order["order"],
+        lines=[ReturnLine(order_item_id=mug.pk, quantity=1, reason_id=return_setup["size"].pk)],
+        resolution="refund",
+        method="self_send",
+        now=NOW,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        return_approve(return_request=ReturnRequest.objects.get(pk=requested.pk), now=NOW)
+    ReturnRequest.objects.filter(pk=requested.pk).update(issue_attempts=12, issue_error="InPost Returns answered 503")
+    published.clear()
+    client.force_login(support)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            QUEUE, {"action": "retry_code", "_selected_action": [requested.pk, waiting.pk], "note": ""}, follow=True
+        )
+
+    assert published == [("returns.issue_code", {"return_request_id": requested.pk})]
+    assert (
+        f"#{waiting.pk}: A return that is requested has no carrier code to ask for again." in response.content.decode()
+    )
