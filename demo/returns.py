@@ -1,16 +1,23 @@
 """The demo's returns: rules, reasons, a store-credit pool and a few returns in different states.
 
 The window counts from the order date, so every demo order can be returned at once (its parcels start
-pending and are delivered by the simulator later); the seeded returns use methods that need no carrier
-call, so the seed stays offline.
+pending and are delivered by the simulator later). One return gets its InPost code and nearest lockers
+from the carrier simulator run in process, so the seed stays offline; an exchange names a catalog product,
+and store credit carries the shop's 10% bonus.
 """
 
 from datetime import datetime
 from decimal import Decimal
 
+import httpx
+
 from campaigns.discounts import discount_codes_generate
 from campaigns.models import DiscountPool, PoolKind
-from returns.models import PhotoRule, ReturnReason, ReturnRule, ReturnSettings, WindowStart
+from carriers.inpost_returns import InPostReturnsClient
+from carriers.simulator import make_wsgi_app
+from returns.digest import return_digest_send
+from returns.methods import return_code_issue
+from returns.models import PhotoRule, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, WindowStart
 from returns.selectors import exchange_choices
 from returns.services import (
     ReturnLine,
@@ -23,6 +30,8 @@ from returns.services import (
 from shipments.models import Order
 from shops.models import Shop
 
+# The in-process simulator answers any host; the first path segment names the carrier.
+SIMULATOR = "http://simulator"
 REASONS = [
     ("size", "Zły rozmiar / Wrong size", PhotoRule.OFF),
     ("damaged", "Uszkodzony / Damaged", PhotoRule.REQUIRED),
@@ -32,7 +41,7 @@ REASONS = [
 
 
 def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None:
-    """Rules, reasons and four returns of ``orders`` (requested, approved, rejected, resolved with credit)."""
+    """Rules, reasons and five returns of ``orders`` (exchange requested, approved, rejected, credited, code issued)."""
     pool = DiscountPool.objects.create(
         shop=shop, name="Store credit (returns)", kind=PoolKind.GENERATED, description="Store credit", valid_days=365
     )
@@ -89,3 +98,27 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         return_approve(return_request=credited, now=now)
         return_receive(return_request=credited, now=now)
         return_resolve(return_request=credited, now=now)
+    with_code = one_item_return(orders[5], "not-as-described", "refund", "inpost_code")
+    if with_code is not None:
+        _inpost_code_issue(return_approve(return_request=with_code, now=now), now=now)
+    # The shop's alert about the request still waiting for approval, as the hourly beat would send it.
+    return_digest_send(shop=shop, now=now)
+
+
+def _inpost_code_issue(return_request: ReturnRequest, *, now: datetime) -> None:
+    """The InPost code and nearest lockers from the in-process simulator: the seed stays offline."""
+    simulator_app = make_wsgi_app(speed=720)
+    with httpx.Client(transport=httpx.WSGITransport(app=simulator_app)) as simulator:
+        client = InPostReturnsClient(
+            base_url=f"{SIMULATOR}/inpost_returns",
+            client_id="demo",
+            client_secret="demo",  # noqa: S106 (the simulator takes any secret)
+            client=simulator,
+        )
+        return_code_issue(
+            return_request_id=return_request.pk,
+            client=client,
+            points_client=simulator,
+            points_base_url=f"{SIMULATOR}/inpost",
+            now=now,
+        )

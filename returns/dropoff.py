@@ -8,6 +8,7 @@ carrier that fails gives no points, never an error page.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 import httpx
 from django.conf import settings
@@ -32,8 +33,13 @@ def inpost_points_client() -> httpx.Client:
     return httpx.Client()
 
 
-def dropoff_points_for(*, order: Order, method: str) -> list[dict]:
-    """The points nearest to the order's shipping postcode for ``method`` (JSON rows), [] when none can be had."""
+def dropoff_points_for(
+    *, order: Order, method: str, client: httpx.Client | None = None, base_url: str | None = None
+) -> list[dict]:
+    """The points nearest to the order's shipping postcode for ``method`` (JSON rows), [] when none can be had.
+
+    ``client`` and ``base_url`` default to a fresh client and the deployment's ``CARRIER_INPOST_BASE_URL``.
+    """
     if method != ReturnMethod.INPOST_CODE or (order.shipping_country or "PL").upper() != "PL":
         return []
     postcode = polish_postcode(order.shipping_postcode)
@@ -44,12 +50,13 @@ def dropoff_points_for(*, order: Order, method: str) -> list[dict]:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    base_url = settings.CARRIER_ENV.get("CARRIER_INPOST_BASE_URL", DEFAULT_BASE_URL)
+    base_url = base_url or settings.CARRIER_ENV.get("CARRIER_INPOST_BASE_URL", DEFAULT_BASE_URL)
     try:
-        with inpost_points_client() as client:
+        # A client the caller gave stays open for the caller.
+        with nullcontext(client) if client is not None else inpost_points_client() as http:
             points = points_near(
                 postcode=postcode,
-                client=client,
+                client=http,
                 base_url=base_url,
                 timeout=min(POINTS_TIMEOUT_SECONDS, settings.CARRIER_HTTP_TIMEOUT),
                 limit=POINTS_SHOWN,

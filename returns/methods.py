@@ -44,7 +44,12 @@ def inpost_returns_client(*, transport: httpx.BaseTransport | None = None) -> In
 
 
 def return_code_issue(
-    *, return_request_id: int, client: InPostReturnsClient | None = None, now: datetime | None = None
+    *,
+    return_request_id: int,
+    client: InPostReturnsClient | None = None,
+    points_client: httpx.Client | None = None,
+    points_base_url: str | None = None,
+    now: datetime | None = None,
 ) -> ReturnRequest | None:
     """Ask InPost for the return's code (outside any transaction), store it and move the return on.
 
@@ -71,7 +76,9 @@ def return_code_issue(
         )
         raise
     # Outside the transaction too: the points API is a network call (cached, never failing the issue).
-    points = dropoff_points_for(order=order, method=return_request.method)
+    points = dropoff_points_for(
+        order=order, method=return_request.method, client=points_client, base_url=points_base_url
+    )
     return _code_store(return_request=return_request, ticket=ticket, points=points, now=now or timezone.now())
 
 
