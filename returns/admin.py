@@ -82,8 +82,8 @@ class ReturnItemInline(TenantTabularInline):
     model = ReturnItem
     extra = 0
     can_delete = False
-    fields = ["name", "sku", "quantity", "reason", "photo", "received_quantity"]
-    readonly_fields = ["name", "sku", "quantity", "reason", "photo"]
+    fields = ["name", "sku", "quantity", "reason", "photo", "exchange_name", "exchange_sku", "received_quantity"]
+    readonly_fields = ["name", "sku", "quantity", "reason", "photo", "exchange_name", "exchange_sku"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -126,13 +126,16 @@ class ReturnRequestAdmin(TenantScopedAdmin):
         "rejection_reason",
         "resolution_note",
         "store_credit_code",
+        "store_credit_amount",
         "return_code",
         "label_url",
         "return_tracking_number",
         "code_expires_at",
         "return_shipment",
+        "dropoff_points",
         "issue_attempts",
         "issue_error",
+        "merchant_alerted_at",
         "state_changed_at",
         "created_at",
     ]

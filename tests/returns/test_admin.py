@@ -207,3 +207,12 @@ def test_support_asks_again_for_a_failed_carrier_code_and_a_wrong_state_says_why
     assert (
         f"#{waiting.pk}: A return that is requested has no carrier code to ask for again." in response.content.decode()
     )
+
+
+def test_the_change_page_shows_the_new_facts_read_only(client, owner, requested):
+    client.force_login(owner)
+
+    page = client.get(reverse("admin:returns_returnrequest_change", args=[requested.pk])).content.decode()
+
+    assert "Store credit amount" in page and "Dropoff points" in page and "Merchant alerted at" in page
+    assert 'name="store_credit_amount"' not in page and 'name="dropoff_points"' not in page
