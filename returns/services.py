@@ -266,6 +266,15 @@ def return_resolve(*, return_request: ReturnRequest, note: str = "", now: dateti
             outcome = discount_code_allocate(pool=pool, order=locked.order, now=now)
             if outcome.allocation is None:
                 raise ValidationError({"resolution": outcome.note}, code="no_code")
+            # campaigns gives a pool's code once per order: a second credited return of it would repeat the code.
+            if ReturnRequest.objects.filter(order=locked.order, store_credit_code=outcome.allocation.code).exists():
+                raise ValidationError(
+                    {
+                        "resolution": _("This order already has store credit code %(code)s; give this credit by hand.")
+                        % {"code": outcome.allocation.code}
+                    },
+                    code="credit_given",
+                )
             locked.store_credit_code = outcome.allocation.code
             locked.store_credit_amount = store_credit_amount(return_request=locked)
         locked.resolution_note = note.strip()[:500]

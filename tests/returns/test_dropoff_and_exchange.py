@@ -206,3 +206,34 @@ def test_store_credit_is_worth_what_arrived_plus_the_shops_bonus(delivered_order
         shop=shop, template="return_resolved", language="en", context=context, unsubscribe_url=""
     )
     assert "Credit: 107,80\xa0zł" in rendered.text
+
+
+def test_a_second_credited_return_of_one_order_never_repeats_the_code(delivered_order, return_setup):
+    from django.core.exceptions import ValidationError
+
+    shop = delivered_order["order"].shop
+    pool = DiscountPool.objects.create(shop=shop, name="Store credit")
+    DiscountCode.objects.create(pool=pool, code="CREDIT-A")
+    DiscountCode.objects.create(pool=pool, code="CREDIT-B")
+    ReturnSettings.objects.filter(shop=shop).update(store_credit_pool=pool)
+    mug = delivered_order["mug"]
+    returns = []
+    for _ in range(2):
+        return_request = return_request_create(
+            order=delivered_order["order"],
+            lines=[ReturnLine(order_item_id=mug.pk, quantity=1, reason_id=return_setup["size"].pk)],
+            resolution="store_credit",
+            method="self_send",
+            now=NOW,
+        )
+        return_approve(return_request=return_request, now=NOW)
+        return_receive(return_request=return_request, now=NOW)
+        returns.append(return_request)
+    return_resolve(return_request=returns[0], now=NOW)
+
+    with pytest.raises(ValidationError) as refused:
+        return_resolve(return_request=returns[1], now=NOW)
+
+    assert "already has store credit code CREDIT-A" in refused.value.message_dict["resolution"][0]
+    second = ReturnRequest.objects.get(pk=returns[1].pk)
+    assert (second.state, second.store_credit_code) == (ReturnState.RECEIVED, "")
