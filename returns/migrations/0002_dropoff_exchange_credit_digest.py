@@ -6,54 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('returns', '0001_initial'),
-        ('shops', '0004_invitations_audit_reserved_slugs'),
+        ("returns", "0001_initial"),
+        ("shops", "0004_invitations_audit_reserved_slugs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='returnitem',
-            name='exchange_name',
+            model_name="returnitem",
+            name="exchange_name",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='returnitem',
-            name='exchange_sku',
+            model_name="returnitem",
+            name="exchange_sku",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='dropoff_points',
+            model_name="returnrequest",
+            name="dropoff_points",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='merchant_alerted_at',
+            model_name="returnrequest",
+            name="merchant_alerted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='returnrequest',
-            name='store_credit_amount',
+            model_name="returnrequest",
+            name="store_credit_amount",
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True),
         ),
         migrations.AddField(
-            model_name='returnsettings',
-            name='store_credit_bonus_percent',
-            field=models.PositiveSmallIntegerField(default=0, help_text="Store credit above the returned items' value, e.g. 10 gives 110%", validators=[django.core.validators.MaxValueValidator(100)]),
+            model_name="returnsettings",
+            name="store_credit_bonus_percent",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Store credit above the returned items' value, e.g. 10 gives 110%",
+                validators=[django.core.validators.MaxValueValidator(100)],
+            ),
         ),
         migrations.CreateModel(
-            name='ReturnDigest',
+            name="ReturnDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_count', models.PositiveIntegerField()),
-                ('waiting_count', models.PositiveIntegerField()),
-                ('sent_at', models.DateTimeField()),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("request_count", models.PositiveIntegerField()),
+                ("waiting_count", models.PositiveIntegerField()),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "shop",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="shops.shop"),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-pk'],
+                "ordering": ["-sent_at", "-pk"],
             },
         ),
     ]
