@@ -36,6 +36,7 @@ class ReturnLineIn(RequestBody):
     sku: Text(64, min_length=1) = Field(..., description="The order item's SKU")
     quantity: int = Field(1, ge=1, le=100_000)
     reason: Text(40, min_length=1) = Field(..., description="A return reason code of the shop")
+    exchange_sku: Text(64) = Field("", description="For an exchange: the catalog product's SKU wanted instead")
 
 
 class ReturnIn(RequestBody):
@@ -69,6 +70,8 @@ class ReturnItemOut(BaseModel):
     quantity: int
     received_quantity: int
     reason: str
+    exchange_sku: str
+    exchange_name: str
 
 
 class ReturnOut(BaseModel):
@@ -83,6 +86,7 @@ class ReturnOut(BaseModel):
     rejection_reason: str
     resolution_note: str
     store_credit_code: str
+    store_credit_amount: Decimal | None
     return_code: str
     label_url: str
     return_tracking_number: str
@@ -160,7 +164,12 @@ def return_add(request: HttpRequest, payload: ReturnIn) -> tuple[int, ReturnOut]
     return_request = return_request_create(
         order=order,
         lines=[
-            ReturnLine(order_item_id=items[line.sku], quantity=line.quantity, reason_id=reasons[line.reason])
+            ReturnLine(
+                order_item_id=items[line.sku],
+                quantity=line.quantity,
+                reason_id=reasons[line.reason],
+                exchange_sku=line.exchange_sku,
+            )
             for line in payload.items
         ],
         resolution=payload.resolution,

@@ -134,6 +134,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "campaigns-release-due-dispatches": beat_entry("campaigns.release_due_dispatches", 60),
         "shops-retention-sweep": beat_entry("shops.retention_sweep", 24 * 3600),
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
+        "returns-send-digests": beat_entry("returns.send_digests", 3600),
         "watchlist-scan": beat_entry("watchlist.scan", 60),
         "watchlist-send-digests": beat_entry("watchlist.send_digests", 3600),
         # One heartbeat per queue, consumed by whichever worker serves it: the doctor sees unserved queues.

@@ -1,16 +1,24 @@
 """The demo's returns: rules, reasons, a store-credit pool and a few returns in different states.
 
 The window counts from the order date, so every demo order can be returned at once (its parcels start
-pending and are delivered by the simulator later); the seeded returns use methods that need no carrier
-call, so the seed stays offline.
+pending and are delivered by the simulator later). One return gets its InPost code and nearest lockers
+from the carrier simulator run in process, so the seed stays offline; an exchange names a catalog product,
+and store credit carries the shop's 10% bonus.
 """
 
 from datetime import datetime
 from decimal import Decimal
 
+import httpx
+
 from campaigns.discounts import discount_codes_generate
 from campaigns.models import DiscountPool, PoolKind
-from returns.models import PhotoRule, ReturnReason, ReturnRule, ReturnSettings, WindowStart
+from carriers.inpost_returns import InPostReturnsClient
+from carriers.simulator import make_wsgi_app
+from returns.digest import return_digest_send
+from returns.methods import return_code_issue
+from returns.models import PhotoRule, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, WindowStart
+from returns.selectors import exchange_choices
 from returns.services import (
     ReturnLine,
     return_approve,
@@ -22,6 +30,8 @@ from returns.services import (
 from shipments.models import Order
 from shops.models import Shop
 
+# The in-process simulator answers any host; the first path segment names the carrier.
+SIMULATOR = "http://simulator"
 REASONS = [
     ("size", "Zły rozmiar / Wrong size", PhotoRule.OFF),
     ("damaged", "Uszkodzony / Damaged", PhotoRule.REQUIRED),
@@ -31,7 +41,7 @@ REASONS = [
 
 
 def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None:
-    """Rules, reasons and four returns of ``orders`` (requested, approved, rejected, resolved with credit)."""
+    """Rules, reasons and five returns of ``orders`` (exchange requested, approved, rejected, credited, code issued)."""
     pool = DiscountPool.objects.create(
         shop=shop, name="Store credit (returns)", kind=PoolKind.GENERATED, description="Store credit", valid_days=365
     )
@@ -43,6 +53,7 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         methods=["inpost_code", "packeta_code", "self_send"],
         packeta_return_code="ZIARNO-ZWROT",
         store_credit_pool=pool,
+        store_credit_bonus_percent=10,
     )
     ReturnRule.objects.create(
         shop=shop, window_days=30, window_start=WindowStart.ORDER, excluded_tags="bezkofeinowa", auto_approve=False
@@ -59,9 +70,17 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         item = order.items.exclude(tags__contains="bezkofeinowa").order_by("pk").first()
         if item is None:
             return None
+        # An exchange names the catalog product wanted instead, as a customer picks it in the portal.
+        choices = exchange_choices(shop_id=shop.pk, order_item=item, limit=1) if resolution == "exchange" else []
+        line = ReturnLine(
+            order_item_id=item.pk,
+            quantity=1,
+            reason_id=reasons[reason].pk,
+            exchange_sku=choices[0].sku if choices else "",
+        )
         return return_request_create(
             order=order,
-            lines=[ReturnLine(order_item_id=item.pk, quantity=1, reason_id=reasons[reason].pk)],
+            lines=[line],
             resolution=resolution,
             method=method,
             now=now,
@@ -79,3 +98,27 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         return_approve(return_request=credited, now=now)
         return_receive(return_request=credited, now=now)
         return_resolve(return_request=credited, now=now)
+    with_code = one_item_return(orders[5], "not-as-described", "refund", "inpost_code")
+    if with_code is not None:
+        _inpost_code_issue(return_approve(return_request=with_code, now=now), now=now)
+    # The shop's alert about the request still waiting for approval, as the hourly beat would send it.
+    return_digest_send(shop=shop, now=now)
+
+
+def _inpost_code_issue(return_request: ReturnRequest, *, now: datetime) -> None:
+    """The InPost code and nearest lockers from the in-process simulator: the seed stays offline."""
+    simulator_app = make_wsgi_app(speed=720)
+    with httpx.Client(transport=httpx.WSGITransport(app=simulator_app)) as simulator:
+        client = InPostReturnsClient(
+            base_url=f"{SIMULATOR}/inpost_returns",
+            client_id="demo",
+            client_secret="demo",  # noqa: S106 (the simulator takes any secret)
+            client=simulator,
+        )
+        return_code_issue(
+            return_request_id=return_request.pk,
+            client=client,
+            points_client=simulator,
+            points_base_url=f"{SIMULATOR}/inpost",
+            now=now,
+        )

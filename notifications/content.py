@@ -26,6 +26,7 @@ from notifications.rendering import (
     project_environment,
     text_environment,
 )
+from notifications.returns_link import return_link_for
 from notifications.selectors import status_overrides_for
 from notifications.unsubscribe import unsubscribe_url_for
 from shops.languages import language_or_default
@@ -122,11 +123,10 @@ def message_facts(
         latest_event_at=latest.occurred_at if latest else None,
         items=tuple(order.items.values_list("name", "quantity")),
         placements=placements,
-        unsubscribe_url=unsubscribe_url
-        if unsubscribe_url is not None
-        else unsubscribe_url_for(message_id=message.pk),
+        unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else unsubscribe_url_for(message_id=message.pk),
         overrides=overrides,
         campaign=campaign,
+        returns_portal_url=return_link_for(order=order, status=message.to_status) if message.is_transactional else "",
     )
 
 

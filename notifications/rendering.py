@@ -96,6 +96,8 @@ class EmailFacts:
     overrides: dict[str, str] = field(default_factory=dict)
     # A campaign email's own subject, heading, sanitized body and call to action (None: transactional).
     campaign: CampaignMessage | None = None
+    # The signed returns-portal link of a delivered order that may still be returned ('' otherwise).
+    returns_portal_url: str = ""
 
 
 def project_environment() -> Environment:
@@ -278,6 +280,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "support_email": facts.shop.support_email,
         "footer_text": facts.shop.footer_text,
         "website_url": facts.shop.website_url,
+        "returns_portal_url": facts.returns_portal_url,
     }
 
 

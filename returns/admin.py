@@ -15,13 +15,15 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
 from config.csv_files import csv_export_response
-from returns.insight import return_insight_rows
+from returns.insight import DIMENSIONS, ReturnInsight, insight_csv_rows, return_insight
 from returns.lifecycle import TransitionError
 from returns.links import return_page_url
+from returns.methods import return_code_retry
 from returns.models import ReturnItem, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, ReturnTransition
 from returns.services import return_approve, return_close, return_receive, return_reject, return_resolve
 from shops.admin_base import ALL, OWNER_ONLY, READ, TenantScopedAdmin, TenantTabularInline
@@ -80,8 +82,8 @@ class ReturnItemInline(TenantTabularInline):
     model = ReturnItem
     extra = 0
     can_delete = False
-    fields = ["name", "sku", "quantity", "reason", "photo", "received_quantity"]
-    readonly_fields = ["name", "sku", "quantity", "reason", "photo"]
+    fields = ["name", "sku", "quantity", "reason", "photo", "exchange_name", "exchange_sku", "received_quantity"]
+    readonly_fields = ["name", "sku", "quantity", "reason", "photo", "exchange_name", "exchange_sku"]
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -124,44 +126,68 @@ class ReturnRequestAdmin(TenantScopedAdmin):
         "rejection_reason",
         "resolution_note",
         "store_credit_code",
+        "store_credit_amount",
         "return_code",
         "label_url",
         "return_tracking_number",
         "code_expires_at",
         "return_shipment",
+        "dropoff_points",
         "issue_attempts",
         "issue_error",
+        "merchant_alerted_at",
         "state_changed_at",
         "created_at",
     ]
     exclude = ["public_token", "updated_at"]
     inlines = [ReturnItemInline, ReturnTransitionInline]
-    actions = ["export_csv", "approve", "reject", "receive", "resolve", "close"]
+    actions = ["export_csv", "approve", "reject", "retry_code", "receive", "resolve", "close"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_urls(self) -> list:
-        insight = path(
-            "insight.csv", self.admin_site.admin_view(self.insight_csv), name="returns_returnrequest_insight"
-        )
-        return [insight, *super().get_urls()]
+    change_list_template = "admin/returns/returnrequest/change_list.html"
 
-    def insight_csv(self, request: HttpRequest) -> HttpResponse:
-        """Return rate and reasons by product and outbound carrier (``?since=&until=``, default 90 days), as CSV."""
+    def get_urls(self) -> list:
+        return [
+            path("insight/", self.admin_site.admin_view(self.insight_page), name="returns_returnrequest_insight_page"),
+            path("insight.csv", self.admin_site.admin_view(self.insight_csv), name="returns_returnrequest_insight"),
+            *super().get_urls(),
+        ]
+
+    def _insight(self, request: HttpRequest) -> ReturnInsight:
+        """The report of the user's shops for ``?since=&until=`` (orders placed; default the last 90 days)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         until = _day(request.GET.get("until")) or timezone.localdate()
         since = _day(request.GET.get("since")) or until - timedelta(days=90)
-        rows = return_insight_rows(shop_ids=self.shop_ids_for(request, "view"), since=since, until=until)
-        header = ["sku", "name", "category", "carrier", "reason", "returned", "ordered", "return_rate"]
+        if since > until:
+            since, until = until, since
+        return return_insight(shop_ids=self.shop_ids_for(request, "view"), since=since, until=until)
+
+    def insight_page(self, request: HttpRequest) -> HttpResponse:
+        """Return rate and reasons by product, category and carrier over a date range."""
+        insight = self._insight(request)
+        return render(
+            request,
+            "admin/returns/returnrequest/insight.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Return insight",
+                "insight": insight,
+                "sections": [(dimension.title(), insight.rows[dimension]) for dimension in DIMENSIONS],
+                "query": f"since={insight.since}&until={insight.until}",
+            },
+        )
+
+    def insight_csv(self, request: HttpRequest) -> HttpResponse:
+        """The insight report as CSV: one row per product, category and carrier."""
+        insight = self._insight(request)
         return csv_export_response(
-            filename=f"return-insight-{since}-{until}.csv",
-            header=header,
-            rows=(
-                [r.sku, r.name, r.category, r.carrier, r.reason, r.returned_quantity, r.ordered_quantity, r.return_rate]
-                for r in rows
-            ),
+            filename=f"return-insight-{insight.since}-{insight.until}.csv",
+            header=["dimension", "key", "name", "ordered", "returned", "return_rate", "reasons"],
+            rows=insight_csv_rows(insight),
         )
 
     @admin.display(description="Customer's page")
@@ -194,6 +220,10 @@ class ReturnRequestAdmin(TenantScopedAdmin):
     @admin.action(description="Reject selected (the note is the reason)", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(request, queryset, "Rejected", lambda r: return_reject(return_request=r, reason=self._note(request)))
+
+    @admin.action(description="Ask the carrier again for the code of selected approved returns", permissions=["change"])
+    def retry_code(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, "Asked again for", lambda r: return_code_retry(return_request=r))
 
     @admin.action(description="Mark selected received (item quantities as entered, else all)", permissions=["change"])
     def receive(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -21,6 +21,7 @@ from notifications.rendering import customer_timezone
 from returns.links import return_page_url
 from returns.models import ReturnRequest, ReturnState, ReturnTransition
 from returns.rules import return_settings_for
+from returns.texts import distance_text, money_text
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     ReturnState.REQUESTED: frozenset({ReturnState.APPROVED, ReturnState.REJECTED}),
@@ -102,7 +103,20 @@ def return_email_context(*, return_request: ReturnRequest) -> dict:
         "resolution": return_request.resolution,
         "resolution_note": return_request.resolution_note,
         "store_credit_code": return_request.store_credit_code,
+        "store_credit_amount": money_text(
+            return_request.store_credit_amount, return_request.currency, language=return_request.order.effective_locale
+        ),
+        "exchanges": [
+            [item.name, item.exchange_name] for item in return_request.items.order_by("pk") if item.exchange_name
+        ],
         "return_url": return_page_url(token=return_request.public_token),
+        "dropoff_points": [
+            {
+                **point,
+                "distance": distance_text(point.get("distance_m"), language=return_request.order.effective_locale),
+            }
+            for point in return_request.dropoff_points
+        ],
     }
 
 
@@ -128,6 +142,9 @@ def return_payload(*, return_request: ReturnRequest) -> dict:
         "rejection_reason": return_request.rejection_reason,
         "resolution_note": return_request.resolution_note,
         "store_credit_code": return_request.store_credit_code,
+        "store_credit_amount": str(return_request.store_credit_amount)
+        if return_request.store_credit_amount is not None
+        else None,
         "return_code": return_request.return_code,
         "label_url": return_request.label_url,
         "return_tracking_number": return_request.return_tracking_number,
@@ -139,6 +156,8 @@ def return_payload(*, return_request: ReturnRequest) -> dict:
                 "quantity": item.quantity,
                 "received_quantity": item.received_quantity,
                 "reason": item.reason.code,
+                "exchange_sku": item.exchange_sku,
+                "exchange_name": item.exchange_name,
             }
             for item in return_request.items.select_related("reason").order_by("pk")
         ],

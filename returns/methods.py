@@ -21,7 +21,8 @@ from carriers.inpost_returns import (
     TicketRequest,
 )
 from config.celery import publish_on_commit
-from returns.lifecycle import return_transition
+from returns.dropoff import dropoff_points_for
+from returns.lifecycle import TransitionError, return_transition
 from returns.models import ReturnMethod, ReturnRequest, ReturnState
 from returns.rules import return_settings_for
 from shipments.models import Direction
@@ -43,7 +44,12 @@ def inpost_returns_client(*, transport: httpx.BaseTransport | None = None) -> In
 
 
 def return_code_issue(
-    *, return_request_id: int, client: InPostReturnsClient | None = None, now: datetime | None = None
+    *,
+    return_request_id: int,
+    client: InPostReturnsClient | None = None,
+    points_client: httpx.Client | None = None,
+    points_base_url: str | None = None,
+    now: datetime | None = None,
 ) -> ReturnRequest | None:
     """Ask InPost for the return's code (outside any transaction), store it and move the return on.
 
@@ -69,10 +75,16 @@ def return_code_issue(
             issue_attempts=return_request.issue_attempts + 1, issue_error=str(error)[:500]
         )
         raise
-    return _code_store(return_request=return_request, ticket=ticket, now=now or timezone.now())
+    # Outside the transaction too: the points API is a network call (cached, never failing the issue).
+    points = dropoff_points_for(
+        order=order, method=return_request.method, client=points_client, base_url=points_base_url
+    )
+    return _code_store(return_request=return_request, ticket=ticket, points=points, now=now or timezone.now())
 
 
-def _code_store(*, return_request: ReturnRequest, ticket: ReturnTicket, now: datetime) -> ReturnRequest:
+def _code_store(
+    *, return_request: ReturnRequest, ticket: ReturnTicket, points: list[dict], now: datetime
+) -> ReturnRequest:
     with transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().select_related("order").get(pk=return_request.pk)
         if locked.state != ReturnState.APPROVED:
@@ -87,6 +99,7 @@ def _code_store(*, return_request: ReturnRequest, ticket: ReturnTicket, now: dat
         locked.return_tracking_number = ticket.tracking_number
         locked.code_expires_at = ticket.expires_at
         locked.return_shipment = shipment
+        locked.dropoff_points = points
         locked.issue_attempts += 1
         locked.issue_error = ""
         locked.save()
@@ -139,3 +152,10 @@ def return_parcels_sync(*, limit: int = 500) -> int:
         return_transition(return_request=return_request, to_state=ReturnState.IN_TRANSIT)
         moved += 1
     return moved
+
+
+def return_code_retry(*, return_request: ReturnRequest) -> None:
+    """Ask the carrier again for the code of an approved return whose issue failed (the shop's retry button)."""
+    if return_request.state != ReturnState.APPROVED or return_request.method != ReturnMethod.INPOST_CODE:
+        raise TransitionError(f"A return that is {return_request.state} has no carrier code to ask for again.")
+    publish_on_commit(ISSUE_TASK, return_request_id=return_request.pk)

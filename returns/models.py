@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from shipments.models import Order, OrderItem, Shipment
@@ -70,6 +70,11 @@ class ReturnSettings(models.Model):
         blank=True,
         related_name="+",
         help_text="Unique codes given as store credit",
+    )
+    store_credit_bonus_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="Store credit above the returned items' value, e.g. 10 gives 110%",
     )
 
     class Meta:
@@ -167,6 +172,11 @@ class ReturnRequest(models.Model):
     return_shipment = models.ForeignKey(
         Shipment, on_delete=models.SET_NULL, null=True, blank=True, related_name="return_requests"
     )
+    # The carrier's drop-off points nearest to the customer, fetched when the code is issued (no fetch per page view).
+    dropoff_points = models.JSONField(default=list, blank=True)
+    store_credit_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # When the shop was told (digest) that this request waits for its approval.
+    merchant_alerted_at = models.DateTimeField(null=True, blank=True)
     issue_attempts = models.PositiveSmallIntegerField(default=0)
     issue_error = models.CharField(max_length=500, blank=True)
     state_changed_at = models.DateTimeField()
@@ -195,6 +205,9 @@ class ReturnItem(models.Model):
     received_quantity = models.PositiveIntegerField(default=0)
     reason = models.ForeignKey(ReturnReason, on_delete=models.RESTRICT, related_name="items")
     photo = models.ImageField(upload_to="returns/photos/", blank=True)
+    # The catalog product (another size, colour or model) the customer wants instead, copied by SKU and name.
+    exchange_sku = models.CharField(max_length=64, blank=True)
+    exchange_name = models.CharField(max_length=255, blank=True)
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.name}"
@@ -220,3 +233,20 @@ class ReturnTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '-'} -> {self.to_state}"
+
+
+class ReturnDigest(models.Model):
+    """One email telling a shop which return requests wait for its approval; each request is in one digest."""
+
+    tenant_path = "shop"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    request_count = models.PositiveIntegerField()
+    waiting_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"returns digest {self.shop_id} {self.sent_at:%Y-%m-%d %H:%M}"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from django.core import signing
 from django.db.models import QuerySet
 
-from returns.links import START_LINK_SALT
-from returns.models import ReturnReason, ReturnRequest
-from returns.rules import return_rule_for, today_for, window_refusal
-from shipments.models import Order
+from campaigns.models import Product
+from returns.insight import return_rate as insight_return_rate
+from returns.links import START_LINK_SALT, return_start_url
+from returns.models import ReturnReason, ReturnRequest, ReturnState
+from returns.rules import item_allowances, return_rule_for, today_for, window_refusal
+from shipments.models import Order, OrderItem
+from shops.models import Shop
 
 # A "return this order" link (tracking page, delivered email) lives this long at most.
 START_LINK_MAX_AGE_SECONDS = 60 * 24 * 3600
@@ -57,3 +61,36 @@ def returns_of_shop(*, shop_id: int) -> QuerySet[ReturnRequest]:
         .prefetch_related("items__reason")
         .order_by("-created_at", "-pk")
     )
+
+
+def exchange_products(*, shop_id: int) -> QuerySet[Product]:
+    """The shop's active catalog products a returned item may be exchanged for."""
+    return Product.objects.filter(shop_id=shop_id, active=True).order_by("category", "name", "sku")
+
+
+def exchange_choices(*, shop_id: int, order_item: OrderItem, limit: int = 40) -> list[Product]:
+    """What the portal offers instead of ``order_item``: other products of its category (any when it has none)."""
+    products = exchange_products(shop_id=shop_id).exclude(sku=order_item.sku)
+    if order_item.category:
+        products = products.filter(category=order_item.category)
+    return list(products[:limit])
+
+
+def delivered_email_return_link(*, order: Order, now: datetime) -> str:
+    """The signed portal link of the delivered email: '' unless a window is open and an item is still returnable."""
+    rule = return_rule_for(order=order)
+    if window_refusal(order=order, rule=rule, today=today_for(order=order, now=now)):
+        return ""
+    if not any(allowance.returnable_quantity for allowance in item_allowances(order=order, rule=rule)):
+        return ""
+    return return_start_url(order=order)
+
+
+def returns_waiting(*, shop: Shop) -> int:
+    """How many of the shop's return requests wait for its approval (for the dashboard)."""
+    return ReturnRequest.objects.filter(shop=shop, state=ReturnState.REQUESTED).count()
+
+
+def return_rate(*, shop: Shop, start: date, end: date) -> Decimal | None:
+    """Returned share of the items of the shop's orders placed from ``start`` to ``end`` (None: nothing ordered)."""
+    return insight_return_rate(shop_ids=[shop.pk], since=start, until=end)

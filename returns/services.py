@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.discounts import discount_code_allocate
+from campaigns.models import Product
 from config.celery import publish_on_commit
 from returns.lifecycle import TransitionError, return_step_announce, return_transition
 from returns.methods import ISSUE_TASK, return_code_issue_local
@@ -41,6 +43,7 @@ from returns.rules import (
     today_for,
     window_refusal,
 )
+from returns.selectors import exchange_choices, exchange_products
 from shipments.models import Order
 from shipments.services import order_touch
 
@@ -53,6 +56,8 @@ class ReturnLine:
     quantity: int
     reason_id: int
     photo: UploadedFile | None = None
+    # For an exchange: the SKU of the catalog product wanted instead.
+    exchange_sku: str = ""
 
 
 def offered_methods(*, shop_id: int) -> list[str]:
@@ -92,6 +97,9 @@ def return_request_create(
         if method not in offered_methods(shop_id=order.shop_id):
             errors["method"] = _("Choose one of the offered return methods.")
         photos = _lines_check(order=order, lines=lines, rule=rule, errors=errors)
+        exchanges = (
+            _exchanges_check(order=order, lines=lines, errors=errors) if resolution == Resolution.EXCHANGE else {}
+        )
         if errors:
             raise ValidationError(errors, code="invalid")
         return_request = ReturnRequest.objects.create(
@@ -117,6 +125,8 @@ def return_request_create(
                 quantity=line.quantity,
                 reason=reasons[line.reason_id],
                 photo=photos.get(index) or "",
+                exchange_sku=exchanges[index].sku if index in exchanges else "",
+                exchange_name=exchanges[index].name if index in exchanges else "",
             )
         ReturnTransition.objects.create(
             return_request=return_request, from_state="", to_state=ReturnState.REQUESTED, occurred_at=now
@@ -169,6 +179,28 @@ def _lines_check(
         except ValidationError as error:
             errors[f"{field}.photo"] = error.messages[0]
     return photos
+
+
+def _exchanges_check(*, order: Order, lines: Sequence[ReturnLine], errors: dict[str, str]) -> dict[int, Product]:
+    """The catalog product each line is exchanged for, by line index; ``errors`` for a missing or unknown one.
+
+    A line whose item the catalog offers nothing for may leave the choice to the shop.
+    """
+    wanted = {line.exchange_sku.strip() for line in lines if line.exchange_sku.strip()}
+    products = {product.sku: product for product in exchange_products(shop_id=order.shop_id).filter(sku__in=wanted)}
+    order_items = {item.pk: item for item in order.items.all()}
+    exchanges = {}
+    for index, line in enumerate(lines):
+        sku = line.exchange_sku.strip()
+        order_item = order_items.get(line.order_item_id)
+        if not sku:
+            if order_item is not None and exchange_choices(shop_id=order.shop_id, order_item=order_item, limit=1):
+                errors[f"items[{index}].exchange"] = _("Choose what you would like instead.")
+        elif sku not in products:
+            errors[f"items[{index}].exchange"] = _("This product is not available for an exchange.")
+        else:
+            exchanges[index] = products[sku]
+    return exchanges
 
 
 def return_approve(*, return_request: ReturnRequest, note: str = "", now: datetime | None = None) -> ReturnRequest:
@@ -234,10 +266,32 @@ def return_resolve(*, return_request: ReturnRequest, note: str = "", now: dateti
             outcome = discount_code_allocate(pool=pool, order=locked.order, now=now)
             if outcome.allocation is None:
                 raise ValidationError({"resolution": outcome.note}, code="no_code")
+            # campaigns gives a pool's code once per order: a second credited return of it would repeat the code.
+            if ReturnRequest.objects.filter(order=locked.order, store_credit_code=outcome.allocation.code).exists():
+                raise ValidationError(
+                    {
+                        "resolution": _("This order already has store credit code %(code)s; give this credit by hand.")
+                        % {"code": outcome.allocation.code}
+                    },
+                    code="credit_given",
+                )
             locked.store_credit_code = outcome.allocation.code
+            locked.store_credit_amount = store_credit_amount(return_request=locked)
         locked.resolution_note = note.strip()[:500]
-        locked.save(update_fields=["store_credit_code", "resolution_note", "updated_at"])
+        locked.save(update_fields=["store_credit_code", "store_credit_amount", "resolution_note", "updated_at"])
         return return_transition(return_request=locked, to_state=ReturnState.RESOLVED, note=note[:500], now=now)
+
+
+def store_credit_amount(*, return_request: ReturnRequest) -> Decimal:
+    """The credit for what arrived back (all of it when nothing was counted), plus the shop's bonus."""
+    items = list(return_request.items.select_related("order_item"))
+    counted = any(item.received_quantity for item in items)
+    value = Decimal(0)
+    for item in items:
+        price = item.order_item.unit_price if item.order_item else Decimal(0)
+        value += price * (item.received_quantity if counted else item.quantity)
+    bonus = return_settings_for(shop_id=return_request.shop_id).store_credit_bonus_percent
+    return (value * (100 + bonus) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def return_close(*, return_request: ReturnRequest, now: datetime | None = None) -> ReturnRequest:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from carriers.inpost_returns import InPostReturnsRejected, InPostReturnsUnavailable
+from returns.digest import return_digests_send
 from returns.methods import return_code_issue, return_codes_republish_lost, return_parcels_sync
 
 
@@ -33,3 +34,9 @@ def sync_parcels() -> int:
     """Beat: returns whose parcel started moving become in transit; lost code tasks are published again."""
     return_codes_republish_lost()
     return return_parcels_sync()
+
+
+@shared_task(name="returns.send_digests")
+def send_digests() -> int:
+    """Beat: each shop hears of new return requests waiting for its approval, in one digest email."""
+    return return_digests_send()

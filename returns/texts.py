@@ -1,5 +1,8 @@
 """The words a customer reads for return states, resolutions and methods, translated when shown."""
 
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
 from django.utils.translation import pgettext
 
 
@@ -36,3 +39,19 @@ def method_label(method: str) -> str:
         "self_send": pgettext("return method", "Send it yourself to the shop's address"),
     }
     return labels.get(method, method)
+
+
+def distance_text(metres: int | None, *, language: str) -> str:
+    """How far a drop-off point is, e.g. "350 m" or "1,2 km" in the customer's number format ('' when unknown)."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return f"{metres} m"
+    return f"{format_decimal(round(metres / 1000, 1), format='0.0', locale=language)} km"
+
+
+def money_text(amount: Decimal | None, currency: str, *, language: str) -> str:
+    """An amount as the customer writes money, e.g. "107,80 zł" ('' when there is none)."""
+    if amount is None:
+        return ""
+    return format_currency(amount, currency or "PLN", locale=language)

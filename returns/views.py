@@ -16,12 +16,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from returns.dropoff import dropoff_points_for
 from returns.links import return_start_path
 from returns.models import Resolution, ReturnMethod, ReturnState
 from returns.rules import item_allowances, return_rule_for, return_settings_for, today_for, window_refusal
-from returns.selectors import order_for_start_token, return_for_token, return_reasons_for
+from returns.selectors import exchange_choices, order_for_start_token, return_for_token, return_reasons_for
 from returns.services import ReturnLine, offered_methods, return_request_create
-from returns.texts import method_label, resolution_label, state_label
+from returns.texts import distance_text, method_label, money_text, resolution_label, state_label
 from shipments.models import Order
 from shops.client_ip import client_rate_key
 from shops.languages import SUPPORTED_LANGUAGES, language_or_default
@@ -56,6 +57,8 @@ def _render(
                 "state_label": state_label,
                 "resolution_label": resolution_label,
                 "method_label": method_label,
+                "distance_text": distance_text,
+                "money_text": money_text,
                 **context,
             },
             request=request,
@@ -173,6 +176,7 @@ def _start(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
         refusal = window_refusal(order=order, rule=rule, today=today_for(order=order, now=timezone.now()))
         allowances = [] if refusal else item_allowances(order=order, rule=rule)
     methods = offered_methods(shop_id=shop.pk)
+    conf = return_settings_for(shop_id=shop.pk)
     return _render(
         request,
         "returns/start.html",
@@ -185,6 +189,15 @@ def _start(request: HttpRequest, shop: Shop, token: str) -> HttpResponse:
         reasons=list(return_reasons_for(shop_id=shop.pk)),
         resolutions=Resolution.values,
         methods=[value for value in ReturnMethod.values if value in methods],
+        exchange_choices={
+            allowance.order_item.pk: exchange_choices(shop_id=shop.pk, order_item=allowance.order_item)
+            for allowance in allowances
+            if not allowance.refusal
+        },
+        credit_bonus=conf.store_credit_bonus_percent if conf.store_credit_pool_id else 0,
+        points=dropoff_points_for(order=order, method=ReturnMethod.INPOST_CODE)
+        if ReturnMethod.INPOST_CODE in methods and not refusal
+        else [],
         fee=rule.fee if rule else 0,
         errors=errors,
         posted=request.POST,
@@ -206,6 +219,7 @@ def _lines_from(request: HttpRequest) -> list[ReturnLine]:
                 quantity=quantity,
                 reason_id=_int(request.POST.get(f"reason-{item_id}", "")) or 0,
                 photo=request.FILES.get(f"photo-{item_id}"),
+                exchange_sku=(request.POST.get(f"exchange-{item_id}") or "")[:64],
             )
         )
     return lines[:MAX_LINES]

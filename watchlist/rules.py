@@ -18,6 +18,10 @@ opens on a Sunday or a public holiday for lack of scans.
 * exception: an exception status (or a parcel in transit held in customs, with an address problem ...)
   unresolved N bd after it began;
 * lost: no scan at all for N bd.
+
+Late dispatch, forgotten, delayed and the pickup deadline are outbound rules (the shop's dispatch, the
+delivery promise, the customer's collection): a return parcel (direction return) waits for the customer
+to drop it off and has no promise, so only the parcel-health rules apply to it.
 """
 
 from __future__ import annotations
@@ -103,11 +107,12 @@ def shipment_findings(*, shipment: Shipment, now: datetime) -> tuple[list[Findin
         add(IncidentType.INVALID_TRACKING, shipment.created_at)
     if status in (Status.PENDING, Status.INFO_RECEIVED) and outbound:
         add(IncidentType.LATE_DISPATCH, shipment.order.placed_at)
-    if status == Status.INFO_RECEIVED:
+    if status == Status.INFO_RECEIVED and outbound:
         add(IncidentType.FORGOTTEN, shipment.status_changed_at or last_news)
     if status in _MOVING:
         add(IncidentType.STALLED, last_news)
-        _delayed(shipment, thresholds, counter, found, last_news)
+        if outbound:
+            _delayed(shipment, thresholds, counter, found, last_news)
     if status == Status.FAILED_ATTEMPT:
         add(IncidentType.FAILED_ATTEMPT, last_news)
     if status == Status.EXCEPTION:
@@ -115,7 +120,7 @@ def shipment_findings(*, shipment: Shipment, now: datetime) -> tuple[list[Findin
     elif status in _MOVING and shipment.reason in EXCEPTION_REASONS:
         # A parcel held in customs or with an address problem still "moves"; it is an exception all the same.
         add(IncidentType.EXCEPTION, _reason_since(shipment) or last_news)
-    if status == Status.AVAILABLE_FOR_PICKUP:
+    if status == Status.AVAILABLE_FOR_PICKUP and outbound:
         _pickup_deadline(shipment, thresholds, counter, found)
     if status in (*_MOVING, Status.FAILED_ATTEMPT, Status.EXCEPTION, Status.RETURNING_TO_SENDER):
         add(IncidentType.LOST, last_news)

@@ -1,4 +1,8 @@
-"""InPost ShipX: `GET /v1/tracking/{number}`, JSON, details newest first, times with offset."""
+"""InPost ShipX: `GET /v1/tracking/{number}`, JSON, details newest first, times with offset; `GET /v1/points`.
+
+The points answer (three lockers "near" any postcode, made up from it) has the shape of
+tests/fixtures/carriers/inpost/points_nearby.json.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +43,9 @@ STEPS = {
 
 
 def serve(request: SimRequest, lookup: JourneyLookup) -> SimResponse:
-    """Answer ShipX tracking; unknown numbers get ShipX's 404 error object."""
+    """Answer ShipX tracking (unknown numbers get ShipX's 404 error object) and the points search."""
+    if request.method == "GET" and request.path == "/v1/points":
+        return json_response(points(request.query.get("relative_post_code", ""), request.query.get("per_page", "3")))
     match = _PATH.fullmatch(request.path)
     if request.method != "GET" or not match:
         return json_response({"status": 404, "error": "not_found", "message": "Not found", "details": {}}, 404)
@@ -76,6 +82,36 @@ def render(journey: Journey) -> dict[str, Any]:
         "created_at": first.astimezone(_WARSAW).isoformat(timespec="milliseconds"),
         "updated_at": last.astimezone(_WARSAW).isoformat(timespec="milliseconds"),
     }
+
+
+_DEMO_POINTS = (
+    ("ul. Długa 12", "Przy sklepie spożywczym", "24/7", True, 240),
+    ("ul. Rynek Główny 3", "W galerii, poziom 0", "pn-sob 8-21", False, 650),
+    ("al. Pokoju 44", "Na parkingu stacji paliw", "24/7", True, 1320),
+)
+
+
+def points(postcode: str, per_page: str) -> dict[str, Any]:
+    """Lockers near ``postcode`` (made up, stable per postcode), nearest first."""
+    prefix = "".join(ch for ch in postcode if ch.isdigit())[:2] or "00"
+    count = max(1, min(int(per_page) if per_page.isdigit() else 3, len(_DEMO_POINTS)))
+    items = [
+        {
+            "href": f"/v1/points/DEM{prefix}{index:02d}M",
+            "name": f"DEM{prefix}{index:02d}M",
+            "type": ["parcel_locker"],
+            "status": "Operating",
+            "location": {"latitude": 50.06 + index / 100, "longitude": 19.94 + index / 100},
+            "location_description": description,
+            "distance": distance,
+            "opening_hours": hours,
+            "location_247": always_open,
+            "address": {"line1": street, "line2": f"{postcode} Kraków"},
+            "address_details": {"city": "Kraków", "post_code": postcode, "street": street, "building_number": ""},
+        }
+        for index, (street, description, hours, always_open, distance) in enumerate(_DEMO_POINTS[:count], start=1)
+    ]
+    return {"count": len(items), "page": 1, "per_page": count, "total_pages": 1, "items": items}
 
 
 def _locker(journey: Journey) -> dict[str, Any]:

@@ -42,7 +42,15 @@ def test_create_then_walk_the_lifecycle(api, returnable):
     return_id = created.json()["id"]
     assert created.json()["state"] == "requested"
     assert created.json()["items"] == [
-        {"sku": "MUG", "name": "Mug", "quantity": 1, "received_quantity": 0, "reason": "size"}
+        {
+            "sku": "MUG",
+            "name": "Mug",
+            "quantity": 1,
+            "received_quantity": 0,
+            "reason": "size",
+            "exchange_sku": "",
+            "exchange_name": "",
+        }
     ]
 
     assert api.post(f"/returns/{return_id}/approve").json()["state"] == "approved"
@@ -111,3 +119,26 @@ def test_the_webhook_sweep_emits_a_return_event_whose_publish_was_lost(api, retu
     assert (first["returns"], second["returns"]) == (1, 0)
     assert (event.event_type, event.dedupe_key) == ("return.requested", f"return:{return_id}:requested")
     assert event.payload["data"]["state"] == "requested"
+
+
+def test_an_exchange_names_a_catalog_product_of_the_shop(api, returnable, other_shop):
+    from campaigns.models import Product
+
+    Product.objects.create(shop=returnable.shop, sku="MUG-L", name="Mug, large", url="https://shop.test/mug-l")
+    Product.objects.create(shop=other_shop, sku="FOREIGN", name="Foreign mug", url="https://other.test/m")
+    exchange = {**BODY, "resolution": "exchange"}
+
+    foreign = api.post("/returns", {**exchange, "items": [{**BODY["items"][0], "exchange_sku": "FOREIGN"}]})
+    created = api.post("/returns", {**exchange, "items": [{**BODY["items"][0], "exchange_sku": "MUG-L"}]})
+
+    assert foreign.status_code == 422
+    assert {
+        "field": "items[0].exchange",
+        "message": "This product is not available for an exchange.",
+    } in foreign.json()["errors"]
+    assert created.status_code == 201
+    assert (created.json()["items"][0]["exchange_sku"], created.json()["items"][0]["exchange_name"]) == (
+        "MUG-L",
+        "Mug, large",
+    )
+    assert ReturnRequest.objects.count() == 1

@@ -22,7 +22,8 @@ def test_seed_creates_the_demo_shop_with_roles_orders_and_due_parcels(db):
     assert len(seeded.orders) == 12
     shipments = Shipment.objects.filter(shop=shop)
     assert {"inpost", "dpd", "dhl", "poczta_polska"} <= set(shipments.values_list("carrier", flat=True))
-    assert shipments.filter(direction="return").count() == 1
+    # A hand-made return leg, and the parcel of the return whose InPost code the seed issued.
+    assert shipments.filter(direction="return").count() == 2
     assert all(s.next_poll_at is not None and s.status == "pending" for s in shipments)
     assert all(order.items.exists() for order in seeded.orders)
 

@@ -1,7 +1,9 @@
 """Fixtures of the returns tests: a shop with reasons and a rule, a delivered order with three lines."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,15 +13,34 @@ from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory
 # Tuesday 24 November 2026, 10:00 UTC: the order in ``delivered_order`` was delivered on it.
 DELIVERED_AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+POINTS_FIXTURES = Path(__file__).parent.parent / "fixtures" / "carriers" / "inpost"
 
 
 @pytest.fixture(autouse=True)
 def _portal_cache(settings):
     from django.core.cache import cache
 
-    cache.clear()
+    from tracking_portal.pages import local_pages, recent_keys
+
+    # The tracking page also keeps pages in this process, keyed by order: another test's order may share a key.
+    for store in (cache, local_pages, recent_keys):
+        store.clear()
     yield
-    cache.clear()
+    for store in (cache, local_pages, recent_keys):
+        store.clear()
+
+
+@pytest.fixture(autouse=True)
+def _inpost_points(monkeypatch):
+    """The ShipX points API answers with the recorded nearby lockers (never the network)."""
+    import httpx
+
+    from returns import dropoff
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=json.loads((POINTS_FIXTURES / "points_nearby.json").read_text()))
+
+    monkeypatch.setattr(dropoff, "inpost_points_client", lambda: httpx.Client(transport=httpx.MockTransport(answer)))
 
 
 @pytest.fixture

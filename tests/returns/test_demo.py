@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from demo.services import demo_seed
+from notifications.models import Message
 from returns.models import ReturnReason, ReturnRequest, ReturnRule
 from returns.rules import item_allowances, return_rule_for, today_for, window_refusal
 
@@ -17,8 +18,16 @@ def test_the_demo_seeds_returns_in_different_states_and_a_returnable_order():
     shop = seeded.shop
 
     states = sorted(ReturnRequest.objects.filter(shop=shop).values_list("state", flat=True))
-    assert states == ["approved", "rejected", "requested", "resolved"]
-    assert ReturnRequest.objects.get(shop=shop, state="resolved").store_credit_code.startswith("ZWROT-")
+    assert states == ["approved", "label_issued", "rejected", "requested", "resolved"]
+    credited = ReturnRequest.objects.get(shop=shop, state="resolved")
+    assert credited.store_credit_code.startswith("ZWROT-") and credited.store_credit_amount > 0
+    with_code = ReturnRequest.objects.get(shop=shop, state="label_issued")
+    assert (with_code.method, len(with_code.return_code), len(with_code.dropoff_points)) == ("inpost_code", 9, 3)
+    assert with_code.dropoff_points[0]["opening_hours"] == "24/7" and with_code.dropoff_points[0]["map_url"]
+    assert with_code.return_shipment.direction == "return"
+    exchange = ReturnRequest.objects.get(shop=shop, resolution="exchange")
+    assert exchange.items.get().exchange_name != ""
+    assert Message.objects.filter(shop=shop, trigger_kind="returns_digest").count() == 1
     assert ReturnReason.objects.filter(shop=shop).count() == 4
     assert ReturnRule.objects.filter(shop=shop).count() == 2
     fresh = seeded.orders[0]

@@ -69,7 +69,15 @@ def test_a_valid_request_is_stored_whole_and_announced_once(
         ("return.requested", f"return:{return_request.pk}:requested")
     ]
     assert webhooks[0]["data"]["items"] == [
-        {"sku": "MUG", "name": "Mug", "quantity": 2, "received_quantity": 0, "reason": "size"}
+        {
+            "sku": "MUG",
+            "name": "Mug",
+            "quantity": 2,
+            "received_quantity": 0,
+            "reason": "size",
+            "exchange_sku": "",
+            "exchange_name": "",
+        }
     ]
 
 
