@@ -2,7 +2,8 @@
 
 Webhooks go through ``api.emit_webhook_event`` (api sits above the watchlist), keyed per incident and
 transition so a repeat emits nothing new. The customer's email is one ``message_request`` per
-incident (exactly once, through notifications) for the types the shop has it on.
+incident (exactly once, through notifications) for the types the shop has it on; so is the SMS
+(``trigger_sms_request``) when the shop also texts about incidents.
 """
 
 from __future__ import annotations

@@ -192,3 +192,27 @@ def test_the_cap_counts_only_this_shop_s_sms(clock, shipment, sms_settings, othe
     sending.sms_message_send(message_id=queued_sms(shipment).pk)
     assert sms_sent_this_month(shop_id=shipment.shop_id, now=timezone.now()) == 1
     assert sms_sent_this_month(shop_id=other_shop.pk, now=timezone.now()) == 0
+
+
+def test_an_incident_is_texted_only_when_the_shop_texts_incidents(clock, shipment, sms_settings):
+    from notifications.sms.requests import trigger_sms_request
+
+    def ask():
+        return trigger_sms_request(
+            shop=shipment.shop,
+            trigger_kind="incident",
+            trigger_id=77,
+            template="watchlist_incident",
+            context={"headline": "Paczka utknęła w sortowni", "tracking_url": "http://127.0.0.1:8000/t/x"},
+            order=shipment.order,
+            shipment=shipment,
+        )
+
+    assert ask() is None
+    sms_settings.incident_sms = True
+    sms_settings.save()
+    message = ask()
+    assert (message.channel, message.trigger_kind, message.status) == ("sms", "incident", MessageStatus.QUEUED)
+    assert ask() == message  # once per incident
+    assert sending.sms_message_send(message_id=message.pk).status == MessageStatus.SENT
+    assert OutboxSms.objects.get().body.startswith(f"{shipment.shop.name}: Paczka utknęła w sortowni http://")
