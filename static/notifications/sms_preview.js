@@ -8,11 +8,13 @@
     if (!body || !summary || !text) { return; }
     var form = body.form;
     var timer = null;
+    var latest = 0;  // answers may arrive out of order: only the newest request's is shown
     function field(name) {
       var element = form.elements[name];
       return element ? element.value : "";
     }
     function refresh() {
+      var sequence = ++latest;
       var data = new FormData();
       ["shop", "status", "language", "body", "csrfmiddlewaretoken"].forEach(function (name) {
         data.append(name, field(name));
@@ -20,6 +22,7 @@
       fetch(summary.dataset.previewUrl, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) { return response.json(); })
         .then(function (preview) {
+          if (sequence !== latest) { return; }
           if (preview.error) {
             text.textContent = "";
             summary.textContent = preview.error;
