@@ -7,108 +7,254 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0005_reason_emails'),
-        ('shipments', '0009_consent_per_channel'),
-        ('shops', '0004_invitations_audit_reserved_slugs'),
+        ("notifications", "0005_reason_emails"),
+        ("shipments", "0009_consent_per_channel"),
+        ("shops", "0004_invitations_audit_reserved_slugs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='segments',
+            model_name="message",
+            name="segments",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='message',
-            name='to_phone',
+            model_name="message",
+            name="to_phone",
             field=models.CharField(blank=True, max_length=16),
         ),
         migrations.CreateModel(
-            name='OutboxSms',
+            name="OutboxSms",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider_message_id', models.CharField(max_length=64, unique=True)),
-                ('idempotency_key', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('to', models.CharField(max_length=16)),
-                ('sender', models.CharField(blank=True, max_length=16)),
-                ('body', models.TextField()),
-                ('encoding', models.CharField(max_length=8)),
-                ('segments', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('shop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outbox_sms', to='shops.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider_message_id", models.CharField(max_length=64, unique=True)),
+                ("idempotency_key", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("to", models.CharField(max_length=16)),
+                ("sender", models.CharField(blank=True, max_length=16)),
+                ("body", models.TextField()),
+                ("encoding", models.CharField(max_length=8)),
+                ("segments", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbox_sms",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stored SMS (outbox)',
-                'verbose_name_plural': 'stored SMS (outbox)',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "stored SMS (outbox)",
+                "verbose_name_plural": "stored SMS (outbox)",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PreferencesLink',
+            name="PreferencesLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='preferences_link', to='shipments.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="preferences_link",
+                        to="shipments.order",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SmsSettings',
+            name="SmsSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False, help_text='Text customers at all (SMS costs money: each shop turns it on).')),
-                ('statuses', models.JSONField(blank=True, default=notifications.sms.models.default_sms_statuses, help_text='Statuses that send an SMS, from: out_for_delivery, available_for_pickup, failed_attempt, exception.')),
-                ('incident_sms', models.BooleanField(default=False, help_text='Also text the customer when an incident opens.')),
-                ('sender_name', models.CharField(blank=True, help_text="Alphanumeric sender as registered with the gateway (3 to 11 characters), e.g. MyShop. Empty: the gateway account's default sender.", max_length=11)),
-                ('transliterate', models.BooleanField(default=False, help_text='Replace diacritics (ą→a, ł→l …) so texts fit GSM-7: 160 characters per SMS instead of 70.')),
-                ('window_start', models.TimeField(default=datetime.time(8, 0), help_text='SMS go out from this local time …')),
-                ('window_end', models.TimeField(default=datetime.time(20, 0), help_text="… until this one (the customer's country's time zone, else the shop's).")),
-                ('monthly_cap', models.PositiveIntegerField(default=1000, help_text='At most this many SMS per calendar month; then emails instead.')),
-                ('price_per_segment', models.DecimalField(decimal_places=4, default='0.0900', help_text='What one SMS segment costs you (estimates).', max_digits=6)),
-                ('price_currency', models.CharField(default='PLN', max_length=3)),
-                ('cap_notified_month', models.CharField(blank=True, editable=False, max_length=7)),
-                ('provider', models.CharField(blank=True, choices=[('smsapi', 'SMSAPI'), ('twilio', 'Twilio')], help_text="Optional: send this shop's SMS through its own account at one of these gateways.", max_length=20, verbose_name='own SMS gateway')),
-                ('secret_options', models.JSONField(blank=True, default=dict, help_text='Only the gateway\'s credential keys, e.g. {"token": "..."} for SMSAPI (never exported).', verbose_name='gateway credentials')),
-                ('webhook_token', models.CharField(default=notifications.sms.models.new_webhook_token, editable=False, max_length=43, unique=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sms_settings', to='shops.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "enabled",
+                    models.BooleanField(
+                        default=False, help_text="Text customers at all (SMS costs money: each shop turns it on)."
+                    ),
+                ),
+                (
+                    "statuses",
+                    models.JSONField(
+                        blank=True,
+                        default=notifications.sms.models.default_sms_statuses,
+                        help_text="Statuses that send an SMS, from: out_for_delivery, available_for_pickup, failed_attempt, exception.",
+                    ),
+                ),
+                (
+                    "incident_sms",
+                    models.BooleanField(default=False, help_text="Also text the customer when an incident opens."),
+                ),
+                (
+                    "sender_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Alphanumeric sender as registered with the gateway (3 to 11 characters), e.g. MyShop. Empty: the gateway account's default sender.",
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "transliterate",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Replace diacritics (ą→a, ł→l …) so texts fit GSM-7: 160 characters per SMS instead of 70.",
+                    ),
+                ),
+                (
+                    "window_start",
+                    models.TimeField(default=datetime.time(8, 0), help_text="SMS go out from this local time …"),
+                ),
+                (
+                    "window_end",
+                    models.TimeField(
+                        default=datetime.time(20, 0),
+                        help_text="… until this one (the customer's country's time zone, else the shop's).",
+                    ),
+                ),
+                (
+                    "monthly_cap",
+                    models.PositiveIntegerField(
+                        default=1000, help_text="At most this many SMS per calendar month; then emails instead."
+                    ),
+                ),
+                (
+                    "price_per_segment",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default="0.0900",
+                        help_text="What one SMS segment costs you (estimates).",
+                        max_digits=6,
+                    ),
+                ),
+                ("price_currency", models.CharField(default="PLN", max_length=3)),
+                ("cap_notified_month", models.CharField(blank=True, editable=False, max_length=7)),
+                (
+                    "provider",
+                    models.CharField(
+                        blank=True,
+                        choices=[("smsapi", "SMSAPI"), ("twilio", "Twilio")],
+                        help_text="Optional: send this shop's SMS through its own account at one of these gateways.",
+                        max_length=20,
+                        verbose_name="own SMS gateway",
+                    ),
+                ),
+                (
+                    "secret_options",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Only the gateway\'s credential keys, e.g. {"token": "..."} for SMSAPI (never exported).',
+                        verbose_name="gateway credentials",
+                    ),
+                ),
+                (
+                    "webhook_token",
+                    models.CharField(
+                        default=notifications.sms.models.new_webhook_token, editable=False, max_length=43, unique=True
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sms_settings", to="shops.shop"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS settings',
-                'verbose_name_plural': 'SMS settings',
+                "verbose_name": "SMS settings",
+                "verbose_name_plural": "SMS settings",
             },
         ),
         migrations.CreateModel(
-            name='SmsOptOut',
+            name="SmsOptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=80)),
-                ('reason', models.CharField(choices=[('stop', 'Replied STOP'), ('preferences', 'Preferences page'), ('gateway', 'Gateway reports an opt-out'), ('manual', 'Added by the shop')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sms_opt_outs', to='shops.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("phone", models.CharField(max_length=80)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("stop", "Replied STOP"),
+                            ("preferences", "Preferences page"),
+                            ("gateway", "Gateway reports an opt-out"),
+                            ("manual", "Added by the shop"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sms_opt_outs", to="shops.shop"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS opt-out',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('shop', 'phone'), name='sms_opt_out_once_per_shop')],
+                "verbose_name": "SMS opt-out",
+                "ordering": ["-created_at"],
+                "constraints": [models.UniqueConstraint(fields=("shop", "phone"), name="sms_opt_out_once_per_shop")],
             },
         ),
         migrations.CreateModel(
-            name='SmsTemplate',
+            name="SmsTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('info_received', 'Info received'), ('in_transit', 'In transit'), ('out_for_delivery', 'Out for delivery'), ('available_for_pickup', 'Available for pickup'), ('failed_attempt', 'Failed attempt'), ('exception', 'Exception'), ('delivered', 'Delivered'), ('returning_to_sender', 'Returning to sender'), ('returned_to_sender', 'Returned to sender'), ('cancelled', 'Cancelled'), ('expired', 'Expired')], max_length=24)),
-                ('language', models.CharField(choices=[('pl', 'Polski'), ('en', 'English'), ('de', 'Deutsch'), ('cs', 'Čeština'), ('sk', 'Slovenčina')], max_length=5)),
-                ('body', models.TextField(help_text='Plain text with variables; keep it short.', max_length=640)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sms_templates', to='shops.shop')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("info_received", "Info received"),
+                            ("in_transit", "In transit"),
+                            ("out_for_delivery", "Out for delivery"),
+                            ("available_for_pickup", "Available for pickup"),
+                            ("failed_attempt", "Failed attempt"),
+                            ("exception", "Exception"),
+                            ("delivered", "Delivered"),
+                            ("returning_to_sender", "Returning to sender"),
+                            ("returned_to_sender", "Returned to sender"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("pl", "Polski"),
+                            ("en", "English"),
+                            ("de", "Deutsch"),
+                            ("cs", "Čeština"),
+                            ("sk", "Slovenčina"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("body", models.TextField(help_text="Plain text with variables; keep it short.", max_length=640)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sms_templates", to="shops.shop"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SMS template',
-                'ordering': ['status', 'language'],
-                'constraints': [models.UniqueConstraint(fields=('shop', 'status', 'language'), name='sms_template_unique')],
+                "verbose_name": "SMS template",
+                "ordering": ["status", "language"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("shop", "status", "language"), name="sms_template_unique")
+                ],
             },
         ),
     ]

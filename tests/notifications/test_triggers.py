@@ -73,7 +73,11 @@ def test_repeated_request_is_one_message_and_the_first_call_wins(clock, order, p
     assert Message.objects.count() == 1
     stored = Message.objects.get()
     assert (stored.trigger_kind, stored.trigger_id, stored.channel, stored.campaign_key) == ("return", 41, "email", 0)
-    assert (stored.to_email, stored.context, stored.status_change_id) == ("anna@example.com", {"return_number": "R-41"}, None)
+    assert (stored.to_email, stored.context, stored.status_change_id) == (
+        "anna@example.com",
+        {"return_number": "R-41"},
+        None,
+    )
     assert (stored.status, stored.send_after, stored.released_at) == (MessageStatus.QUEUED, NOW, NOW)
     # both calls publish the due send (the first publish may have been lost); the claim sends it once
     assert published == [(SEND, {"message_id": first.pk})] * 2
