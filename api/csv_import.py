@@ -33,7 +33,11 @@ MAX_ROWS = 5000
 # The order columns are exactly the fields the ingestion service accepts.
 ORDER_COLUMNS = ORDER_FIELDS
 SHIPMENT_COLUMNS = ("tracking_number", "carrier", "direction", "service")
-COLUMNS = ("order_number", *ORDER_COLUMNS, *SHIPMENT_COLUMNS)
+# Files written before consent was split per channel: their one consent column is the email consent.
+LEGACY_CONSENT_COLUMN = "marketing_consent"
+CONSENT_COLUMNS = ("email_marketing_consent", "sms_marketing_consent")
+COLUMNS = ("order_number", *ORDER_COLUMNS, LEGACY_CONSENT_COLUMN, *SHIPMENT_COLUMNS)
+
 
 class CsvImportNotApplicable(Exception):
     """Only a checked import without errors can be applied, and only once."""
@@ -93,11 +97,13 @@ def _rows(text: str) -> list[tuple[int, dict[str, str]]]:
 
 def _order_fields(row: dict[str, str], tz: ZoneInfo) -> dict[str, Any]:
     fields: dict[str, Any] = {}
+    if row.get(LEGACY_CONSENT_COLUMN) and not row.get("email_marketing_consent"):
+        row = {**row, "email_marketing_consent": row[LEGACY_CONSENT_COLUMN]}
     for name in ORDER_COLUMNS:
         value = row.get(name, "")
         if value == "":
             continue
-        if name == "marketing_consent":
+        if name in CONSENT_COLUMNS:
             consent = yes_no(value)
             if consent is None:
                 raise ValidationError({name: "Write yes or no (1/0, true/false)."})

@@ -111,7 +111,9 @@ class OrderIn(RequestBody):
     shipping_postcode: Text(20) = ""
     shipping_country: Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")] = ""
     locale: Literal["", "pl", "en", "de", "cs", "sk"] = ""
-    marketing_consent: StrictBool = False
+    email_marketing_consent: StrictBool = False
+    sms_marketing_consent: StrictBool = False
+    marketing_consent: StrictBool | None = Field(None, description="Deprecated: email_marketing_consent.")
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "PLN"
     total_amount: Money = Decimal("0")
     shipping_method: Text(120) = ""
@@ -188,7 +190,11 @@ class OrderOut(BaseModel):
     shipping_postcode: str
     shipping_country: str
     locale: str
-    marketing_consent: bool
+    email_marketing_consent: bool
+    email_marketing_consent_at: datetime | None
+    sms_marketing_consent: bool
+    sms_marketing_consent_at: datetime | None
+    marketing_consent: bool = Field(description="Deprecated: email_marketing_consent.")
     currency: str
     total_amount: Decimal
     shipping_method: str

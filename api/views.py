@@ -140,7 +140,11 @@ def order_out(order: Order) -> OrderOut:
         shipping_postcode=order.shipping_postcode,
         shipping_country=order.shipping_country,
         locale=order.locale,
-        marketing_consent=order.marketing_consent,
+        email_marketing_consent=order.email_marketing_consent,
+        email_marketing_consent_at=order.email_marketing_consent_at,
+        sms_marketing_consent=order.sms_marketing_consent,
+        sms_marketing_consent_at=order.sms_marketing_consent_at,
+        marketing_consent=order.email_marketing_consent,
         currency=order.currency,
         total_amount=order.total_amount,
         shipping_method=order.shipping_method,
@@ -190,6 +194,9 @@ def _conflict(error: IntegrityError) -> ApiProblem:
 @idempotent_write
 def order_put(request: HttpRequest, payload: OrderIn) -> tuple[int, OrderOut]:
     fields = payload.model_dump(exclude={"number", "items", "shipments"})
+    legacy_consent = fields.pop("marketing_consent")
+    if legacy_consent is not None:  # older clients: their one consent was the email consent
+        fields["email_marketing_consent"] = fields["email_marketing_consent"] or legacy_consent
     if fields["placed_at"] is None:
         del fields["placed_at"]
     items = None if payload.items is None else [item.model_dump() for item in payload.items]

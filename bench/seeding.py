@@ -7,10 +7,10 @@ from urllib.parse import urlparse
 
 ORDERS_SQL = """
     INSERT INTO shipments_order (shop_id, number, public_token, customer_name, customer_email,
-        customer_phone, shipping_city, shipping_postcode, shipping_country, locale, marketing_consent,
-        currency, total_amount, shipping_method, placed_at, created_at, updated_at, version)
+        customer_phone, shipping_city, shipping_postcode, shipping_country, locale, email_marketing_consent,
+        sms_marketing_consent, currency, total_amount, shipping_method, placed_at, created_at, updated_at, version)
     SELECT %s, %s || i, md5(%s || i) || md5('o' || i), 'Anna', 'a' || i || '@example.com', '', 'Kraków',
-        '30-001', 'PL', 'pl', false, 'PLN', 100, '', now(), now(), now(), 1
+        '30-001', 'PL', 'pl', false, false, 'PLN', 100, '', now(), now(), now(), 1
     FROM generate_series(1, %s) AS i
 """
 

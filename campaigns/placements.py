@@ -335,7 +335,7 @@ def email_placements(*, status_change: StatusChange, campaign_id: int | None, la
     change = StatusChange.objects.select_related("shipment__order__shop").get(pk=status_change.pk)
     order = change.shipment.order
     if campaign_id is None:
-        if not order.marketing_consent:
+        if not order.email_marketing_consent:
             return Placements(feedback_prompt=change.to_status == Status.DELIVERED)
         recommendation = recommendations_for_order(order=order, limit=DEFAULT_EMAIL_PRODUCTS)
         return Placements(

@@ -184,7 +184,7 @@ class OrderFacts:
 def audience_mismatch(campaign: Campaign, facts: OrderFacts) -> str | None:
     """Why the order is outside the campaign's audience, or None when it is inside."""
     order = facts.order
-    if campaign.require_marketing_consent and not order.marketing_consent:
+    if campaign.require_marketing_consent and not order.email_marketing_consent:
         return "no marketing consent"
     countries = text_to_list(campaign.countries)
     if countries and order.shipping_country.lower() not in countries:

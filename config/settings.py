@@ -229,6 +229,26 @@ NOTIFICATIONS_RECONCILE_LOOKUP_TIMEOUT_SECONDS = env.float("NOTIFICATIONS_RECONC
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parcelfront <no-reply@parcelfront.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- SMS: a channel of notifications ------------------------------------------------------------
+# The default backend stores every SMS in the database (viewable in the admin). SMS_BACKEND=smsapi or
+# twilio sends through the platform's account at that gateway; a shop may use its own account instead.
+SMS_BACKEND = env.str("SMS_BACKEND", default="outbox")
+if SMS_BACKEND not in {"outbox", "smsapi", "twilio"}:
+    raise ImproperlyConfigured(f"SMS_BACKEND must be outbox, smsapi or twilio, not {SMS_BACKEND!r}")
+SMS_SMSAPI_BASE_URL = env.str("SMS_SMSAPI_BASE_URL", default="https://api.smsapi.pl/")
+SMS_SMSAPI_TOKEN = env.str("SMS_SMSAPI_TOKEN", default="")
+SMS_TWILIO_BASE_URL = env.str("SMS_TWILIO_BASE_URL", default="https://api.twilio.com/")
+SMS_TWILIO_ACCOUNT_SID = env.str("SMS_TWILIO_ACCOUNT_SID", default="")
+SMS_TWILIO_AUTH_TOKEN = env.str("SMS_TWILIO_AUTH_TOKEN", default="")
+SMS_TWILIO_MESSAGING_SERVICE_SID = env.str("SMS_TWILIO_MESSAGING_SERVICE_SID", default="")
+# The sender when a shop names none (an alphanumeric name registered with the gateway).
+SMS_DEFAULT_SENDER = env.str("SMS_DEFAULT_SENDER", default="Parcelfront")
+SMS_HTTP_TIMEOUT = (env.float("SMS_CONNECT_TIMEOUT", default=5.0), env.float("SMS_READ_TIMEOUT", default=20.0))
+# Names the platform account in its delivery-report URL (SMSAPI does not sign its callbacks).
+SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="" if PRODUCTION else "dev-insecure-sms-webhook-secret")
+if PRODUCTION and SMS_BACKEND != "outbox":
+    SMS_WEBHOOK_SECRET = _required("SMS_WEBHOOK_SECRET")
+
 # --- Carriers -------------------------------------------------------------------------------
 # Every carrier's endpoint and credentials come from CARRIER_<CODE>_<FIELD> variables
 # (BASE_URL, API_KEY, USERNAME, PASSWORD, ACCOUNT, TIMEOUT); shipments builds adapter configs from them.

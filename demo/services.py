@@ -27,6 +27,7 @@ from demo.catalog import (
 )
 from demo.reconciliation import demo_reconciliation_seed
 from demo.returns import demo_returns_seed
+from demo.sms import demo_sms_seed
 from shipments.models import Direction, Order
 from shipments.services import order_upsert, shipment_add
 from shops.models import Role, Shop
@@ -195,6 +196,7 @@ def demo_seed(
 
     static_base = f"{public_base_url or settings.PUBLIC_BASE_URL}{settings.STATIC_URL}demo/"
     _seed_marketing(shop=shop, static_base=static_base)
+    demo_sms_seed(shop=shop)
     orders = []
     for index, ((carrier, parcels), customer) in enumerate(zip(ORDER_PLAN, CUSTOMERS, strict=True)):
         name, email, city, postcode, locale = customer
@@ -224,7 +226,8 @@ def demo_seed(
             shipping_postcode=postcode,
             shipping_country={"de": "DE", "cs": "CZ", "sk": "SK"}.get(locale, "PL"),
             locale=locale,
-            marketing_consent=index % 4 != 3,
+            email_marketing_consent=index % 4 != 3,
+            sms_marketing_consent=index % 4 == 0,
             currency="PLN",
             total_amount=total,
             shipping_method={"inpost": "Paczkomat InPost 24/7"}.get(carrier, f"Kurier {carrier.upper()}"),

@@ -218,9 +218,19 @@ class ReconciledFilter(admin.SimpleListFilter):
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
     role_actions = MESSAGE_ROLES
-    list_display = ["created_at", "order_link", "to_status", "to_email", "status", "last_event", "sent_at"]
+    list_display = [
+        "created_at",
+        "order_link",
+        "channel",
+        "to_status",
+        "to_email",
+        "to_phone",
+        "status",
+        "last_event",
+        "sent_at",
+    ]
     list_filter = ["status", ReconciledFilter, "reconciliation", "trigger_kind", "channel", "to_status", "last_event"]
-    search_fields = ["order__number", "to_email", "esp_message_id"]
+    search_fields = ["order__number", "to_email", "to_phone", "esp_message_id"]
     list_select_related = ["order"]
     inlines = [MessageEventInline]
     actions = ["export_csv", "resend_unknown", "mark_unknown_sent"]
@@ -238,11 +248,22 @@ class MessageAdmin(TenantScopedAdmin):
         "reconciled_by",
     )
     fieldsets = [
-        (None, {"fields": ["order_link", "to_status", "to_email", "language", "campaign_id", "variant"]}),
+        (None, {"fields": ["order_link", "to_status", "to_email", "to_phone", "language", "campaign_id", "variant"]}),
         ("Trigger", {"fields": ["trigger_kind", "trigger_id", "channel", "template"]}),
         (
             "Sending",
-            {"fields": ["status", "reason", "send_after", "attempts", "sent_at", "esp_name", "esp_message_id"]},
+            {
+                "fields": [
+                    "status",
+                    "reason",
+                    "send_after",
+                    "attempts",
+                    "sent_at",
+                    "esp_name",
+                    "esp_message_id",
+                    "segments",
+                ]
+            },
         ),
         (
             "Reconciliation (outcome unknown)",
@@ -389,3 +410,7 @@ class SuppressionAdmin(TenantScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("shop")
+
+
+# The SMS channel's admin (settings, texts with live previews, stored SMS, opt-outs) registers itself.
+from notifications.sms import admin as sms_admin  # noqa: E402, F401

@@ -1,9 +1,16 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def import_models(self) -> None:
+        super().import_models()
+        # The SMS channel's models live beside its services (notifications/sms/models.py), in this app.
+        import_module("notifications.sms.models")
 
     def ready(self) -> None:
         from anymail.signals import tracking

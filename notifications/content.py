@@ -28,6 +28,7 @@ from notifications.rendering import (
 )
 from notifications.returns_link import return_link_for
 from notifications.selectors import status_overrides_for
+from notifications.sms.preferences import preferences_url_for
 from notifications.unsubscribe import unsubscribe_url_for
 from shops.languages import language_or_default
 from shops.models import Shop
@@ -54,6 +55,7 @@ def message_content(message: Message) -> MessageContent | None:
             language=message.language,
             context=message.context,
             unsubscribe_url=unsubscribe_url,
+            preferences_url=preferences_url_for(order=message.order),
         )
         return MessageContent(rendered=rendered, unsubscribe_url=unsubscribe_url)
     placements = _placements_for(message)
@@ -66,7 +68,13 @@ def message_content(message: Message) -> MessageContent | None:
 
 
 def template_email_render(
-    *, shop: Shop, template: str, language: str, context: dict[str, Any], unsubscribe_url: str
+    *,
+    shop: Shop,
+    template: str,
+    language: str,
+    context: dict[str, Any],
+    unsubscribe_url: str,
+    preferences_url: str = "",
 ) -> RenderedEmail:
     """Render the trio ``emails/<template>.*`` with the asking app's context and the shop's branding."""
     language = language_or_default(language)
@@ -77,6 +85,7 @@ def template_email_render(
         "language": language,
         "absolute": absolute_url,
         "unsubscribe_url": unsubscribe_url,
+        "preferences_url": preferences_url,
         "support_email": shop.support_email,
         "footer_text": shop.footer_text,
         "website_url": shop.website_url,
@@ -127,6 +136,7 @@ def message_facts(
         overrides=overrides,
         campaign=campaign,
         returns_portal_url=return_link_for(order=order, status=message.to_status) if message.is_transactional else "",
+        preferences_url=preferences_url_for(order=order),
     )
 
 
@@ -142,7 +152,7 @@ def _placements_for(message: Message) -> Placements | None:
         logger.exception("placements failed for message %s; sending without marketing blocks", message.pk)
         return Placements(notes=("placements failed",))
     # Campaigns already applied each campaign's consent rule (the delay apology is a service message).
-    if message.order.marketing_consent or not message.is_transactional:
+    if message.order.email_marketing_consent or not message.is_transactional:
         return placements
     # Without consent no marketing block, whatever campaigns returned; asking for feedback is not marketing.
     return Placements(feedback_prompt=placements.feedback_prompt, notes=placements.notes)

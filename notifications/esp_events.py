@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from notifications.models import Message, MessageEvent, MessageStatus, SuppressionReason
+from notifications.models import Message, MessageChannel, MessageEvent, MessageStatus, SuppressionReason
 from notifications.reconcile import event_settled_changes
 from notifications.unsubscribe import suppression_add
 
@@ -93,6 +93,8 @@ def message_event_record(
         Message.objects.filter(pk=message.pk).update(**changes)
 
     email = message.to_email
+    if message.channel != MessageChannel.EMAIL:
+        return recorded  # an SMS opt-out is the SMS reports' business (notifications.sms.reports)
     if event.event_type == "bounced" and not _is_soft_bounce(event):
         suppression_add(shop_id=message.shop_id, email=email, reason=SuppressionReason.BOUNCED)
     elif event.event_type == "complained":
@@ -108,7 +110,8 @@ def _message_for_event(event: AnymailTrackingEvent, *, shop_id: int | None) -> M
     if message is None:
         message = _outcome_unknown_message(event, scope=scope)
     recipient = (event.recipient or "").strip().lower()
-    if message is None or recipient != message.to_email.strip().lower():
+    expected = message.to_phone if message is not None and message.channel == MessageChannel.SMS else ""
+    if message is None or recipient != (expected or message.to_email).strip().lower():
         return None
     return message
 

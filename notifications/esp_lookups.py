@@ -33,6 +33,7 @@ from notifications.lookup import LookupOutcome, LookupResult, MessageLookup, NoL
 from notifications.models import Message, MessageChannel
 from notifications.selectors import notification_settings_for
 from notifications.shop_esp import ShopEspInvalid, shop_esp_connection
+from notifications.sms.gateway import SmsGatewayInvalid, sms_backend_for
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +209,13 @@ def message_lookup_for(*, message: Message, client: httpx.Client | None = None) 
                 return NoLookup(provider=conf.esp_provider, why=str(error))
             return _adapted(backend, message=message, client=client)
         backend_path = settings.EMAIL_BACKEND
+    elif message.channel == MessageChannel.SMS:
+        # The gateway this shop's SMS go through; one without a lookup leaves it to delivery reports and the
+        # quiet period (a resend to SMSAPI meets check_idx, so it cannot double).
+        try:
+            return _adapted(sms_backend_for(shop=message.shop), message=message, client=client)
+        except SmsGatewayInvalid as error:
+            return NoLookup(provider="sms", why=str(error))
     else:
         backend_path = str(getattr(settings, f"{message.channel.upper()}_BACKEND", ""))
     if not backend_path:

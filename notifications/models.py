@@ -213,6 +213,9 @@ class Message(models.Model):
     variant = models.CharField(max_length=40, blank=True)
     to_status = models.CharField(max_length=24, choices=STATUS_CHOICES, blank=True)
     to_email = models.EmailField()
+    # SMS messages: the recipient in E.164 and the segments the gateway bills (to_email stays empty).
+    to_phone = models.CharField(max_length=16, blank=True)
+    segments = models.PositiveSmallIntegerField(default=0)
     language = models.CharField(max_length=5, choices=LANGUAGE_CHOICES)
     # Messages of other triggers render ``emails/<template>.*`` with ``context`` (JSON the asking app gave).
     template = models.CharField(max_length=100, blank=True)

@@ -29,6 +29,7 @@ from notifications.models import (
 )
 from notifications.rendering import URGENT_STATUSES, customer_timezone, in_quiet_hours
 from notifications.selectors import notification_settings_for, sent_recently_count
+from notifications.sms.plan import status_change_sms_plan
 from shipments.models import Direction, Order, Shipment, StatusChange
 from shops.languages import language_or_default
 from shops.models import Shop
@@ -67,8 +68,8 @@ def message_request(
     records a message decided against, so support sees why nothing went. ``order`` is None only for
     a message to the shop itself (a digest), which no order's erasure or page concerns.
     """
-    if channel != MessageChannel.EMAIL:
-        raise ValueError(f"No sender for the channel {channel!r} yet")
+    if channel not in MessageChannel.values:
+        raise ValueError(f"No sender for the channel {channel!r}")
     if status not in REQUESTABLE_STATUSES:
         raise ValueError(f"A message cannot be requested as {status!r}")
     now = now or timezone.now()
@@ -86,7 +87,8 @@ def message_request(
         "campaign_id": campaign,
         "variant": variant,
         "to_status": to_status,
-        "to_email": recipient.strip(),
+        "to_email": recipient.strip() if channel == MessageChannel.EMAIL else "",
+        "to_phone": recipient.strip() if channel == MessageChannel.SMS else "",
         "language": language_or_default(language),
         "template": template,
         "context": context,
@@ -139,6 +141,7 @@ def status_change_process(*, status_change_id: int, now: datetime | None = None)
         first_run = change.processed_at is None
         if first_run:
             _messages_create(change=change, now=now)
+            _sms_create(change=change, now=now)
             change.processed_at = now
             change.save(update_fields=["processed_at"])
         due = Message.objects.filter(status_change=change, status=MessageStatus.QUEUED, send_after__lte=now)
@@ -203,6 +206,31 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
         _campaign_message_request(
             change=change, campaign_id=send.campaign_id, variant=send.variant, send_after=send.send_after, now=now
         )
+
+
+def _sms_create(*, change: StatusChange, now: datetime) -> None:
+    """The status change's SMS (a second channel, same key rules), when the shop texts about it."""
+    plan = status_change_sms_plan(change=change, now=now)
+    if plan is None:
+        return
+    order = change.shipment.order
+    message_request(
+        shop=order.shop,
+        trigger_kind=STATUS_CHANGE_TRIGGER,
+        trigger_id=change.pk,
+        channel=MessageChannel.SMS,
+        recipient=plan.recipient,
+        template="status",
+        language=order.effective_locale,
+        context={},
+        order=order,
+        shipment=change.shipment,
+        to_status=change.to_status,
+        send_at=plan.send_at,
+        status=plan.status,
+        reason=plan.reason,
+        now=now,
+    )
 
 
 def newer_transactional_exists(*, message: Message) -> bool:

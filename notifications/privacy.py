@@ -1,4 +1,4 @@
-"""Personal data of emails: recipients, rendered bodies (names, addresses), ESP events, stored copies.
+"""Personal data of messages: recipients (addresses, phone numbers), rendered bodies, ESP events, stored copies.
 
 Kept on erasure: each message's status, timestamps and ESP events (delivered, opened, bounced ...),
 so delivery and engagement statistics stay. A suppression is kept as a keyed hash of the address:
@@ -8,6 +8,7 @@ holding it.
 """
 
 from notifications.models import Message, MessageEvent, OutboxEmail, Suppression
+from notifications.sms.models import OutboxSms, PreferencesLink, SmsOptOut
 from shops.privacy import BLANK, HASHED, OnErase, PersonalData, register
 
 register(
@@ -17,6 +18,7 @@ register(
         email_lookups=("to_email__iexact",),
         fields={
             "to_email": BLANK,
+            "to_phone": BLANK,
             "subject": BLANK,
             "text_body": BLANK,
             "html_body": BLANK,
@@ -39,4 +41,10 @@ register(
         on_erase=OnErase.DELETE,
         expires_field="created_at",
     ),
+    # The database gateway's copy of each SMS: like the stored emails, it goes.
+    PersonalData(model=OutboxSms, phone_lookups=("to",), on_erase=OnErase.DELETE, expires_field="created_at"),
+    # An SMS opt-out outlives erasure as a keyed hash of the number, like a suppressed address.
+    PersonalData(model=SmsOptOut, phone_lookups=("phone",), fields={"phone": HASHED}),
+    # The token of an order's preferences page: nothing personal in it, but it opens the order's choices.
+    PersonalData(model=PreferencesLink, order_path="order", on_erase=OnErase.DELETE),
 )

@@ -94,6 +94,8 @@ class EmailFacts:
     placements: Placements | None = None
     unsubscribe_url: str = ""
     overrides: dict[str, str] = field(default_factory=dict)
+    # The customer's contact preferences page (email/SMS per kind), linked from every message.
+    preferences_url: str = ""
     # A campaign email's own subject, heading, sanitized body and call to action (None: transactional).
     campaign: CampaignMessage | None = None
     # The signed returns-portal link of a delivered order that may still be returned ('' otherwise).
@@ -277,6 +279,7 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         ),
         "absolute": absolute_url,
         "unsubscribe_url": facts.unsubscribe_url,
+        "preferences_url": facts.preferences_url,
         "support_email": facts.shop.support_email,
         "footer_text": facts.shop.footer_text,
         "website_url": facts.shop.website_url,

@@ -4,7 +4,14 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from notifications.models import Message, MessageStatus, NotificationSettings, Reconciliation, StatusTemplate
+from notifications.models import (
+    Message,
+    MessageChannel,
+    MessageStatus,
+    NotificationSettings,
+    Reconciliation,
+    StatusTemplate,
+)
 from shipments.models import StatusChange
 from shops.models import Shop
 
@@ -39,9 +46,14 @@ def status_changes_unprocessed(*, created_before: datetime, limit: int = 500) ->
     )
 
 
-def messages_stuck_sending(*, claimed_before: datetime) -> QuerySet[Message]:
-    """Messages claimed so long ago that their worker must be gone."""
-    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=claimed_before)
+def message_channel(*, message_id: int) -> str:
+    """The channel of one message (which sender takes it); email when the message is gone (that sender says so)."""
+    return Message.objects.filter(pk=message_id).values_list("channel", flat=True).first() or MessageChannel.EMAIL
+
+
+def messages_stuck_sending(*, claimed_before: datetime, channel: str = MessageChannel.EMAIL) -> QuerySet[Message]:
+    """Messages of ``channel`` claimed so long ago that their worker must be gone (each channel recovers its own)."""
+    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=claimed_before, channel=channel)
 
 
 def messages_to_reconcile(*, unknown_before: datetime, limit: int) -> QuerySet[Message]:
@@ -80,6 +92,7 @@ def sent_recently_count(*, shipment_id: int, since: datetime) -> int:
     """Emails about one parcel that went out (or are on their way) since ``since``; the daily cap counts these."""
     return Message.objects.filter(
         shipment_id=shipment_id,
+        channel=MessageChannel.EMAIL,
         created_at__gte=since,
         status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.UNKNOWN],
     ).count()

@@ -92,7 +92,7 @@ def messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
             counts["requeued"] += updated
         else:
             reason = "the worker was lost during the ESP call"
-            counts["unknown"] += _unknown(message=message, reason=reason, now=now)
+            counts["unknown"] += message_mark_unknown(message=message, reason=reason, now=now)
     return counts
 
 
@@ -248,11 +248,11 @@ def _ambiguous(*, message: Message, reason: str, now: datetime) -> SendOutcome:
     # The ESP may have accepted the email: only an idempotent backend may be asked again.
     if _backend_is_idempotent(message.shop):
         return _retry_or_fail(message=message, reason=reason, now=now)
-    _unknown(message=message, reason=reason, now=now)
+    message_mark_unknown(message=message, reason=reason, now=now)
     return SendOutcome(status=MessageStatus.UNKNOWN)
 
 
-def _unknown(*, message: Message, reason: str, now: datetime) -> int:
+def message_mark_unknown(*, message: Message, reason: str, now: datetime) -> int:
     """The provider may or may not have the message: record why; reconciliation settles it (never a plain retry)."""
     return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.UNKNOWN,

@@ -106,11 +106,16 @@ ESP_PROVIDER_CHOICES = [(code, provider.label) for code, provider in ESP_PROVIDE
 
 def esp_options_errors(*, provider: str, options: Any) -> list[str]:
     """What is wrong with a shop's ESP options (empty when they may be saved)."""
+    return provider_options_errors(providers=ESP_PROVIDERS, provider=provider, options=options)
+
+
+def provider_options_errors(*, providers: dict[str, Any], provider: str, options: Any) -> list[str]:
+    """What is wrong with a shop's credentials for one of ``providers`` (ESPs, SMS gateways): listed keys only."""
     if not provider:
-        return ["Remove the ESP options, or choose a provider."] if options else []
-    spec = ESP_PROVIDERS.get(provider)
+        return ["Remove the provider's options, or choose a provider."] if options else []
+    spec = providers.get(provider)
     if spec is None:
-        return [f"Unknown provider {provider!r}; choose one of {', '.join(ESP_PROVIDERS)}."]
+        return [f"Unknown provider {provider!r}; choose one of {', '.join(providers)}."]
     if not isinstance(options, dict):
         return ["A JSON object of the provider's credentials."]
     errors = []

@@ -9,10 +9,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from config.celery import one_producer, publish_now, run_each
+from notifications.models import MessageChannel
 from notifications.outbox import campaign_message_enqueue, messages_release_due, status_change_process
 from notifications.reconcile import messages_reconcile
-from notifications.selectors import status_changes_unprocessed
+from notifications.selectors import message_channel, status_changes_unprocessed
 from notifications.sending import message_send, messages_recover_stuck
+from notifications.sms.sending import sms_message_send, sms_messages_recover_stuck
 
 SWEEP_AFTER = timedelta(minutes=1)
 PROCESS_STATUS_CHANGE_TASK = "notifications.process_status_change"
@@ -40,7 +42,8 @@ def process_status_changes(status_change_ids: list[int]) -> int:
 @shared_task(name="notifications.send_message", bind=True, max_retries=None)
 def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """Send one message at most once; a transient ESP error comes back after a backoff."""
-    outcome = message_send(message_id=message_id)
+    send = sms_message_send if message_channel(message_id=message_id) == MessageChannel.SMS else message_send
+    outcome = send(message_id=message_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
@@ -66,6 +69,7 @@ def sweep_status_changes() -> int:
 def release_due_messages() -> int:
     """Publish messages whose wait is over (settle window, quiet hours, retries) and recover lost claims."""
     messages_recover_stuck()
+    sms_messages_recover_stuck()
     with one_producer():
         return len(messages_release_due())
 

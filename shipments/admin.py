@@ -46,7 +46,7 @@ class OrderAdmin(CustomerPrivacyActions, TenantScopedAdmin):
     role_actions = ORDERS
     actions = ["export_csv", "export_customer_data", "erase_customer"]
     list_display = ["number", "shop", "customer_name", "customer_email", "placed_at", "total_amount", "currency"]
-    list_filter = ["shop", "locale", "marketing_consent"]
+    list_filter = ["shop", "locale", "email_marketing_consent", "sms_marketing_consent"]
     search_fields = ["number", "customer_email", "customer_name", "shipments__tracking_number"]
     date_hierarchy = "placed_at"
     autocomplete_fields = ["shop"]

@@ -4,6 +4,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from carriers.types import Status
 from shops.models import LANGUAGE_CHOICES, Shop
@@ -32,7 +33,11 @@ class Order(models.Model):
     shipping_postcode = models.CharField(max_length=20, blank=True)
     shipping_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. PL")
     locale = models.CharField(max_length=5, choices=LANGUAGE_CHOICES, blank=True)
-    marketing_consent = models.BooleanField(default=False)
+    # Consent per channel (Polish law since 10 Nov 2024: promotional SMS need their own), each with when given.
+    email_marketing_consent = models.BooleanField(default=False)
+    email_marketing_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sms_marketing_consent = models.BooleanField(default=False)
+    sms_marketing_consent_at = models.DateTimeField(null=True, blank=True, editable=False)
     currency = models.CharField(max_length=3, default="PLN")
     total_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     shipping_method = models.CharField(max_length=120, blank=True)
@@ -53,6 +58,16 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.number}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Each consent carries when it was given; withdrawing it clears the moment.
+        for channel in ("email", "sms"):
+            given, stamp = f"{channel}_marketing_consent", f"{channel}_marketing_consent_at"
+            if not getattr(self, given):
+                setattr(self, stamp, None)
+            elif getattr(self, stamp) is None:
+                setattr(self, stamp, timezone.now())
+        super().save(*args, **kwargs)
 
     @property
     def effective_locale(self) -> str:

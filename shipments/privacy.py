@@ -22,6 +22,9 @@ register(
             "customer_phone": BLANK,
             "shipping_city": BLANK,
             "shipping_postcode": BLANK,
+            # When consent was given ties the order to a person's choice at a moment; the choice itself stays.
+            "email_marketing_consent_at": BLANK,
+            "sms_marketing_consent_at": BLANK,
         },
         # The order lives on while its parcels move: retention counts from the last thing that happened.
         activity_paths=("updated_at", "shipments__last_event_at", "shipments__status_changed_at"),

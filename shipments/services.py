@@ -19,6 +19,7 @@ from carriers.detection import detect
 from carriers.registry import carrier_codes
 from shipments.models import Direction, Order, OrderItem, Shipment
 from shops.models import Shop
+from shops.phones import phone_normalize
 
 ORDER_FIELDS = (
     "customer_name",
@@ -28,7 +29,8 @@ ORDER_FIELDS = (
     "shipping_postcode",
     "shipping_country",
     "locale",
-    "marketing_consent",
+    "email_marketing_consent",
+    "sms_marketing_consent",
     "currency",
     "total_amount",
     "shipping_method",
@@ -156,6 +158,8 @@ def order_upsert(
     for name, value in fields.items():
         setattr(order, name, value)
     order.full_clean(exclude=["shop"])
+    if "customer_phone" in fields or "shipping_country" in fields:
+        order.customer_phone = _checked_phone(order)
     order.save()
 
     if items is not None:
@@ -181,6 +185,16 @@ def order_upsert(
         order_touch(order_id=order.pk)
         order.refresh_from_db(fields=["version", "updated_at"])
     return order, created
+
+
+def _checked_phone(order: Order) -> str:
+    """The order's phone in E.164; a number that is not one at all is refused (landlines are kept)."""
+    if not order.customer_phone.strip():
+        return ""
+    check = phone_normalize(raw=order.customer_phone, country=order.shipping_country)
+    if not check.e164:
+        raise ValidationError({"customer_phone": f"{check.reason}; write it with its country prefix, e.g. +48…"})
+    return check.e164
 
 
 def _nested(error: ValidationError, prefix: str) -> ValidationError:

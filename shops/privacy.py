@@ -105,8 +105,9 @@ def register(*declarations: PersonalData) -> None:
     for declaration in declarations:
         if declaration.label in _registry and _registry[declaration.label] != declaration:
             raise ValueError(f"{declaration.label} is already declared in the personal-data registry")
-        if declaration.order_path is None and not (declaration.email_lookups or declaration.expires_field):
-            raise ValueError(f"{declaration.label}: give an order_path, email_lookups or an expires_field")
+        lookups = declaration.email_lookups or declaration.phone_lookups
+        if declaration.order_path is None and not (lookups or declaration.expires_field):
+            raise ValueError(f"{declaration.label}: give an order_path, email or phone lookups or an expires_field")
         _registry[declaration.label] = declaration
 
 

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from shops.audit import audit_record
 from shops.models import ApiKey, AuditAction, PrivacyKind, PrivacyRequest, Shop
+from shops.phones import phone_normalize
 from shops.privacy import (
     BLANK,
     OnErase,
@@ -146,6 +147,11 @@ def _subject(*, shop: Shop, email: str) -> Subject:
         needles.update(str(row[name]) for name in orders.identity_fields if row[name])
         if orders.phone_field and row[orders.phone_field]:
             phones.add(row[orders.phone_field])
+            # Copies (SMS, opt-outs) hold the number in E.164 even where the order kept it as typed.
+            e164 = phone_normalize(raw=row[orders.phone_field], country="").e164
+            if e164:
+                phones.add(e164)
+                needles.add(e164)
     return Subject(shop=shop, email=email, order_ids=tuple(order_ids), phones=tuple(phones), needles=tuple(needles))
 
 
@@ -253,7 +259,8 @@ def _expired_order_ids(*, shop: Shop, cutoff: datetime, limit: int) -> list[int]
     moments = [F(path) if "__" not in path else Coalesce(Max(path), base) for path in orders.activity_paths]
     still_personal = Q()
     for name in orders.fields:
-        still_personal |= Q(**{f"{name}__gt": ""})
+        nullable = orders.model._meta.get_field(name).null  # e.g. when a consent was given
+        still_personal |= Q(**{f"{name}__isnull": False} if nullable else {f"{name}__gt": ""})
     return list(
         _in_shop(orders, shop)
         .filter(still_personal)
@@ -316,7 +323,9 @@ def _audit(*, shop: Shop, kind: str, subject: Subject, actor: Actor, counts: dic
     else:
         label = actor or "system"
     subject_key = subject_hash(subject.email)
-    PrivacyRequest.objects.create(shop=shop, kind=kind, subject=subject_key, actor=user, actor_label=label, counts=counts)
+    PrivacyRequest.objects.create(
+        shop=shop, kind=kind, subject=subject_key, actor=user, actor_label=label, counts=counts
+    )
     if kind in AUDITED_KINDS:
         audit_record(shop=shop, actor=user, action=AUDITED_KINDS[kind], target=f"customer {subject_key[:16]} ({label})")
 

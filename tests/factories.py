@@ -56,7 +56,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     shipping_postcode = "30-001"
     shipping_country = "PL"
     locale = "pl"
-    marketing_consent = True
+    email_marketing_consent = True
     currency = "PLN"
     total_amount = Decimal("249.00")
     placed_at = factory.LazyFunction(lambda: datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
@@ -103,6 +103,8 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
 
     shipment = factory.SubFactory(ShipmentFactory)
     # A status transition by default: from == to would be a reason-only change.
-    from_status = factory.LazyAttribute(lambda change: "info_received" if change.to_status == "in_transit" else "in_transit")
+    from_status = factory.LazyAttribute(
+        lambda change: "info_received" if change.to_status == "in_transit" else "in_transit"
+    )
     to_status = "out_for_delivery"
     occurred_at = factory.LazyFunction(lambda: datetime(2026, 11, 4, 7, 0, tzinfo=UTC))

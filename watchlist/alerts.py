@@ -2,8 +2,9 @@
 
 Webhooks go through ``api.emit_webhook_event`` (api sits above the watchlist), keyed per incident and
 transition so a repeat emits nothing new. The customer's email is one ``message_request`` per
-incident (exactly once, through notifications) for the types the shop has it on. The daily digest
-to the shop lives in ``watchlist.digest``.
+incident (exactly once, through notifications) for the types the shop has it on; so is the SMS
+(``trigger_sms_request``) when the shop also texts about incidents. The daily digest to the shop lives in
+``watchlist.digest``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from config.formats import weekday_day
 from notifications.models import MessageChannel
 from notifications.outbox import message_request
 from notifications.rendering import customer_timezone
+from notifications.sms.requests import trigger_sms_request
 from shipments.links import order_tracking_url
 from shops.languages import language_or_default
 from watchlist.explanations import incident_explanation
@@ -90,7 +92,7 @@ def incident_customer_message(*, incident: Incident) -> bool:
     """Ask notifications for the customer's email about ``incident``, once; False when there is nobody to write to."""
     shipment = incident.shipment
     order = shipment.order
-    if shipment.direction != "outbound" or not order.customer_email:
+    if shipment.direction != "outbound":
         return False
     language = language_or_default(order.effective_locale)
     zone = ZoneInfo(customer_timezone(country=order.shipping_country, shop_timezone=incident.shop.timezone))
@@ -103,6 +105,28 @@ def incident_customer_message(*, incident: Incident) -> bool:
         collect_by=collect_by,
         point=point.get("name", "") or point_address,
     )
+    context = {
+        "incident_type": incident.incident_type,
+        "customer_name": order.customer_name,
+        "order_number": order.number,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": order_tracking_url(order),
+        "headline": words.headline,
+        "body": words.body,
+        "pickup_point_address": point_address,
+    }
+    # The SMS, when the shop texts about incidents (its own rules: number, opt-out, send window).
+    texted = trigger_sms_request(
+        shop=incident.shop,
+        trigger_kind=INCIDENT_TRIGGER,
+        trigger_id=incident.pk,
+        template=CUSTOMER_TEMPLATE,
+        context={"headline": words.headline, "tracking_url": context["tracking_url"]},
+        order=order,
+        shipment=shipment,
+    )
+    if not order.customer_email:
+        return texted is not None
     message_request(
         shop=incident.shop,
         trigger_kind=INCIDENT_TRIGGER,
@@ -113,15 +137,6 @@ def incident_customer_message(*, incident: Incident) -> bool:
         language=language,
         order=order,
         shipment=shipment,
-        context={
-            "incident_type": incident.incident_type,
-            "customer_name": order.customer_name,
-            "order_number": order.number,
-            "tracking_number": shipment.tracking_number,
-            "tracking_url": order_tracking_url(order),
-            "headline": words.headline,
-            "body": words.body,
-            "pickup_point_address": point_address,
-        },
+        context=context,
     )
     return True

@@ -95,7 +95,7 @@ def make_parcels(count: int) -> list[int]:
             customer_email=f"customer{index}@example.com",
             shipping_country="PL",
             locale=languages[index % len(languages)],
-            marketing_consent=True,
+            email_marketing_consent=True,
             placed_at=datetime(2026, 11, 1, tzinfo=UTC),
         )
         OrderItem.objects.create(order=order, name="Kawa ziarnista 1 kg", quantity=2)
@@ -199,7 +199,10 @@ def run(count: int, esp_url: str) -> None:
     begin = time.perf_counter()
     for index in range(min(count, 500)):
         email = EmailMultiAlternatives(
-            subject=sample.subject, body=sample.text_body, from_email=sample.shop.from_email, to=[f"b{index}@example.com"]
+            subject=sample.subject,
+            body=sample.text_body,
+            from_email=sample.shop.from_email,
+            to=[f"b{index}@example.com"],
         )
         email.attach_alternative(sample.html_body, "text/html")
         connection.send_messages([email])

@@ -50,7 +50,7 @@ def test_apply_stores_orders_and_shipments(shop):
     order = Order.objects.get(shop=shop, number="PF-1")
     assert order.customer_name == "Anna Kowalska"
     assert str(order.total_amount) == "249.00"
-    assert order.marketing_consent is True
+    assert order.email_marketing_consent is True  # the legacy column is the email consent
     assert order.placed_at.isoformat() == "2026-11-02T09:30:00+00:00"  # shop time zone Europe/Warsaw
     assert Shipment.objects.filter(order=order).count() == 2
 
@@ -181,7 +181,9 @@ def test_a_checked_import_is_applied_once_then_refused(shop, owner):
 
     # when it is applied, then applied again
     report = csv_import_apply(csv_import_id=csv_import.pk)
-    with pytest.raises(CsvImportNotApplicable, match=r"^Only a checked import without errors can be applied, and only once\.$"):
+    with pytest.raises(
+        CsvImportNotApplicable, match=r"^Only a checked import without errors can be applied, and only once\.$"
+    ):
         csv_import_apply(csv_import_id=csv_import.pk)
 
     # then the first stored everything once and the second nothing more
@@ -206,7 +208,9 @@ def test_an_invalid_import_is_never_applied(shop, owner):
 
 def test_an_unreadable_file_stores_no_import(shop, owner):
     with pytest.raises(CsvFileError, match="neither UTF-8 nor Windows-1250"):
-        csv_import_check(shop=shop, upload=io.BytesIO(b"order_number\n\x81\x98\n"), file_name="o.csv", uploaded_by=owner)
+        csv_import_check(
+            shop=shop, upload=io.BytesIO(b"order_number\n\x81\x98\n"), file_name="o.csv", uploaded_by=owner
+        )
 
     assert not CsvImport.objects.exists()
 
@@ -231,4 +235,4 @@ def test_yes_and_no_words_set_marketing_consent(shop):
     report = orders_csv_import(shop=shop, text=text, apply=True)
 
     assert report.applied is True
-    assert dict(Order.objects.values_list("number", "marketing_consent")) == {"PF-1": True, "PF-2": False}
+    assert dict(Order.objects.values_list("number", "email_marketing_consent")) == {"PF-1": True, "PF-2": False}

@@ -143,7 +143,7 @@ def test_page_campaign_may_allocate_on_view_once(shop):
 
 def test_page_shows_the_apology_for_a_late_parcel(shop):
     campaign = delay_apology_setup(shop=shop, code_count=10)
-    order, shipment = _order(shop, marketing_consent=False)
+    order, shipment = _order(shop, email_marketing_consent=False)
     shipment.eta_to = NOW - timedelta(hours=2)
     shipment.save()
 
@@ -155,7 +155,7 @@ def test_page_shows_the_apology_for_a_late_parcel(shop):
 
 def test_page_shows_no_apology_while_a_date_only_eta_day_is_still_running(shop):
     delay_apology_setup(shop=shop, code_count=10)
-    order, shipment = _order(shop, marketing_consent=False)
+    order, shipment = _order(shop, email_marketing_consent=False)
     shipment.eta_to = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # "on the 20th" in Warsaw; now is noon of the 20th
     shipment.save()
 
@@ -233,7 +233,7 @@ def test_campaign_of_another_shop_gives_nothing(shop, other_shop):
 
 def test_transactional_email_recommends_only_with_consent(shop):
     _catalog(shop)
-    _, shipment = _order(shop, status="delivered", marketing_consent=False)
+    _, shipment = _order(shop, status="delivered", email_marketing_consent=False)
     change = StatusChangeFactory(shipment=shipment, to_status="delivered", occurred_at=NOW)
 
     placements = email_placements(status_change=change, campaign_id=None, language="pl")

@@ -88,7 +88,7 @@ def test_only_the_highest_priority_match_is_sent(shop):
         ({"min_order_value": Decimal("500")}, {"total_amount": Decimal("100")}),
         ({"max_order_value": Decimal("50")}, {"total_amount": Decimal("100")}),
         ({"carriers": ",dpd,"}, {}),
-        ({"require_marketing_consent": True}, {"marketing_consent": False}),
+        ({"require_marketing_consent": True}, {"email_marketing_consent": False}),
         ({"product_categories": ",machines,"}, {}),
         ({"customer_type": "repeat"}, {}),
         ({}, {"customer_email": ""}),

@@ -160,7 +160,7 @@ def test_campaign_sends_create_their_own_message_with_consent(clock, shipment, s
 
 def test_campaign_sends_are_queued_as_campaigns_chose_them(clock, shipment, settings_row, monkeypatch):
     # given campaigns (which applies each campaign's audience and consent rule) returns one send
-    shipment.order.marketing_consent = False
+    shipment.order.email_marketing_consent = False
     shipment.order.save()
     monkeypatch.setattr(
         outbox, "campaign_dispatches_claim", lambda status_change: [CampaignSend(campaign_id=7, variant="B")]

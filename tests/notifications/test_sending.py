@@ -166,7 +166,7 @@ def test_marketing_blocks_are_left_out_without_consent_but_the_status_is_sent(
     clock, shipment, settings_row, monkeypatch
 ):
     # given
-    shipment.order.marketing_consent = False
+    shipment.order.email_marketing_consent = False
     shipment.order.save()
     monkeypatch.setattr(content, "email_placements", placements_with_offer)
     message = queued_message(shipment)

@@ -73,7 +73,11 @@ def test_repeated_request_is_one_message_and_the_first_call_wins(clock, order, p
     assert Message.objects.count() == 1
     stored = Message.objects.get()
     assert (stored.trigger_kind, stored.trigger_id, stored.channel, stored.campaign_key) == ("return", 41, "email", 0)
-    assert (stored.to_email, stored.context, stored.status_change_id) == ("anna@example.com", {"return_number": "R-41"}, None)
+    assert (stored.to_email, stored.context, stored.status_change_id) == (
+        "anna@example.com",
+        {"return_number": "R-41"},
+        None,
+    )
     assert (stored.status, stored.send_after, stored.released_at) == (MessageStatus.QUEUED, NOW, NOW)
     # both calls publish the due send (the first publish may have been lost); the claim sends it once
     assert published == [(SEND, {"message_id": first.pk})] * 2
@@ -150,10 +154,18 @@ def test_a_later_send_at_waits_for_the_release_tick(clock, order, published, com
     assert published == [(SEND, {"message_id": message.pk})]
 
 
-def test_sms_has_no_sender_yet_so_nothing_is_stored(clock, order, published):
+def test_an_sms_request_stores_the_number_not_an_email(clock, order, published):
+    # when
+    message = request(order, channel="sms", recipient="+48600100200")
+    # then
+    assert (message.channel, message.to_phone, message.to_email) == ("sms", "+48600100200", "")
+    assert message.status == MessageStatus.QUEUED
+
+
+def test_an_unknown_channel_has_no_sender_so_nothing_is_stored(clock, order, published):
     # when / then
-    with pytest.raises(ValueError, match="No sender for the channel 'sms' yet"):
-        request(order, channel="sms", recipient="+48600100200")
+    with pytest.raises(ValueError, match="No sender for the channel 'fax'"):
+        request(order, channel="fax", recipient="+48600100200")
     assert Message.objects.count() == 0
     assert published == []
 

@@ -8,6 +8,8 @@ from django.db import connection
 from api.models import CsvImport, IdempotencyRecord, WebhookEvent
 from campaigns.models import CampaignDispatch, Click, DiscountAllocation
 from notifications.models import MessageEvent, OutboxEmail, Suppression
+from notifications.sms.models import OutboxSms, SmsOptOut
+from notifications.sms.preferences import preferences_link_for
 from shipments.models import Order
 from shops.models import Shop
 from tests.campaigns.factories import CampaignFactory, DiscountPoolFactory
@@ -64,6 +66,25 @@ def customer_footprint(shop: Shop, *, email: str, name: str, phone: str, at: dat
         subject=f"{name}, your parcel is here",
         text_body=f"Hello {name}",
     )
+    # The SMS channel: the text (number in E.164), the outbox's copy, an opt-out and the preferences link.
+    e164 = "+" + "".join(char for char in phone if char.isdigit())
+    sms = MessageFactory(
+        status_change=status_change,
+        channel="sms",
+        to_email="",
+        to_phone=e164,
+        status="sent",
+        sent_at=at,
+        text_body=f"Shop: {name}, your parcel is here",
+    )
+    MessageEvent.objects.create(
+        message=sms, esp_name="SMSAPI", event_id=f"sms-{sms.pk}", event_type="delivered", occurred_at=at, recipient=e164
+    )
+    OutboxSms.objects.create(
+        shop=shop, provider_message_id=f"sms-{sms.pk}", to=e164, body=f"{name}: parcel", encoding="GSM-7", segments=1
+    )
+    SmsOptOut.objects.create(shop=shop, phone=e164, reason="stop")
+    preferences_link_for(order=order)
     campaign = CampaignFactory(shop=shop)
     CampaignDispatch.objects.create(
         shop=shop,

@@ -52,6 +52,9 @@ def test_every_app_with_personal_data_joins_the_registry():
         "notifications.MessageEvent",
         "notifications.Suppression",
         "notifications.OutboxEmail",
+        "notifications.OutboxSms",
+        "notifications.SmsOptOut",
+        "notifications.PreferencesLink",
         "campaigns.CampaignDispatch",
         "campaigns.DiscountAllocation",
         "campaigns.Click",
@@ -81,7 +84,11 @@ NOT_CUSTOMER_DATA = {
     # Staff, not customers: invitations to the shop's own team, and django-axes' login records (kept for
     # security, pruned by axes' own settings).
     "shops.Invitation.email",
-    *(f"axes.{model}.{name}" for model in ("AccessAttempt", "AccessLog", "AccessFailureLog") for name in ("ip_address", "user_agent")),
+    *(
+        f"axes.{model}.{name}"
+        for model in ("AccessAttempt", "AccessLog", "AccessFailureLog")
+        for name in ("ip_address", "user_agent")
+    ),
 }
 LOOKS_PERSONAL = re.compile(r"customer|recipient|email|phone|comment|ip_address|user_agent|payload|^to$")
 
@@ -115,6 +122,7 @@ def test_erase_leaves_the_email_name_and_phone_nowhere_in_the_database(shop, own
     assert tables_containing(EMAIL) == {}
     assert tables_containing(NAME) == {}
     assert tables_containing(PHONE) == {}
+    assert tables_containing("+48511222333") == {}  # the SMS channel's copies, in E.164
 
 
 def test_erase_keeps_other_customers_and_other_shops(shop, owner, erased, neighbour, same_email_elsewhere):
@@ -131,14 +139,14 @@ def test_erase_keeps_other_customers_and_other_shops(shop, owner, erased, neighb
     )
     assert (same_email_elsewhere.order.customer_email, same_email_elsewhere.order.customer_phone) == (EMAIL, PHONE)
     other_shop_id = same_email_elsewhere.order.shop_id
-    assert Message.objects.get(order=same_email_elsewhere.order).text_body.startswith(f"Hello {NAME}")
+    assert Message.objects.get(order=same_email_elsewhere.order, channel="email").text_body.startswith(f"Hello {NAME}")
     assert Suppression.objects.filter(shop_id=other_shop_id, email=EMAIL.lower()).count() == 1
     assert OutboxEmail.objects.filter(shop_id=other_shop_id).count() == 1
     assert (
         DeliveryFeedback.objects.get(order=neighbour.order).comment
         == "Thanks, Jan Wisniewski here, call +48 600 999 888"
     )
-    assert Message.objects.get(order=neighbour.order).to_email == "jan.wisniewski@example.com"
+    assert Message.objects.get(order=neighbour.order, channel="email").to_email == "jan.wisniewski@example.com"
     assert set(tables_containing("jan.wisniewski@example.com")) >= {"shipments_order", "notifications_message"}
 
 
@@ -157,7 +165,7 @@ def test_erase_keeps_the_statistics(shop, owner, erased):
     ]
     assert StatusChange.objects.filter(shipment__order=order, to_status="delivered").count() == 1
     assert TrackingEvent.objects.get(shipment__order=order).text == "Doręczono do rąk własnych: [erased]"
-    message = Message.objects.get(order=order)
+    message = Message.objects.get(order=order, channel="email")
     assert (message.status, message.opened_at is not None, message.to_email, message.html_body) == (
         "sent",
         True,
@@ -234,7 +242,9 @@ def test_export_holds_the_customers_data_and_nothing_of_others(shop, owner, eras
     assert data["shipments.Order"][0]["customer_name"] == NAME
     assert "public_token" not in data["shipments.Order"][0]
     assert data["tracking_portal.DeliveryFeedback"][0]["comment"] == f"Thanks, {NAME} here, call {PHONE}"
-    assert len(data["notifications.Message"]) == 1
+    assert sorted(row["channel"] for row in data["notifications.Message"]) == ["email", "sms"]
+    assert [row["to"] for row in data["notifications.OutboxSms"]] == ["+48511222333"]
+    assert [row["phone"] for row in data["notifications.SmsOptOut"]] == ["+48511222333"]
     assert data["notifications.Suppression"][0]["email"] == EMAIL.lower()
     assert [row["file_name"] for row in data["api.CsvImport"]] == [f"orders-{erased.order.pk}.csv"]
     assert "content" not in data["api.CsvImport"][0]

@@ -7,6 +7,7 @@ import pytest
 from api.models import CsvImport, IdempotencyRecord
 from config.celery import beat_schedule
 from notifications.models import Message, OutboxEmail, Suppression
+from notifications.sms.models import OutboxSms
 from shipments.models import Order, Shipment
 from shops.models import PrivacyRequest
 from shops.privacy_services import retention_sweep
@@ -24,6 +25,7 @@ def idle_since(footprint, moment):
     Order.objects.filter(pk=footprint.order.pk).update(updated_at=moment)
     Shipment.objects.filter(order=footprint.order).update(last_event_at=moment, status_changed_at=moment)
     OutboxEmail.objects.filter(shop=footprint.order.shop).update(created_at=moment)
+    OutboxSms.objects.filter(shop=footprint.order.shop).update(created_at=moment)
     CsvImport.objects.filter(shop=footprint.order.shop).update(created_at=moment)
     IdempotencyRecord.objects.filter(shop=footprint.order.shop).update(created_at=moment)
 
@@ -46,8 +48,8 @@ def test_sweep_erases_orders_idle_past_retention_and_keeps_recent_ones(shop):
     assert set(tables_containing("old@example.com")) == {"notifications_suppression"}
     recent.order.refresh_from_db()
     assert (recent.order.customer_email, recent.order.customer_name) == ("new@example.com", "Nina Newman")
-    assert Message.objects.get(order=recent.order).to_email == "new@example.com"
-    assert Message.objects.get(order=old.order).status == "sent"
+    assert Message.objects.get(order=recent.order, channel="email").to_email == "new@example.com"
+    assert Message.objects.get(order=old.order, channel="email").status == "sent"
     assert Shipment.objects.get(order=old.order).status == "delivered"
     assert Suppression.objects.filter(shop=shop).count() == 2
     audit = PrivacyRequest.objects.get(shop=shop)
