@@ -374,35 +374,51 @@ def test_the_outbox_backend_looks_up_its_stored_email(clock, shop):
     assert (message.status, message.esp_message_id, other.status) == ("sent", "stored-1", "queued")
 
 
-class SmsGateway:
-    """A stand-in for an SMS channel's backend: it looks messages up itself."""
+def test_an_sms_the_outbox_stored_is_found_by_its_reference(clock, shop):
+    # given: the SMS outbox (the default gateway) holds the message's SMS under our reference
+    from notifications.sms.backends import sms_reference
+    from notifications.sms.models import OutboxSms
 
-    def lookup(self, message):
-        return LookupResult(
-            outcome=LookupOutcome.FOUND, provider="SMS gateway", detail="sms found", provider_message_id="sms-1"
-        )
-
-
-def test_another_channel_plugs_in_its_backends_lookup(clock, shop):
-    # given
-    message = unknown_message(shop, channel="sms")
-    # when
-    with override_settings(SMS_BACKEND=f"{__name__}.SmsGateway"):
-        decision = reconcile.message_reconcile(message=message)
-    # then
-    assert decision == "found"
-    message.refresh_from_db()
-    assert (message.esp_name, message.esp_message_id) == ("SMS gateway", "sms-1")
-
-
-def test_a_channel_without_a_backend_waits_for_a_person_after_one_resend(clock, shop):
-    # given
-    message = unknown_message(shop, channel="sms", unknown_since=NOW - timedelta(hours=3))
+    message = unknown_message(shop, channel="sms", to_email="", to_phone="+48600100200")
+    OutboxSms.objects.create(
+        shop=shop,
+        provider_message_id="outbox-1",
+        idempotency_key=sms_reference(shop_id=shop.pk, message_id=message.pk),
+        to="+48600100200",
+        sender="Shop",
+        body="Your parcel is out for delivery",
+        encoding="GSM-7",
+        segments=1,
+    )
     # when
     decision = reconcile.message_reconcile(message=message)
     # then
+    assert decision == "found"
+    message.refresh_from_db()
+    assert (message.status, message.esp_message_id) == (MessageStatus.SENT, "outbox-1")
+
+
+def test_an_sms_the_outbox_never_got_is_resent_once(clock, shop):
+    # given
+    message = unknown_message(shop, channel="sms", to_email="", to_phone="+48600100200")
+    # when
+    decision = reconcile.message_reconcile(message=message)
+    # then
+    assert decision == "absent_resent"
+    assert Message.objects.get(pk=message.pk).status == MessageStatus.QUEUED
+
+
+def test_an_sms_gateway_without_a_lookup_resends_once_after_the_quiet_period(clock, shop):
+    # given: Twilio offers no lookup by our id; its status callbacks would have settled it
+    message = unknown_message(
+        shop, channel="sms", to_email="", to_phone="+48600100200", unknown_since=NOW - timedelta(hours=3)
+    )
+    # when
+    with override_settings(SMS_BACKEND="twilio", SMS_TWILIO_ACCOUNT_SID="AC123", SMS_TWILIO_AUTH_TOKEN="token"):
+        decision = reconcile.message_reconcile(message=message)
+    # then
     assert decision == "quiet_resent"
-    assert "No sms backend is configured" in Message.objects.get(pk=message.pk).reconciliation_log
+    assert "offers no message lookup" in Message.objects.get(pk=message.pk).reconciliation_log
 
 
 def test_a_decision_on_a_message_settled_meanwhile_changes_nothing(clock, shop):
