@@ -115,6 +115,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
         "watchlist-scan": beat_entry("watchlist.scan", 60),
         "watchlist-send-digests": beat_entry("watchlist.send_digests", 3600),
+        "feedback-announce-settled": beat_entry("feedback.announce_settled", 60),
     }
 
 
