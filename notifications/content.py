@@ -24,6 +24,7 @@ from notifications.rendering import (
     customer_timezone,
     email_render,
     project_environment,
+    score_links_for,
     text_environment,
 )
 from notifications.selectors import status_overrides_for
@@ -127,6 +128,10 @@ def message_facts(
         else unsubscribe_url_for(message_id=message.pk),
         overrides=overrides,
         campaign=campaign,
+        # Asking for the score is a service, not marketing: on the delivered transactional email, with or without consent.
+        score_links=score_links_for(order_id=order.pk, scale=message.shop.feedback_scale)
+        if placements is not None and placements.feedback_prompt
+        else (),
     )
 
 
