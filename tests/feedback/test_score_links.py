@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from feedback.models import CarrierRating, FeedbackAnswer, FeedbackResponse
+from feedback.models import CarrierRating, FeedbackAnswer, FeedbackResponse, FeedbackSettings
 from shipments.links import feedback_score_url, feedback_token, feedback_token_order_id
 from tests.factories import OrderFactory, ShipmentFactory
 
@@ -212,3 +212,38 @@ def test_the_score_url_is_absolute_and_carries_the_score(delivered_order, settin
     url = feedback_score_url(order_id=delivered_order.pk, score=7)
 
     assert url.startswith("https://track.example/f/") and url.endswith("?score=7")
+
+
+def test_promoters_see_the_shops_review_link_and_detractors_do_not(client, shop, token):
+    # given a shop with a review link
+    FeedbackSettings.objects.create(shop=shop, review_url="https://g.page/r/shop/review")
+
+    # when a customer scores 10, then changes to 4
+    promoter = client.post(f"/f/{token}", {"score": "10"}, HTTP_ACCEPT="application/json").json()
+    as_promoter = client.get(f"/f/{token}?lang=en").content.decode()
+    detractor = client.post(f"/f/{token}", {"score": "4"}, HTTP_ACCEPT="application/json").json()
+    as_detractor = client.get(f"/f/{token}?lang=en").content.decode()
+
+    # then the link is shown to the promoter only (the script un-hides it after the vote from the JSON)
+    assert (promoter["promoter"], detractor["promoter"]) == (True, False)
+    assert '<p id="review" class="review">' in as_promoter
+    assert '<p id="review" class="review" hidden>' in as_detractor
+    assert "https://g.page/r/shop/review" in as_detractor  # present for the script, hidden
+
+
+def test_the_shops_questions_are_asked_in_the_customers_language(client, shop, token):
+    FeedbackSettings.objects.create(shop=shop, questions=["packaging", "price"])
+
+    page = client.get(f"/f/{token}?lang=de").content.decode()
+
+    assert "<legend>Die Verpackung</legend>" in page and "<legend>Der Preis</legend>" in page
+    assert "Der Zusteller" not in page.split("carrier-heading")[0]
+
+
+def test_a_question_the_shop_does_not_ask_is_refused(client, shop, token):
+    FeedbackSettings.objects.create(shop=shop, questions=["packaging"])
+
+    response = client.post(f"/f/{token}", {"score": "8", "q_courier": "up"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 400
+    assert FeedbackResponse.objects.count() == 0
