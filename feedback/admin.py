@@ -114,7 +114,7 @@ class FeedbackResponseAdmin(TenantScopedAdmin):
             "carriers": by_carrier(shop, start, end),
             "categories": by_category(shop, start, end),
             "comments": comments(shop, start, end, search=search),
-            "repurchase": repurchase_by_segment(shop, start, end, now=timezone.now()),
+            "repurchase": repurchase_by_segment(shop, None, end, now=timezone.now()),
             "windows": REPURCHASE_WINDOWS,
             "segments": SEGMENTS,
             "opts": self.model._meta,

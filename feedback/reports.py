@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -137,10 +137,14 @@ class RepurchaseCell:
 
 
 def repurchase_by_segment(
-    shop: Shop, start: date | datetime, end: date | datetime, *, now: datetime
+    shop: Shop, start: date | datetime | None, end: date | datetime, *, now: datetime
 ) -> dict[str, dict[int, RepurchaseCell]]:
-    """``{segment: {days: RepurchaseCell}}`` for 30/90/180 days (see the module docstring for the rules)."""
-    since, until = period_bounds(shop, start, end)
+    """``{segment: {days: RepurchaseCell}}`` for 30/90/180 days (see the module docstring for the rules).
+
+    ``start`` None takes every customer who scored up to ``end``: the admin's default, since a recent
+    period alone has hardly anybody whose window has passed.
+    """
+    since, until = period_bounds(shop, start or datetime.min.replace(tzinfo=UTC), end)
     scored = (
         FeedbackResponse.objects.filter(shop=shop, created_at__gte=since, created_at__lt=until)
         .exclude(order__customer_email="")

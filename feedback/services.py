@@ -64,6 +64,11 @@ def _window_open(response: FeedbackResponse | None, now: datetime) -> bool:
     return response is None or now - response.created_at <= EDIT_WINDOW
 
 
+def feedback_open(*, order: Order, response: FeedbackResponse | None, now: datetime) -> bool:
+    """Whether the order may be scored or its response changed: a parcel delivered, within the edit window."""
+    return bool(delivered_outbound(order)) and _window_open(response, now)
+
+
 def score_check(*, scale: str, score: int) -> None:
     """Raise ``ValidationError`` unless ``score`` is on ``scale`` (0-10 NPS, 1-5 CSAT)."""
     low, high = SCALE_RANGES[scale]

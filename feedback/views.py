@@ -27,10 +27,10 @@ from feedback.models import SCALE_RANGES, FeedbackResponse, Segment
 from feedback.questions import QUESTIONS
 from feedback.selectors import feedback_settings_for, order_for_feedback_token, response_of
 from feedback.services import (
-    EDIT_WINDOW,
     FeedbackClosed,
     FollowUp,
     delivered_outbound,
+    feedback_open,
     response_follow_up_save,
     response_score_record,
 )
@@ -105,12 +105,6 @@ def _closed(request: HttpRequest, order: Order, language: str) -> HttpResponse:
     return _message(request, shop=order.shop, language=language, status=410, title=title, body=body)
 
 
-def _open(order: Order, response: FeedbackResponse | None) -> bool:
-    if not delivered_outbound(order):
-        return False
-    return response is None or timezone.now() - response.created_at <= EDIT_WINDOW
-
-
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request: HttpRequest, token: str) -> HttpResponse:
@@ -123,7 +117,7 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return _record(request, order=order, token=token, language=language)
     response = response_of(order)
-    if not _open(order, response):
+    if not feedback_open(order=order, response=response, now=timezone.now()):
         return _closed(request, order, language)
     return _feedback_page(request, order=order, response=response, language=language)
 

@@ -179,3 +179,11 @@ def test_repurchase_against_a_random_history_and_a_plain_reference(db):
         name: {days: [cell.customers, cell.reordered] for days, cell in row.items()} for name, row in table.items()
     }
     assert actual == expected
+
+
+def test_without_a_start_every_customer_who_scored_up_to_the_end_counts(history):
+    everyone = repurchase_by_segment(history, None, NOW, now=NOW)
+    recent = repurchase_by_segment(history, NOW - timedelta(days=45), NOW, now=NOW)
+
+    assert everyone["promoter"][30].customers == 4
+    assert recent["promoter"][30].customers == 1  # only r1 scored in the last 45 days

@@ -247,3 +247,9 @@ def test_a_question_the_shop_does_not_ask_is_refused(client, shop, token):
 
     assert response.status_code == 400
     assert FeedbackResponse.objects.count() == 0
+
+
+def test_score_link_tokens_never_reach_the_logs(token):
+    from tracking_portal.security import mask_tokens
+
+    assert mask_tokens(f'"GET /f/{token}?score=9 HTTP/1.1" 200') == '"GET /f/[token]?score=9 HTTP/1.1" 200'
