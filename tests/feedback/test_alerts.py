@@ -62,10 +62,12 @@ def test_a_settled_detractor_sends_the_webhook_the_support_alert_and_the_campaig
         "feedback_alert",
         delivered_order.pk,
     )
-    rendered = message_content(alert).rendered
+    content = message_content(alert)
+    rendered = content.rendered
     assert rendered.subject == "Niezadowolony klient: zamówienie ZI-1001 oceniono na 3 z 10"
     assert "Paczka zgnieciona" in rendered.text
     assert "Opakowanie: Źle" in rendered.text
+    assert "Wypisz" not in rendered.html and content.unsubscribe_url not in rendered.html
 
 
 def test_nothing_is_announced_before_the_response_settles(
