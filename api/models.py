@@ -60,6 +60,7 @@ class WebhookEventType(models.TextChoices):
     RETURN_CLOSED = "return.closed", "Return closed"
     INCIDENT_OPENED = "incident.opened", "Incident opened"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
+    FEEDBACK_RECEIVED = "feedback.received", "Customer feedback received (score, comment, answers)"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

@@ -44,14 +44,14 @@ def shipment_of_shop(*, shop: Shop, shipment_id: int) -> Shipment | None:
     )
 
 
-def cursor_encode(*, updated_at: datetime, shipment_id: int) -> str:
-    """An opaque, signed position after ``(updated_at, id)``."""
-    return signing.dumps([updated_at.isoformat(), shipment_id], salt=_CURSOR_SALT)
+def cursor_encode(*, updated_at: datetime, shipment_id: int, salt: str = _CURSOR_SALT) -> str:
+    """An opaque, signed position after ``(updated_at, id)``; each list signs with its own ``salt``."""
+    return signing.dumps([updated_at.isoformat(), shipment_id], salt=salt)
 
 
-def cursor_decode(cursor: str) -> tuple[datetime, int]:
+def cursor_decode(cursor: str, *, salt: str = _CURSOR_SALT) -> tuple[datetime, int]:
     try:
-        stamp, shipment_id = signing.loads(cursor, salt=_CURSOR_SALT)
+        stamp, shipment_id = signing.loads(cursor, salt=salt)
         updated_at = parse_datetime(stamp)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise InvalidCursor("Invalid cursor.") from error

@@ -43,6 +43,8 @@ def trigger_delay(campaign: Campaign, status_change: StatusChange) -> timedelta 
     if campaign.trigger_type == TriggerType.LATE_OR_EXCEPTION:
         late = status_change.to_status == Status.EXCEPTION or status_change.reason == Reason.DELAYED
         return timedelta(0) if late else None
+    if campaign.trigger_type == TriggerType.FEEDBACK_DETRACTOR:
+        return None  # fired by the customer's score (campaigns.reactions), never by a status change
     if status_change.reason_only or status_change.to_status != campaign.trigger_status:
         # A new reason within the same status is no arrival in it: status campaigns fire on the status once.
         return None
@@ -68,7 +70,7 @@ def frequency_capped(*, campaign: Campaign, order: Order, now: datetime) -> bool
     return sent >= campaign.frequency_cap_count
 
 
-def _dispatch_claim(
+def dispatch_claim(
     *,
     campaign: Campaign,
     order: Order,
@@ -128,13 +130,13 @@ def campaign_dispatches_claim(*, status_change: StatusChange, now: datetime | No
         if delay == timedelta(0):
             if frequency_capped(campaign=campaign, order=order, now=now):
                 continue
-            dispatch, created = _dispatch_claim(
+            dispatch, created = dispatch_claim(
                 campaign=campaign, order=order, status_change_id=change.pk, variant=variant, due_at=now, immediate=True
             )
             if created:
                 chosen.append(dispatch)
         else:
-            _dispatch_claim(
+            dispatch_claim(
                 campaign=campaign,
                 order=order,
                 status_change_id=change.pk,
@@ -240,7 +242,7 @@ def _late_dispatch(*, campaign: Campaign, shipment: Shipment, now: datetime) -> 
     anchor = StatusChange.objects.filter(shipment=shipment).order_by("-created_at", "-pk").first()
     if anchor is None:
         return 0
-    _, created = _dispatch_claim(
+    _, created = dispatch_claim(
         campaign=campaign,
         order=order,
         status_change_id=anchor.pk,

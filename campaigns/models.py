@@ -179,6 +179,8 @@ class TriggerType(models.TextChoices):
     STATUS_ENTERED = "status_entered", "A parcel enters a status"
     DELAY_AFTER_STATUS = "delay_after_status", "Some time after a parcel enters a status"
     LATE_OR_EXCEPTION = "late_or_exception", "A parcel is late or hits an exception"
+    # Published by the feedback app (by task name) when a customer's score makes them a detractor.
+    FEEDBACK_DETRACTOR = "feedback_detractor", "A customer gives a detractor score (0-6, or 1-3 stars)"
 
 
 class CustomerType(models.TextChoices):

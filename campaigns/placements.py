@@ -232,6 +232,8 @@ def _page_trigger_fires(campaign: Campaign, shipments: list[Shipment], order: Or
             ):
                 return True
         return False
+    if campaign.trigger_type == TriggerType.FEEDBACK_DETRACTOR:
+        return False  # an email reacting to a score, not a page placement
     if not campaign.trigger_status:
         return True
     for shipment in shipments:

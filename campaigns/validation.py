@@ -35,7 +35,7 @@ def campaign_errors(campaign: Campaign) -> dict[str, list[str]]:
         if not campaign.trigger_status and campaign.send_email:
             add("trigger_status", "Choose the parcel status that triggers the email.")
     elif campaign.trigger_status:
-        add("trigger_status", "Leave empty: a late parcel or an exception triggers this campaign.")
+        add("trigger_status", "Leave empty: this trigger is not a parcel status.")
     if campaign.trigger_type == TriggerType.DELAY_AFTER_STATUS and campaign.delay_hours < 1:
         add("delay_hours", "Give the delay in hours, e.g. 72 for three days after the status.")
     if campaign.trigger_type != TriggerType.DELAY_AFTER_STATUS and campaign.delay_hours:

@@ -143,6 +143,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             for queue in QUEUES
         },
         "integrations-sync-due": beat_entry("integrations.sync_due", settings.INTEGRATIONS_SYNC_SECONDS),
+        "feedback-announce-settled": beat_entry("feedback.announce_settled", 60),
     }
 
 

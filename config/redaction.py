@@ -12,9 +12,9 @@ from typing import Any
 
 # /t/<order token>, /p/<parcel token> and anything after them (".json", "/go/...", "/feedback").
 TOKEN_PATH_RE = re.compile(r"(/[tp]/)[A-Za-z0-9_-]{8,}")
-# Signed tokens (django.core.signing: ":" and "." inside) of click redirects (/r/), short unsubscribe
+# Signed tokens (django.core.signing: ":" and "." inside) of click redirects (/r/), score links (/f/), short unsubscribe
 # links (/u/) and unsubscribe pages; older unsubscribe tokens carry the customer's email in base64.
-SIGNED_TOKEN_PATH_RE = re.compile(r"(/(?:r|u|email/unsubscribe)/)[A-Za-z0-9_.:=%-]{8,}")
+SIGNED_TOKEN_PATH_RE = re.compile(r"(/(?:r|u|f|email/unsubscribe)/)[A-Za-z0-9_.:=%-]{8,}")
 # A shop's own ESP webhook: /webhooks/esp/<provider>/<shop webhook token>/tracking/.
 WEBHOOK_TOKEN_PATH_RE = re.compile(r"(/webhooks/esp/[a-z_]+/)[A-Za-z0-9_-]{20,}")
 MASK = r"\1[token]"

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "campaigns",
     "returns",
     "watchlist",
+    "feedback",
     "tracking_portal",
     "api",
     "integrations",
@@ -307,6 +308,15 @@ TRACKING_PORTAL_VIEW_FLUSH_SECONDS = env.int("TRACKING_PORTAL_VIEW_FLUSH_SECONDS
 TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS = env.int("TRACKING_PORTAL_LOOKUP_WINDOW_SECONDS", default=15 * 60)
 TRACKING_PORTAL_LOOKUPS_PER_CLIENT = env.int("TRACKING_PORTAL_LOOKUPS_PER_CLIENT", default=30)
 TRACKING_PORTAL_LOOKUPS_PER_ORDER = env.int("TRACKING_PORTAL_LOOKUPS_PER_ORDER", default=10)
+
+# --- Customer feedback (score links, follow-up answers, alerts) ----------------------------------------
+# Votes and answers posted per score link and per client within the window (one answer is one POST).
+FEEDBACK_RATE_WINDOW_SECONDS = env.int("FEEDBACK_RATE_WINDOW_SECONDS", default=15 * 60)
+FEEDBACK_POSTS_PER_ORDER = env.int("FEEDBACK_POSTS_PER_ORDER", default=60)
+FEEDBACK_POSTS_PER_CLIENT = env.int("FEEDBACK_POSTS_PER_CLIENT", default=300)
+# A response is announced (webhook, detractor alert, campaign) once unchanged for this long, so a customer
+# who changes the score or adds a comment right after the click causes one announcement, not five.
+FEEDBACK_SETTLE_SECONDS = env.int("FEEDBACK_SETTLE_SECONDS", default=5 * 60)
 
 # --- Staff login protection ------------------------------------------------------------------
 # django-axes counts failed logins per account and, separately, per client address (the address comes

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("campaigns.urls")),
     path("", include("returns.urls")),
+    path("", include("feedback.urls")),
     path("", include("tracking_portal.urls")),
 ]
 

@@ -25,6 +25,7 @@ from demo.catalog import (
     OTHER_SHOP,
     PRODUCTS,
 )
+from demo.feedback import demo_feedback_seed
 from demo.reconciliation import demo_reconciliation_seed
 from demo.returns import demo_returns_seed
 from demo.sms import demo_sms_seed
@@ -252,6 +253,7 @@ def demo_seed(
 
     demo_returns_seed(shop=shop, orders=orders, now=now)
     demo_reconciliation_seed(shop=shop, orders=orders, now=now)
+    demo_feedback_seed(shop=shop, now=now, rng=rng, tracking_number=demo_tracking_number)
 
     order_upsert(
         shop=other,

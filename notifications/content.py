@@ -24,6 +24,7 @@ from notifications.rendering import (
     customer_timezone,
     email_render,
     project_environment,
+    score_links_for,
     text_environment,
 )
 from notifications.returns_link import return_link_for
@@ -137,6 +138,10 @@ def message_facts(
         campaign=campaign,
         returns_portal_url=return_link_for(order=order, status=message.to_status) if message.is_transactional else "",
         preferences_url=preferences_url_for(order=order),
+        # Asking for the score is a service, not marketing: on the delivered transactional email, with or without consent.
+        score_links=score_links_for(order_id=order.pk, scale=message.shop.feedback_scale)
+        if placements is not None and placements.feedback_prompt
+        else (),
     )
 
 

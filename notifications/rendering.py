@@ -32,11 +32,11 @@ from markupsafe import Markup
 from campaigns.placements import CampaignMessage, Placements
 from config import formats
 from config.sandbox import sandbox_render, shop_sandbox
-from shipments.links import order_page_url
+from shipments.links import feedback_score_url, order_page_url
 from shipments.status_texts import shipment_explanation, status_label
 from shops.branding import WCAG_AA_NORMAL_TEXT, contrast_ratio, readable_text_on
 from shops.languages import language_or_default
-from shops.models import Shop
+from shops.models import FeedbackScale, Shop
 
 # The documented variables of shop-edited subject/heading/body, with what each holds.
 OVERRIDE_VARIABLES: dict[str, str] = {
@@ -100,6 +100,8 @@ class EmailFacts:
     campaign: CampaignMessage | None = None
     # The signed returns-portal link of a delivered order that may still be returned ('' otherwise).
     returns_portal_url: str = ""
+    # The delivered email's one-click score links: (score, absolute signed URL) on the shop's scale.
+    score_links: tuple[tuple[int, str], ...] = ()
 
 
 def project_environment() -> Environment:
@@ -284,7 +286,15 @@ def email_context(facts: EmailFacts) -> dict[str, Any]:
         "footer_text": facts.shop.footer_text,
         "website_url": facts.shop.website_url,
         "returns_portal_url": facts.returns_portal_url,
+        "score_links": facts.score_links,
+        "score_scale": facts.shop.feedback_scale,
     }
+
+
+def score_links_for(*, order_id: int, scale: str) -> tuple[tuple[int, str], ...]:
+    """The signed one-click score links of an order: 0-10 (NPS) or 1-5 (CSAT)."""
+    scores = range(0, 11) if scale == FeedbackScale.NPS else range(1, 6)
+    return tuple((score, feedback_score_url(order_id=order_id, score=score)) for score in scores)
 
 
 def email_render(facts: EmailFacts) -> RenderedEmail:
@@ -350,6 +360,9 @@ def sample_facts(*, shop: Shop, status: str, language: str, overrides: dict[str,
         placements=placements,
         unsubscribe_url=f"{settings.PUBLIC_BASE_URL}/email/unsubscribe/sample/",
         overrides=overrides or {},
+        score_links=tuple((score, "#") for score, _ in score_links_for(order_id=0, scale=shop.feedback_scale))
+        if status == "delivered"
+        else (),
     )
 
 

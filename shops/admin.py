@@ -46,6 +46,7 @@ class ShopAdmin(TenantScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "locale", "timezone", "website_url"]}),
         ("Support contacts", {"fields": ["support_email", "support_phone", "support_url"]}),
+        ("Customer feedback", {"fields": ["feedback_scale"]}),
         ("Sender identity", {"fields": ["sender_name", "sender_email", "reply_to_email"]}),
         ("Domain", {"fields": ["custom_domain"]}),
         ("Personal data", {"fields": ["retention_days"]}),

@@ -39,6 +39,11 @@ def _hit(key: str, limit: int, window: int) -> bool:
     return attempts <= limit
 
 
+def attempt_allowed(*, key: str, limit: int, window: int) -> bool:
+    """Count one attempt of any public form under ``key``; True while within ``limit`` per ``window`` seconds."""
+    return _hit(key, limit, window)
+
+
 def lookup_quota_take(*, client_ip: str, shop_id: int, reference: str) -> LookupQuota:
     """Count a lookup attempt per client and per (shop, order or tracking number); refuse over the limits.
 

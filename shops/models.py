@@ -26,6 +26,13 @@ FONT_STACKS = {
 FONT_CHOICES = [(key, key.title()) for key in FONT_STACKS]
 
 
+class FeedbackScale(models.TextChoices):
+    """How customers score an order: read by the delivered email, the tracking page and the feedback app."""
+
+    NPS = "nps", "NPS: 0-10, how likely to recommend us"
+    CSAT = "csat", "CSAT: 1-5 stars, how satisfied"
+
+
 class Shop(models.Model):
     """A tenant: one online shop with its branding, sender identity, locale and domain."""
 
@@ -41,6 +48,13 @@ class Shop(models.Model):
     support_email = models.EmailField(blank=True)
     support_phone = models.CharField(max_length=40, blank=True)
     support_url = models.URLField(blank=True)
+    # Here rather than in the feedback app: the delivered email (notifications, below feedback) shows the scale.
+    feedback_scale = models.CharField(
+        max_length=4,
+        choices=FeedbackScale.choices,
+        default=FeedbackScale.NPS,
+        help_text="The score the delivered email and the tracking page ask for.",
+    )
 
     sender_name = models.CharField(max_length=120, blank=True)
     sender_email = models.EmailField(blank=True)

@@ -86,7 +86,7 @@ def test_extraction_finds_the_messages_of_python_code_and_of_both_kinds_of_templ
     messages = extracted_messages()
 
     assert ("status", "Out for delivery") in messages  # shipments/status_texts.py, pgettext_lazy
-    assert (None, "Choose a rating from 1 to 5.") in messages  # tracking_portal/views.py, gettext
+    assert (None, "Please choose one of the scores shown.") in messages  # feedback/views.py, gettext
     assert (None, "Open on the %(carrier)s website") in messages  # templates/tracking_portal/page.html
     assert (None, "%(status)s: your order %(number)s") in messages  # templates/emails/status.subject.txt
 

@@ -1,10 +1,10 @@
-"""Read-only admin for what the tracking page records: view and click counters, delivery feedback."""
+"""Read-only admin for what the tracking page records: view and click counters."""
 
 from django.contrib import admin
 
 from shops.admin_base import READ, TenantScopedAdmin
 from shops.models import Role
-from tracking_portal.models import DeliveryFeedback, PageActivity
+from tracking_portal.models import PageActivity
 
 EVERY_ROLE_READS = {Role.OWNER: READ, Role.MARKETER: READ, Role.SUPPORT: READ}
 
@@ -17,13 +17,3 @@ class PageActivityAdmin(TenantScopedAdmin):
     search_fields = ["order__number"]
     list_select_related = ["order"]
     readonly_fields = ["shop", "order", "kind", "count", "first_at", "last_at"]
-
-
-@admin.register(DeliveryFeedback)
-class DeliveryFeedbackAdmin(TenantScopedAdmin):
-    role_actions = EVERY_ROLE_READS
-    list_display = ["order", "rating", "comment", "created_at"]
-    list_filter = ["rating"]
-    search_fields = ["order__number", "comment"]
-    list_select_related = ["order"]
-    readonly_fields = ["shop", "order", "rating", "comment", "created_at", "updated_at"]

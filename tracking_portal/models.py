@@ -1,9 +1,8 @@
-"""What the tracking page records: per-order counters of views and clicks, and delivery feedback.
+"""What the tracking page records: per-order counters of views and clicks (scores live in the feedback app).
 
 No personal data: counters say how often, never who (no IP, no user agent, no cookie).
 """
 
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from shipments.models import Order
@@ -37,26 +36,3 @@ class PageActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.kind}: {self.count}"
-
-
-class DeliveryFeedback(models.Model):
-    """The customer's rating of the delivery, asked on the page once a parcel is delivered."""
-
-    tenant_path = "shop"
-
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="delivery_feedback")
-    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField(blank=True, max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "delivery feedback"
-        indexes = [models.Index(fields=["shop", "-created_at"], name="feedback_shop_recent")]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.order}: {self.rating}/5"

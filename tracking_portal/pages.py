@@ -2,7 +2,7 @@
 
 Views decide who may see what; this module turns loaded data into bytes plus the CSP that allows them.
 Nothing request-specific goes into a cached page (no CSRF token, no nonce): the one inline style block is
-allowed by its hash, and the feedback form is authorised by the unguessable token in its URL.
+allowed by its hash; the score links lead to the feedback app's page, which records nothing on GET.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 
 from campaigns.placements import Placements, page_placements
 from carriers.types import Status
+from feedback.selectors import ScorePrompt
 from returns.links import return_start_path
 from returns.selectors import order_offers_returns
 from shipments.models import Order, Shipment
@@ -188,8 +189,7 @@ def render_page(
     shop: Shop,
     page: OrderPage,
     placements: Placements | None = None,
-    feedback_url: str = "",
-    feedback_given: bool = False,
+    score: ScorePrompt | None = None,
     lookup_url: str = "",
     return_url: str = "",
     preview: dict | None = None,
@@ -201,8 +201,7 @@ def render_page(
         "language": page.language,
         "theme_css": page.theme.css,
         "marketing": _marketing(placements, language=page.language, shop=shop),
-        "feedback_url": feedback_url,
-        "feedback_given": feedback_given,
+        "score": score,
         "lookup_url": lookup_url,
         "return_url": return_url,
         "preview": preview,
@@ -224,7 +223,9 @@ def lookup_url_for(shop: Shop, *, on_custom_domain: bool) -> str:
     return reverse("tracking_portal:lookup", args=[shop.slug])
 
 
-def order_page_render(*, order: Order, language: str, on_custom_domain: bool, feedback_given: bool) -> RenderedPage:
+def order_page_render(
+    *, order: Order, language: str, on_custom_domain: bool, score: ScorePrompt | None = None
+) -> RenderedPage:
     """The full page of an order loaded by ``shipments.selectors.order_for_token``."""
     token = order.public_token
     shipments = list(order.shipments.all())
@@ -248,8 +249,7 @@ def order_page_render(*, order: Order, language: str, on_custom_domain: bool, fe
         shop=shop,
         page=page,
         placements=placements,
-        feedback_url=reverse("tracking_portal:feedback", args=[token]),
-        feedback_given=feedback_given,
+        score=score,
         lookup_url=lookup_url_for(shop, on_custom_domain=on_custom_domain),
         return_url=return_start_path(order=order, on_custom_domain=on_custom_domain)
         if order_offers_returns(order=order, now=timezone.now())

@@ -1,13 +1,10 @@
-"""Personal data of the tracking page: the customer's feedback comment (page counters hold no identity).
+"""Personal data of the tracking page: none of its own (page counters hold no identity).
 
 Page activity stores no IP address, user agent or cookie; its counters are exported with the order
-and kept on erasure. A delivery rating stays for the statistics; the free-text comment goes.
+and kept on erasure. The customer's score and comment live in the feedback app (``feedback/privacy.py``).
 """
 
-from shops.privacy import BLANK, PersonalData, register
-from tracking_portal.models import DeliveryFeedback, PageActivity
+from shops.privacy import PersonalData, register
+from tracking_portal.models import PageActivity
 
-register(
-    PersonalData(model=PageActivity, order_path="order"),
-    PersonalData(model=DeliveryFeedback, order_path="order", fields={"comment": BLANK}),
-)
+register(PersonalData(model=PageActivity, order_path="order"))

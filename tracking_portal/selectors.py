@@ -5,10 +5,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Prefetch
 
-from carriers.types import Status
 from shipments.models import Order, Shipment, TrackingEvent
 from shops.models import Shop
-from tracking_portal.models import DeliveryFeedback
 
 
 @dataclass(frozen=True)
@@ -73,16 +71,6 @@ def shipment_for_token(*, token: str) -> Shipment | None:
         .filter(public_token=token, shop__is_active=True)
         .first()
     )
-
-
-def feedback_exists(*, order_id: int) -> bool:
-    """Whether the customer has already rated the delivery of this order."""
-    return DeliveryFeedback.objects.filter(order_id=order_id).exists()
-
-
-def order_accepts_feedback(*, order: Order) -> bool:
-    """Whether the customer may rate the delivery: once a parcel of the order is delivered (shipments loaded)."""
-    return any(shipment.status == Status.DELIVERED for shipment in order.shipments.all())
 
 
 def shop_for_lookup(*, slug: str | None = None, shop_id: int | None = None) -> Shop | None:

@@ -1,4 +1,4 @@
-"""Writes of the tracking page: view and click counters, delivery feedback, lookup rate limits."""
+"""Writes of the tracking page: view and click counters."""
 
 import logging
 import threading
@@ -6,15 +6,12 @@ import time
 from collections import Counter
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from shipments.models import Order
-from shipments.services import order_touch
-from tracking_portal.models import ActivityKind, DeliveryFeedback, PageActivity
-from tracking_portal.selectors import order_accepts_feedback
+from tracking_portal.models import ActivityKind, PageActivity
 
 logger = logging.getLogger(__name__)
 
@@ -79,26 +76,3 @@ def page_views_flush_at_exit() -> None:
         page_views_flush()
     except Exception:  # at exit there is nobody left to handle it
         logger.warning("page views of this process could not be written at exit", exc_info=True)
-
-
-class FeedbackClosed(Exception):
-    """The order has no delivered parcel yet, so there is no delivery to rate."""
-
-
-def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") -> DeliveryFeedback:
-    """Store (or replace) the customer's rating of the delivery and refresh the page that asks for it.
-
-    Raises ``FeedbackClosed`` before a parcel of the order is delivered, ``ValidationError`` for a bad rating.
-    """
-    if not order_accepts_feedback(order=order):
-        raise FeedbackClosed
-    if not 1 <= rating <= 5:
-        raise ValidationError({"rating": "Choose a rating from 1 to 5."}, code="invalid_rating")
-    comment = " ".join(comment.split())[:1000]
-    feedback, _ = DeliveryFeedback.objects.update_or_create(
-        order=order, defaults={"shop_id": order.shop_id, "rating": rating, "comment": comment}
-    )
-    order_touch(order_id=order.pk)
-    return feedback
-
-

@@ -14,7 +14,6 @@ urlpatterns = [
     re_path(rf"^t/{TOKEN_PATTERN}$", views.order_page, name="page"),
     re_path(rf"^t/{TOKEN_PATTERN}/go/carrier/(?P<index>[0-9]{{1,3}})$", views.go_carrier, name="go_carrier"),
     re_path(rf"^t/{TOKEN_PATTERN}/go/support$", views.go_support, name="go_support"),
-    re_path(rf"^t/{TOKEN_PATTERN}/feedback$", views.feedback, name="feedback"),
     re_path(rf"^p/{TOKEN_PATTERN}$", views.parcel_page, name="parcel"),
     re_path(rf"^p/{TOKEN_PATTERN}/go/carrier$", views.parcel_go_carrier, name="parcel_go_carrier"),
     path("track", views.domain_lookup, name="domain_lookup"),

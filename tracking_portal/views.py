@@ -1,19 +1,18 @@
-"""Public views: the order page, the parcel page, the widget JSON, the lookup, clicks, feedback; the admin preview."""
+"""Public views: the order page, the parcel page, the widget JSON, the lookup, clicks; the admin preview."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from feedback.selectors import sample_score_prompt, score_prompt
 from shipments.links import order_tracking_url
 from shipments.models import Shipment
 from shipments.selectors import order_for_token
@@ -48,19 +47,13 @@ from tracking_portal.presenters import carrier_tracking_url
 from tracking_portal.samples import SCENARIOS, sample_page
 from tracking_portal.security import cors_allowed_origin, shop_origins
 from tracking_portal.selectors import (
-    feedback_exists,
     order_for_lookup,
     order_page_key,
     shipment_for_token,
     shipment_for_tracking_number,
     shop_for_lookup,
 )
-from tracking_portal.services import (
-    FeedbackClosed,
-    delivery_feedback_submit,
-    page_activity_add,
-    page_view_record,
-)
+from tracking_portal.services import page_activity_add, page_view_record
 
 MAX_REFERENCE_LENGTH = 64
 MAX_SECRET_LENGTH = 254
@@ -143,7 +136,7 @@ def order_page(request: HttpRequest, token: str) -> HttpResponse:
             order=order,
             language=language,
             on_custom_domain=on_custom_domain,
-            feedback_given=feedback_exists(order_id=order.pk),
+            score=score_prompt(order=order),
         )
         cache_page(cache_key, rendered)
     page_view_record(shop_id=key.shop_id, order_id=key.order_id)
@@ -246,40 +239,6 @@ def go_support(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponseRedirect(shop.support_url)
     response["Referrer-Policy"] = "no-referrer"
     return response
-
-
-# The unguessable token in the URL is what authorises the rating; the page is cached and shared by all
-# views of the order, so it cannot carry a per-visitor CSRF token.
-@csrf_exempt
-@require_POST
-def feedback(request: HttpRequest, token: str) -> HttpResponse:
-    """Store the customer's delivery rating (only once a parcel of the order is delivered)."""
-    order = order_for_token(token=token)
-    if order is None or not _host_serves(request, order.shop_id):
-        return _not_found(request)
-    language = language_or_default(request.POST.get("lang") or order.effective_locale)
-    page_url = f"{reverse('tracking_portal:page', args=[token])}?lang={language}"
-    try:
-        delivery_feedback_submit(
-            order=order, rating=_rating(request.POST.get("rating", "")), comment=request.POST.get("comment", "")
-        )
-    except FeedbackClosed:
-        return _not_found(request, order.shop)
-    except ValidationError:
-        with translation.override(language):
-            title, body = gettext("How was your delivery?"), gettext("Choose a rating from 1 to 5.")
-        return _message_page(
-            shop=order.shop, language=language, title=title, body=body, status=400, link=page_url + "#feedback"
-        )
-    return HttpResponseRedirect(page_url + "#feedback", status=303)
-
-
-def _rating(value: str) -> int:
-    """The posted rating as a number; 0 (refused by the service) when it is not one."""
-    try:
-        return int(value)
-    except ValueError:
-        return 0
 
 
 def _lookup_page(request: HttpRequest, *, shop: Shop, language: str, error: str = "") -> HttpResponse:
@@ -394,6 +353,7 @@ def preview(request: HttpRequest, shop_id: int) -> HttpResponse:
         shop=shop,
         page=page,
         placements=placements,
+        score=sample_score_prompt(scale=shop.feedback_scale),
         lookup_url=lookup_url_for(shop, on_custom_domain=False),
         preview={
             "scenarios": [(code, label, link(scenario=code), code == scenario) for code, label in SCENARIOS.items()],

@@ -7,6 +7,7 @@ from django.db import connection
 
 from api.models import CsvImport, IdempotencyRecord, WebhookEvent
 from campaigns.models import CampaignDispatch, Click, DiscountAllocation
+from feedback.models import CarrierRating, FeedbackAnswer, FeedbackResponse
 from notifications.models import MessageEvent, OutboxEmail, Suppression
 from notifications.sms.models import OutboxSms, SmsOptOut
 from notifications.sms.preferences import preferences_link_for
@@ -15,7 +16,7 @@ from shops.models import Shop
 from tests.campaigns.factories import CampaignFactory, DiscountPoolFactory
 from tests.factories import OrderFactory, OrderItemFactory, ShipmentFactory, StatusChangeFactory, TrackingEventFactory
 from tests.notifications.factories import MessageFactory
-from tracking_portal.models import DeliveryFeedback, PageActivity
+from tracking_portal.models import PageActivity
 
 AT = datetime(2026, 11, 4, 7, 0, tzinfo=UTC)
 
@@ -100,7 +101,21 @@ def customer_footprint(shop: Shop, *, email: str, name: str, phone: str, at: dat
     DiscountAllocation.objects.create(pool=pool, order=order, code="THANKS10", allocated_at=at)
     Click.objects.create(shop=shop, order=order, source="page", target_url="https://shop.example/p/mug")
     PageActivity.objects.create(shop=shop, order=order, kind="view", count=3, first_at=at, last_at=at)
-    DeliveryFeedback.objects.create(shop=shop, order=order, rating=4, comment=f"Thanks, {name} here, call {phone}")
+    response = FeedbackResponse.objects.create(
+        shop=shop,
+        order=order,
+        scale="nps",
+        score=9,
+        segment="promoter",
+        comment=f"Thanks, {name} here, call {phone}",
+        carrier=shipment.carrier,
+        created_at=at,
+        updated_at=at,
+    )
+    FeedbackAnswer.objects.create(response=response, question="courier", thumbs_up=True, answered_at=at)
+    CarrierRating.objects.create(
+        shop=shop, shipment=shipment, carrier=shipment.carrier, score=5, created_at=at, updated_at=at
+    )
     IdempotencyRecord.objects.create(
         shop=shop,
         key=f"key-{order.pk}",

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.apps import apps
 
+from feedback.models import CarrierRating, FeedbackAnswer, FeedbackResponse
 from notifications.models import Message, MessageEvent, OutboxEmail, Suppression
 from notifications.sending import message_send
 from shipments.models import Order, Shipment, StatusChange, TrackingEvent
@@ -14,7 +15,7 @@ from shops.privacy_services import customer_erase, customer_erase_plan, customer
 from tests.factories import OrderFactory, ShipmentFactory, StatusChangeFactory
 from tests.notifications.factories import MessageFactory
 from tests.shops.privacy_fixtures import customer_footprint, tables_containing
-from tracking_portal.models import DeliveryFeedback, PageActivity
+from tracking_portal.models import PageActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,9 @@ def test_every_app_with_personal_data_joins_the_registry():
         "campaigns.DiscountAllocation",
         "campaigns.Click",
         "tracking_portal.PageActivity",
-        "tracking_portal.DeliveryFeedback",
+        "feedback.FeedbackResponse",
+        "feedback.FeedbackAnswer",
+        "feedback.CarrierRating",
         "api.IdempotencyRecord",
         "api.WebhookEvent",
         "api.CsvImport",
@@ -81,6 +84,7 @@ NOT_CUSTOMER_DATA = {
     "campaigns.Campaign.customer_type",
     "campaigns.Campaign.send_email",
     "watchlist.IncidentRule.notify_customer",
+    "feedback.FeedbackSettings.alert_email",
     # Staff, not customers: invitations to the shop's own team, and django-axes' login records (kept for
     # security, pruned by axes' own settings).
     "shops.Invitation.email",
@@ -143,7 +147,7 @@ def test_erase_keeps_other_customers_and_other_shops(shop, owner, erased, neighb
     assert Suppression.objects.filter(shop_id=other_shop_id, email=EMAIL.lower()).count() == 1
     assert OutboxEmail.objects.filter(shop_id=other_shop_id).count() == 1
     assert (
-        DeliveryFeedback.objects.get(order=neighbour.order).comment
+        FeedbackResponse.objects.get(order=neighbour.order).comment
         == "Thanks, Jan Wisniewski here, call +48 600 999 888"
     )
     assert Message.objects.get(order=neighbour.order, channel="email").to_email == "jan.wisniewski@example.com"
@@ -173,7 +177,9 @@ def test_erase_keeps_the_statistics(shop, owner, erased):
         "",
     )
     assert MessageEvent.objects.get(message=message).event_type == "opened"
-    assert DeliveryFeedback.objects.get(order=order).rating == 4
+    assert FeedbackResponse.objects.values_list("score", "comment").get(order=order) == (9, "")
+    assert FeedbackAnswer.objects.get(response__order=order).thumbs_up is True
+    assert CarrierRating.objects.get(shipment__order=order).score == 5
     assert PageActivity.objects.get(order=order).count == 3
     assert OutboxEmail.objects.filter(shop=shop).count() == 0
     assert counts["shipments.Order"] == 1
@@ -241,7 +247,9 @@ def test_export_holds_the_customers_data_and_nothing_of_others(shop, owner, eras
     assert [row["id"] for row in data["shipments.Order"]] == [erased.order.pk]
     assert data["shipments.Order"][0]["customer_name"] == NAME
     assert "public_token" not in data["shipments.Order"][0]
-    assert data["tracking_portal.DeliveryFeedback"][0]["comment"] == f"Thanks, {NAME} here, call {PHONE}"
+    assert data["feedback.FeedbackResponse"][0]["comment"] == f"Thanks, {NAME} here, call {PHONE}"
+    assert data["feedback.FeedbackResponse"][0]["score"] == 9
+    assert data["feedback.FeedbackAnswer"][0]["question"] == "courier"
     assert sorted(row["channel"] for row in data["notifications.Message"]) == ["email", "sms"]
     assert [row["to"] for row in data["notifications.OutboxSms"]] == ["+48511222333"]
     assert [row["phone"] for row in data["notifications.SmsOptOut"]] == ["+48511222333"]

@@ -1,14 +1,14 @@
-"""Custom domains by Host header, the widget JSON with CORS, and delivery feedback."""
+"""Custom domains by Host header, the widget JSON with CORS, and the score links once delivered."""
 
 import json
 
 import pytest
 
+from feedback.models import FeedbackResponse
+from feedback.services import FeedbackClosed, response_score_record
+from shipments.links import feedback_token
 from tests.factories import OrderFactory, ShipmentFactory, ShopFactory
 from tests.tracking_portal.factories import order_with_events
-from tracking_portal.models import DeliveryFeedback
-from tracking_portal.selectors import order_accepts_feedback
-from tracking_portal.services import FeedbackClosed, delivery_feedback_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -86,37 +86,31 @@ def test_unknown_token_json_is_404(client):
     assert "Access-Control-Allow-Origin" not in response
 
 
-def test_feedback_prompt_appears_after_delivery_and_the_rating_is_stored(client, shop):
-    # given a delivered order
+def test_score_links_appear_after_delivery_and_the_page_thanks_once_scored(client, shop):
+    # given a delivered order of an NPS shop
     order = OrderFactory(shop=shop, locale="en")
     ShipmentFactory(order=order, status="delivered")
     page = client.get(f"/t/{order.public_token}").content.decode()
 
-    # when the customer rates it
-    response = client.post(f"/t/{order.public_token}/feedback", {"rating": "4", "comment": " Fast!  ", "lang": "en"})
+    # when the customer's score is recorded (by the feedback page's POST)
+    client.post(f"/f/{feedback_token(order_id=order.pk)}", {"score": "9"}, HTTP_ACCEPT="application/json")
 
-    # then it is stored and the page thanks instead of asking again
-    assert "How was your delivery?" in page
-    assert response.status_code == 303
-    assert response["Location"] == f"/t/{order.public_token}?lang=en#feedback"
-    feedback = DeliveryFeedback.objects.get(order=order)
-    assert (feedback.rating, feedback.comment, feedback.shop_id) == (4, "Fast!", shop.pk)
+    # then the page showed 0-10 as signed score links, and now thanks instead of asking again
+    token = feedback_token(order_id=order.pk)
+    assert "How likely are you to recommend us to a friend?" in page
+    assert all(f'href="/f/{token}?score={n}&amp;lang=en"' in page for n in range(11))
     after = client.get(f"/t/{order.public_token}").content.decode()
     assert "Thank you for your feedback!" in after
-    assert 'name="rating"' not in after
+    assert "?score=" not in after
 
 
-def test_feedback_before_delivery_or_with_a_bad_rating_is_refused(client, shop):
+def test_no_score_links_before_delivery(client, shop):
     in_transit = order_with_events(shop=shop)
-    delivered = OrderFactory(shop=shop)
-    ShipmentFactory(order=delivered, status="delivered")
 
-    early = client.post(f"/t/{in_transit.public_token}/feedback", {"rating": "5"})
-    bad = client.post(f"/t/{delivered.public_token}/feedback", {"rating": "9"})
+    page = client.get(f"/t/{in_transit.public_token}").content.decode()
 
-    assert early.status_code == 404
-    assert bad.status_code == 400
-    assert not DeliveryFeedback.objects.exists()
+    assert "/f/" not in page
+    assert not FeedbackResponse.objects.exists()
 
 
 def test_the_widget_on_a_custom_domain_links_to_the_page_on_that_domain(client, branded_shop):
@@ -127,23 +121,22 @@ def test_the_widget_on_a_custom_domain_links_to_the_page_on_that_domain(client, 
     assert body["page_url"] == f"http://track.example.com/t/{order.public_token}"
 
 
-def test_the_feedback_service_refuses_an_order_without_a_delivered_parcel(shop):
+def test_the_score_service_refuses_an_order_without_a_delivered_parcel(shop):
     # given an order whose only parcel is still on its way
     order = OrderFactory(shop=shop)
     ShipmentFactory(order=order, status="in_transit")
 
-    # when a valid rating is submitted, then it is refused and nothing is stored
+    # when a valid score is submitted, then it is refused and nothing is stored
     with pytest.raises(FeedbackClosed):
-        delivery_feedback_submit(order=order, rating=5)
-    assert not DeliveryFeedback.objects.exists()
+        response_score_record(order=order, score=5, language="en")
+    assert not FeedbackResponse.objects.exists()
 
 
-def test_feedback_is_open_once_any_parcel_of_the_order_is_delivered(shop):
+def test_scores_are_open_once_any_parcel_of_the_order_is_delivered(shop):
     order = OrderFactory(shop=shop)
     ShipmentFactory(order=order, status="in_transit")
-    ShipmentFactory(order=order, status="delivered")
+    ShipmentFactory(order=order, status="delivered", carrier="dpd")
 
-    feedback = delivery_feedback_submit(order=order, rating=3, comment="ok")
+    response = response_score_record(order=order, score=3, language="en")
 
-    assert order_accepts_feedback(order=order) is True
-    assert (feedback.order_id, feedback.rating, feedback.comment) == (order.pk, 3, "ok")
+    assert (response.order_id, response.score, response.carrier) == (order.pk, 3, "dpd")

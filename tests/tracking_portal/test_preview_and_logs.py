@@ -33,7 +33,7 @@ def test_preview_shows_every_marketing_slot_with_sample_data(client, shop, marke
 
     assert "THANKS-10" in page
     assert "Espresso cup set" in page
-    assert "How was your delivery?" in page
+    assert "How likely are you to recommend us to a friend?" in page  # the shop asks for NPS by default
     assert "Ceramic mug, 350 ml" in page
 
 
