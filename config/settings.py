@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "campaigns",
     "returns",
     "watchlist",
+    "analytics",
     "tracking_portal",
     "api",
     "demo",
@@ -218,7 +219,7 @@ if not 0 < POLLING_TIME_SCALE <= 1 or (PRODUCTION and POLLING_TIME_SCALE != 1):
 STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change_webhooks")
 # Tasks published by name after an apply stored new events or changed the status (a reason-only change
 # too), each taking ``shipment_id``: the watchlist looks at the parcel again.
-SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment",)
+SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment", "analytics.refresh_shipment")
 # Parcels to this country are domestic for the watchlist's default stalled threshold.
 WATCHLIST_HOME_COUNTRY = env.str("WATCHLIST_HOME_COUNTRY", default="PL")
 

@@ -15,6 +15,8 @@ from shipments.tasks import poll_batch
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
 
+UPDATED_TASKS = ["watchlist.evaluate_shipment", "analytics.refresh_shipment"]
+
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
@@ -271,7 +273,7 @@ def test_each_status_change_of_a_batch_is_published_once(shop, fake, published, 
             for pk in ids
             for name in ("notifications.process_status_change", "api.status_change_webhooks")
         ]
-        + [("watchlist.evaluate_shipment", {"shipment_id": parcel.pk}) for parcel in parcels],
+        + [(name, {"shipment_id": parcel.pk}) for parcel in parcels for name in UPDATED_TASKS],
         key=repr,
     )
 
@@ -334,7 +336,7 @@ def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, f
     assert sent[0] == ("acquired", None, None)
     assert sorted(sent[1:], key=repr) == sorted(
         [(name, {"status_change_id": pk}, connection) for pk in ids for name in tasks]
-        + [("watchlist.evaluate_shipment", {"shipment_id": parcel.pk}, connection) for parcel in parcels],
+        + [(name, {"shipment_id": parcel.pk}, connection) for parcel in parcels for name in UPDATED_TASKS],
         key=repr,
     )
 
