@@ -35,6 +35,7 @@ ORDER_COLUMNS = ORDER_FIELDS
 SHIPMENT_COLUMNS = ("tracking_number", "carrier", "direction", "service")
 COLUMNS = ("order_number", *ORDER_COLUMNS, *SHIPMENT_COLUMNS)
 
+
 class CsvImportNotApplicable(Exception):
     """Only a checked import without errors can be applied, and only once."""
 

@@ -60,6 +60,7 @@ class WebhookEventType(models.TextChoices):
     RETURN_CLOSED = "return.closed", "Return closed"
     INCIDENT_OPENED = "incident.opened", "Incident opened"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
+    SLA_BREACHED = "sla.breached", "Service level missed"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

@@ -18,6 +18,7 @@ from config.ssrf import Resolver, address_refusal, system_resolver
 
 __all__ = ["BlockedDestination", "Resolver", "SafeTransport", "address_refusal", "system_resolver"]
 
+
 class BlockedDestination(httpx.ConnectError):
     """The destination resolves to an address webhooks may not reach."""
 

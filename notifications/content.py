@@ -122,9 +122,7 @@ def message_facts(
         latest_event_at=latest.occurred_at if latest else None,
         items=tuple(order.items.values_list("name", "quantity")),
         placements=placements,
-        unsubscribe_url=unsubscribe_url
-        if unsubscribe_url is not None
-        else unsubscribe_url_for(message_id=message.pk),
+        unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else unsubscribe_url_for(message_id=message.pk),
         overrides=overrides,
         campaign=campaign,
     )

@@ -8,7 +8,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from returns.links import START_LINK_SALT
-from returns.models import ReturnReason, ReturnRequest
+from returns.models import ReturnReason, ReturnRequest, ReturnState
 from returns.rules import return_rule_for, today_for, window_refusal
 from shipments.models import Order
 
@@ -57,3 +57,12 @@ def returns_of_shop(*, shop_id: int) -> QuerySet[ReturnRequest]:
         .prefetch_related("items__reason")
         .order_by("-created_at", "-pk")
     )
+
+
+# Returns waiting for the shop: to approve or reject, and received parcels to resolve.
+WAITING_STATES = (ReturnState.REQUESTED, ReturnState.RECEIVED)
+
+
+def returns_waiting_count(*, shop_id: int) -> int:
+    """How many of a shop's returns wait for the shop (``WAITING_STATES``): the dashboard's tile."""
+    return ReturnRequest.objects.filter(shop_id=shop_id, state__in=WAITING_STATES).count()
