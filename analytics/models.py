@@ -174,7 +174,7 @@ class MonthlyReport(models.Model):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="monthly_reports")
     month = models.DateField(help_text="First day of the month reported")
-    recipients = models.PositiveSmallIntegerField(default=0)
+    recipient_count = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -183,3 +183,21 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"report of {self.month:%Y-%m}"
+
+
+class EstimateRecord(models.Model):
+    """The learned estimate a parcel got at its first scan, kept to measure accuracy once it is delivered."""
+
+    tenant_path = "shop"
+
+    shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, primary_key=True, related_name="estimate")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="estimate_records")
+    made_on = models.DateField()
+    earliest = models.DateField()
+    likely = models.DateField()
+    latest = models.DateField()
+    samples = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"estimate of shipment {self.shipment_id}: {self.earliest}..{self.latest}"

@@ -46,25 +46,21 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def sla_attainment(*, target: SlaTarget, weeks: list[date]) -> list[Attainment]:
-    """``target``'s attainment in each week starting on the given Mondays (oldest first)."""
-    if not weeks:
-        return []
-    rows = DailyRollup.objects.filter(
-        shop_id=target.shop_id, carrier=target.carrier, day__gte=min(weeks), day__lt=max(weeks) + timedelta(days=7)
-    )
+def sla_attainment_between(*, target: SlaTarget, start: date, end: date) -> Attainment:
+    """``target``'s result over the parcels shipped ``start``..``end`` (inclusive), labelled by ``start``."""
+    rows = DailyRollup.objects.filter(shop_id=target.shop_id, carrier=target.carrier, day__gte=start, day__lte=end)
     if target.destination_country:
         rows = rows.filter(destination_country=target.destination_country)
-    histograms = {week: empty_histogram() for week in weeks}
-    for day, histogram in rows.values_list("day", target.metric):
-        summed = histograms.get(monday_of(day))
-        if summed is not None:
-            for bucket, count in enumerate(histogram):
-                summed[bucket] += count
-    return [
-        Attainment(week=week, deliveries=sum(histograms[week]), within=sum(histograms[week][: target.within_days + 1]))
-        for week in weeks
-    ]
+    summed = empty_histogram()
+    for histogram in rows.values_list(target.metric, flat=True):
+        for bucket, count in enumerate(histogram):
+            summed[bucket] += count
+    return Attainment(week=start, deliveries=sum(summed), within=sum(summed[: target.within_days + 1]))
+
+
+def sla_attainment(*, target: SlaTarget, weeks: list[date]) -> list[Attainment]:
+    """``target``'s attainment in each week starting on the given Mondays."""
+    return [sla_attainment_between(target=target, start=week, end=week + timedelta(days=6)) for week in weeks]
 
 
 def sla_trend(*, target: SlaTarget, today: date, weeks: int = TREND_WEEKS) -> list[Attainment]:

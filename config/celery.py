@@ -115,6 +115,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "returns-sync-parcels": beat_entry("returns.sync_parcels", 300),
         "watchlist-scan": beat_entry("watchlist.scan", 60),
         "watchlist-send-digests": beat_entry("watchlist.send_digests", 3600),
+        "analytics-check-slas": beat_entry("analytics.check_slas", 3600),
+        "analytics-send-monthly-reports": beat_entry("analytics.send_monthly_reports", 3600),
     }
 
 

@@ -37,7 +37,14 @@ def _required(name: str) -> str:
 
 if PRODUCTION:
     # ANYMAIL_WEBHOOK_SECRET: without it anyone could post ESP events (bounces suppress addresses).
-    for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ANYMAIL_WEBHOOK_SECRET"):
+    for _name in (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PUBLIC_BASE_URL",
+        "ANYMAIL_WEBHOOK_SECRET",
+    ):
         _required(_name)
     SECRET_KEY = env.str("SECRET_KEY")
     DEBUG = False
@@ -223,6 +230,8 @@ STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change
 SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment", "analytics.refresh_shipment")
 # Parcels to this country are domestic for the watchlist's default stalled threshold.
 WATCHLIST_HOME_COUNTRY = env.str("WATCHLIST_HOME_COUNTRY", default="PL")
+# A lane teaches delivery estimates once this many deliveries were measured on it (fewer: promised day or none).
+ANALYTICS_ESTIMATE_MIN_SAMPLES = env.int("ANALYTICS_ESTIMATE_MIN_SAMPLES", default=10)
 
 # --- REST API and outgoing webhooks ------------------------------------------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # larger request bodies get a 413

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
+from analytics.estimates import learned_estimate
 from carriers.registry import UnknownCarrier, adapter_class
 from carriers.types import FINAL_STATUSES, Status
 from config import formats
@@ -178,6 +179,15 @@ def shipment_eta(
     if shipment.eta_from or shipment.eta_to:
         against = Against.CURRENT_ETA
         window = _eta_window(shipment.eta_from, shipment.eta_to, language=language, zone=zone)
+    elif (learned := learned_estimate(shipment, now=now)) is not None:
+        # No carrier ETA: the lane's learned window (re-estimated on each view, never in the past).
+        window = formats.delivery_window(
+            datetime.combine(learned.earliest, time(0), tzinfo=zone),
+            datetime.combine(learned.latest, time(0), tzinfo=zone),
+            language=language,
+            zone=zone,
+        )
+        return EtaView("expected", gettext("Expected delivery: %(when)s") % {"when": window})
     elif promised is not None and shipment.direction == Direction.OUTBOUND:
         against = Against.PROMISED
         window = format_day(promised, language=language, zone=zone)

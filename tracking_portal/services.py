@@ -100,5 +100,3 @@ def delivery_feedback_submit(*, order: Order, rating: int, comment: str = "") ->
     )
     order_touch(order_id=order.pk)
     return feedback
-
-
