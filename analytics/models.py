@@ -174,7 +174,7 @@ class MonthlyReport(models.Model):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="monthly_reports")
     month = models.DateField(help_text="First day of the month reported")
-    recipient_count = models.PositiveSmallIntegerField(default=0)
+    owner_count = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

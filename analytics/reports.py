@@ -47,7 +47,7 @@ def monthly_report_send(*, shop: Shop, month: date) -> MonthlyReport | None:
     recipients = owner_emails(shop)
     try:
         with transaction.atomic():
-            report = MonthlyReport.objects.create(shop=shop, month=month, recipient_count=len(recipients))
+            report = MonthlyReport.objects.create(shop=shop, month=month, owner_count=len(recipients))
             # Inside the transaction: a failed send leaves no row, so the next tick tries again.
             staff_email_send(
                 shop=shop,

@@ -143,10 +143,10 @@ def breach_payload(breach: SlaBreach) -> dict:
     return {
         "carrier": target.carrier,
         "destination_country": target.destination_country or None,
-        "metric": target.metric,
+        "metric": str(target.metric),
         "within_business_days": target.within_days,
-        "target_percent": str(target.target_percent),
-        "attained_percent": str(breach.attained_percent),
+        "target_percent": f"{Decimal(target.target_percent):.2f}",
+        "attained_percent": f"{Decimal(breach.attained_percent):.2f}",
         "deliveries": breach.deliveries,
         "week_start": breach.period_start.isoformat(),
     }
