@@ -56,16 +56,17 @@ def dashboard_tiles(*, shop: Shop, role: str, now: datetime) -> list[Tile]:
 
 
 def _in_flight(shop: Shop) -> Tile:
-    statuses = sorted({status.value for status in FINAL_STATUSES})
-    count = Shipment.objects.filter(shop=shop, direction=Direction.OUTBOUND).exclude(status__in=statuses).count()
-    open_statuses = ",".join(
-        sorted(value for value, _ in Shipment._meta.get_field("status").choices if value not in statuses)
-    )
+    final = {status.value for status in FINAL_STATUSES}
+    open_statuses = sorted(value for value, _ in Shipment._meta.get_field("status").choices if value not in final)
+    # The open statuses by name (not "not final"), so the (shop, status) index reads only open parcels.
+    count = Shipment.objects.filter(shop=shop, status__in=open_statuses, direction=Direction.OUTBOUND).count()
     return Tile(
         "Parcels in flight",
         f"{count}",
         "on their way to customers",
-        _admin_list("shipments_shipment", shop, status__in=open_statuses, direction__exact=Direction.OUTBOUND),
+        _admin_list(
+            "shipments_shipment", shop, status__in=",".join(open_statuses), direction__exact=Direction.OUTBOUND
+        ),
     )
 
 
