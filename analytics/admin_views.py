@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from analytics.access import ANALYTICS_ROLES, shop_choice
+from analytics.accuracy import estimate_accuracy
 from analytics.charts import chart_svg
 from analytics.delivery_charts import durations_chart, rates_chart
 from analytics.filters import DeliveryFilterForm
@@ -79,6 +80,7 @@ def delivery_analytics_view(request: HttpRequest, *, site: AdminSite) -> HttpRes
             rates_svg=mark_safe(chart_svg(rates_chart(overall, query.grouping))),
             durations_svg=mark_safe(chart_svg(durations_chart(overall, query.grouping))),
             csv_query=request.GET.urlencode(),
+            accuracy=estimate_accuracy(shop=shop, start=query.start, end=query.end),
         )
     return TemplateResponse(request, "admin/analytics/delivery.html", context)
 
