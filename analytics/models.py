@@ -135,6 +135,7 @@ class SlaTarget(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "SLA target"
         ordering = ["carrier", "destination_country", "metric"]
         constraints = [
             models.UniqueConstraint(
@@ -160,6 +161,7 @@ class SlaBreach(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "missed SLA week"
         ordering = ["-period_start"]
         constraints = [models.UniqueConstraint(fields=["target", "period_start"], name="sla_breach_once_per_week")]
 
