@@ -147,6 +147,11 @@ class SlaTarget(models.Model):
         where = f" to {self.destination_country}" if self.destination_country else ""
         return f"{self.carrier}{where}: {self.target_percent}% within {self.within_days} business days"
 
+    def clean(self) -> None:
+        # One spelling, as the roll-ups store them, so a target matches its parcels.
+        self.carrier = self.carrier.strip().lower()
+        self.destination_country = self.destination_country.strip().upper()
+
 
 class SlaBreach(models.Model):
     """A week in which a target was missed; the unique key makes the alert go out once per target and week."""

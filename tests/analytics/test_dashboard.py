@@ -11,7 +11,7 @@ from analytics.dashboard import dashboard_tiles
 from analytics.models import SlaTarget
 from campaigns.models import Campaign, DiscountRedemption
 from tests.analytics.helpers import journey
-from tests.factories import ShipmentFactory
+from tests.factories import MembershipFactory, ShipmentFactory
 from watchlist.models import Incident
 
 pytestmark = pytest.mark.django_db
@@ -66,15 +66,17 @@ def test_the_tiles_count_what_happened(busy_shop):
     assert tiles["Returns waiting"].value == "0"
 
 
-def test_every_tile_links_to_a_list_the_owner_can_open(client, busy_shop, owner):
-    client.force_login(owner)
+@pytest.mark.parametrize("role", ["owner", "marketer", "support"])
+def test_every_tile_links_to_a_list_the_role_can_open(client, busy_shop, role):
+    member = MembershipFactory(shop=busy_shop, role=role).user
+    client.force_login(member)
     SlaTarget.objects.create(shop=busy_shop, carrier="dpd", within_days=2, target_percent=Decimal("95"))
 
     with time_machine.travel(NOW, tick=False):
         response = client.get(reverse("admin:index"))
 
     tiles = response.context["tiles"]
-    assert "SLA dpd" in titles(tiles)
+    assert ("SLA dpd" in titles(tiles)) == (role != "marketer")
     for tile in tiles:
         assert client.get(tile.url).status_code == 200, tile.title
 
@@ -139,3 +141,31 @@ def test_the_nps_tile_shows_only_when_feedback_is_installed(busy_shop, monkeypat
     # then the NPS tile shows the last 30 days' score
     assert (tiles["NPS, last 30 days"].value, tiles["NPS, last 30 days"].detail) == ("+42", "12 responses")
     assert asked == [(busy_shop, date(2026, 9, 23), date(2026, 10, 23))]
+
+
+def test_an_sla_target_is_stored_in_the_roll_ups_spelling(client, shop, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("admin:analytics_slatarget_add"),
+        {
+            "shop": shop.pk,
+            "carrier": " DPD ",
+            "destination_country": "pl",
+            "metric": "pickup_to_delivery",
+            "within_days": 2,
+            "target_percent": "95",
+            "min_deliveries": 20,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    assert SlaTarget.objects.values_list("carrier", "destination_country").get() == ("dpd", "PL")
+
+
+def test_support_reads_but_cannot_add_sla_targets(client, shop, support):
+    client.force_login(support)
+
+    assert client.get(reverse("admin:analytics_slatarget_changelist")).status_code == 200
+    assert client.get(reverse("admin:analytics_slatarget_add")).status_code == 403
