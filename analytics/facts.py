@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
-from carriers.types import Status
+from carriers.types import FINAL_STATUSES, Status
 from shipments.lanes import SCAN_STATUSES, Lane, lane_for
 from shipments.lateness import Against, shipment_late_deadline, shop_zone
 from shipments.models import Direction, Shipment, TrackingEvent
@@ -43,6 +43,7 @@ class Fact:
     had_exception: bool
     expired: bool
     returned: bool
+    in_flight: bool
 
 
 def shipment_fact(shipment: Shipment) -> Fact | None:
@@ -95,6 +96,7 @@ def shipment_fact(shipment: Shipment) -> Fact | None:
         had_exception=shipment.status == Status.EXCEPTION or any(s == Status.EXCEPTION for s, _ in moments),
         expired=shipment.status == Status.EXPIRED,
         returned=shipment.status in RETURN_STATUSES,
+        in_flight=shipment.status not in FINAL_STATUSES and shipment.status not in RETURN_STATUSES,
     )
 
 

@@ -43,6 +43,7 @@ class ShipmentFact(models.Model):
     had_exception = models.BooleanField(default=False)
     expired = models.BooleanField(default=False)
     returned = models.BooleanField(default=False, help_text="Returning or returned to the sender")
+    in_flight = models.BooleanField(default=False, help_text="Still on its way to the customer")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -82,6 +83,8 @@ class DailyRollup(models.Model):
     exceptions = models.PositiveIntegerField(default=0)
     expired = models.PositiveIntegerField(default=0)
     returned = models.PositiveIntegerField(default=0)
+    # Of the day's cohort, still on the way to the customer: the dashboard sums it instead of counting parcels.
+    in_flight = models.PositiveIntegerField(default=0)
     order_to_pickup = models.JSONField(default=empty_histogram)
     pickup_to_delivery = models.JSONField(default=empty_histogram)
     order_to_delivery = models.JSONField(default=empty_histogram)

@@ -40,6 +40,7 @@ COHORT_COUNTS = {
     "exceptions": Count("pk", filter=Q(had_exception=True)),
     "expired": Count("pk", filter=Q(expired=True)),
     "returned": Count("pk", filter=Q(returned=True)),
+    "in_flight": Count("pk", filter=Q(in_flight=True)),
 }
 DURATIONS = ("order_to_pickup", "pickup_to_delivery", "order_to_delivery")
 

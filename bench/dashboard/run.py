@@ -52,10 +52,10 @@ def seed(*, shop_id: int, parcels: int) -> None:
             """
             INSERT INTO analytics_dailyrollup (shop_id, carrier, service, destination_country, day, shipped,
                 delivered, first_estimate_known, on_time_first_estimate, promised_known, on_time_promised,
-                first_attempt, exceptions, expired, returned, order_to_pickup, pickup_to_delivery,
+                first_attempt, exceptions, expired, returned, in_flight, order_to_pickup, pickup_to_delivery,
                 order_to_delivery, delivered_that_day, on_time_known_that_day, on_time_that_day, updated_at)
             SELECT %s, lane.carrier, '', lane.country, (now() - d * interval '1 day')::date, per_day, per_day - 1,
-                per_day - 2, per_day - 4, per_day - 3, per_day - 5, per_day - 3, 1, 0, 1,
+                per_day - 2, per_day - 4, per_day - 3, per_day - 5, per_day - 3, 1, 0, 1, CASE WHEN d < 10 THEN per_day / 5 ELSE 0 END,
                 '[10,20,5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'::jsonb,
                 '[0,15,12,5,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'::jsonb,
                 '[0,5,15,10,3,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]'::jsonb,

@@ -199,7 +199,10 @@ def run(count: int, esp_url: str) -> None:
     begin = time.perf_counter()
     for index in range(min(count, 500)):
         email = EmailMultiAlternatives(
-            subject=sample.subject, body=sample.text_body, from_email=sample.shop.from_email, to=[f"b{index}@example.com"]
+            subject=sample.subject,
+            body=sample.text_body,
+            from_email=sample.shop.from_email,
+            to=[f"b{index}@example.com"],
         )
         email.attach_alternative(sample.html_body, "text/html")
         connection.send_messages([email])

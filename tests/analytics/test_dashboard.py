@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from analytics.dashboard import dashboard_tiles
 from analytics.models import SlaTarget
+from analytics.rollups import shipment_rollup_refresh
 from campaigns.models import Campaign, DiscountRedemption
 from tests.analytics.helpers import journey
 from tests.factories import MembershipFactory, ShipmentFactory
@@ -29,6 +30,7 @@ def busy_shop(shop):
     for offset in range(4):
         journey(shop, placed_on=MONDAY, pickup_after=0, transit=1 + offset, first_eta=MONDAY + timedelta(days=2))
     in_flight = ShipmentFactory(order__shop=shop, status="in_transit")
+    shipment_rollup_refresh(shipment_id=in_flight.pk)
     Incident.objects.create(
         shop=shop, shipment=in_flight, incident_type="stalled", anchor_at=NOW, threshold_days=2, opened_at=NOW
     )
