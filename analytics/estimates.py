@@ -18,13 +18,15 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 
 from analytics.models import EstimateRecord
 from carriers.types import FINAL_STATUSES, Status
 from shipments.lanes import SCAN_STATUSES, histogram_percentile, lane_for, lane_stats_for
 from shipments.lateness import shop_zone
-from shipments.models import Direction, Shipment
+from shipments.models import Direction, LaneStats, Shipment, TrackingEvent
 from shops.calendar import add_business_days, business_days_between, is_business_day, local_date
+from shops.models import Shop
 
 EARLIEST_Q = 0.2
 LIKELY_Q = 0.5
@@ -145,3 +147,50 @@ def email_estimate_window(shipment: Shipment, now: datetime) -> tuple[datetime, 
         datetime.combine(estimate.earliest, time(0), tzinfo=zone),
         datetime.combine(estimate.latest, time(0), tzinfo=zone),
     )
+
+
+def learned_windows_for(shipments: list[Shipment], *, now: datetime) -> dict[int, tuple[date, date]]:
+    """Per shipment id, the learned (earliest, latest) window of those the carrier gave no ETA: a page's
+    parcels in two queries (their shop's lanes, their first scans), whatever their number."""
+    open_parcels = [
+        shipment
+        for shipment in shipments
+        if shipment.direction == Direction.OUTBOUND
+        and not (shipment.eta_from or shipment.eta_to)
+        and shipment.status not in FINAL_STATUSES
+        and shipment.status != Status.RETURNING_TO_SENDER
+    ]
+    if not open_parcels:
+        return {}
+    shop_ids = {shipment.shop_id for shipment in open_parcels}
+    zones = {shop.pk: str(shop_zone(shop)) for shop in Shop.objects.filter(pk__in=shop_ids)}
+    lanes = {
+        (stats.shop_id, stats.carrier, stats.service, stats.destination_country): stats.transit_histogram
+        for stats in LaneStats.objects.filter(shop_id__in=shop_ids)
+    }
+    first_scans = dict(
+        TrackingEvent.objects.filter(shipment__in=open_parcels, status__in=[status.value for status in SCAN_STATUSES])
+        .values("shipment_id")
+        .annotate(first=Min("occurred_at"))
+        .values_list("shipment_id", "first")
+    )
+    windows = {}
+    for shipment in open_parcels:
+        lane = lane_for(shipment)
+        histogram = lanes.get((lane.shop_id, lane.carrier, lane.service, lane.destination_country)) or []
+        if sum(histogram) < settings.ANALYTICS_ESTIMATE_MIN_SAMPLES:
+            continue
+        day = partial(local_date, time_zone=zones[shipment.shop_id])
+        today = day(now)
+        scanned = first_scans.get(shipment.pk)
+        window = window_from_histogram(
+            histogram,
+            start=day(scanned) if scanned is not None else today,
+            today=today,
+            country=lane.destination_country,
+            carrier=lane.carrier,
+            service=lane.service,
+        )
+        if window is not None:
+            windows[shipment.pk] = (window[0], window[2])
+    return windows

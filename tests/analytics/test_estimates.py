@@ -110,6 +110,7 @@ def test_no_learned_window_for_a_return_or_a_delivered_parcel(shop):
 
 
 def test_the_tracking_page_and_emails_show_the_learned_window(shop):
+    from analytics.estimates import learned_windows_for
     from notifications.estimates import estimated_window
     from tracking_portal.presenters import shipment_eta
 
@@ -119,7 +120,10 @@ def test_the_tracking_page_and_emails_show_the_learned_window(shop):
     shipment.refresh_from_db()
     now = datetime(2026, 10, 9, 12, tzinfo=UTC)
 
-    view = shipment_eta(shipment, promised=None, language="en", zone=warsaw(MONDAY).tzinfo, now=now)
+    learned = learned_windows_for([shipment], now=now)
+    view = shipment_eta(
+        shipment, promised=None, language="en", zone=warsaw(MONDAY).tzinfo, now=now, learned=learned[shipment.pk]
+    )
     start, end = estimated_window(shipment, now=now)
 
     assert view.kind == "expected" and "12" in view.text and "13" in view.text
@@ -153,3 +157,22 @@ def test_accuracy_is_measured_on_the_estimate_given_at_the_first_scan(shop):
         2.0,
         1.0,
     )
+
+
+def test_a_pages_learned_windows_cost_the_same_queries_for_one_parcel_or_many(shop, django_assert_max_num_queries):
+    from analytics.estimates import learned_windows_for
+
+    lane(shop, {1: 5, 2: 5})
+    parcels = []
+    for _ in range(5):
+        shipment = parcel(shop, placed=warsaw(date(2026, 10, 8)))
+        report(shipment, [(Status.IN_TRANSIT, warsaw(date(2026, 10, 9), 8))])
+        shipment.refresh_from_db()
+        parcels.append(shipment)
+    now = datetime(2026, 10, 9, 12, tzinfo=UTC)
+
+    with django_assert_max_num_queries(3 + 5):  # shops, lanes, first scans; each parcel's order
+        windows = learned_windows_for(parcels, now=now)
+
+    assert set(windows.values()) == {(date(2026, 10, 12), date(2026, 10, 13))}
+    assert learned_windows_for([], now=now) == {}
