@@ -39,6 +39,7 @@ CONSENT_COLUMNS = ("email_marketing_consent", "sms_marketing_consent")
 COLUMNS = ("order_number", *ORDER_COLUMNS, LEGACY_CONSENT_COLUMN, *SHIPMENT_COLUMNS)
 
 
+
 class CsvImportNotApplicable(Exception):
     """Only a checked import without errors can be applied, and only once."""
 

@@ -61,6 +61,7 @@ class WebhookEventType(models.TextChoices):
     INCIDENT_OPENED = "incident.opened", "Incident opened"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
     FEEDBACK_RECEIVED = "feedback.received", "Customer feedback received (score, comment, answers)"
+    SLA_BREACHED = "sla.breached", "Service level missed"
     WEBHOOK_TEST = "webhook.test", "Test event"
 
 

@@ -34,6 +34,7 @@ from api.schemas import (
     Timestamp,
 )
 from api.selectors import InvalidCursor, order_of_shop, shipment_of_shop, shipments_page
+from api.views_analytics import router as analytics_router
 from api.views_catalog import router as catalog_router
 from api.views_feedback import router as feedback_router
 from api.views_incidents import router as incidents_router
@@ -292,3 +293,4 @@ api.add_router("", privacy_router)
 api.add_router("", returns_router)
 api.add_router("", incidents_router)
 api.add_router("", feedback_router)
+api.add_router("", analytics_router)

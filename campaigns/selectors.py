@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from campaigns.models import (
     DiscountAllocation,
     DiscountCode,
     DiscountPool,
+    DiscountRedemption,
     MatchKind,
     PoolKind,
     Product,
@@ -379,3 +381,14 @@ def pools_running_low(*, shop_ids: Iterable[int] | None) -> list[tuple[DiscountP
         for pool in pools_with_stock(pools)
         if pool_is_low(pool=pool, remaining=pool.free_codes)  # type: ignore[attr-defined]
     ]
+
+
+def campaign_revenue(*, shop_id: int, since: datetime) -> dict[str, Decimal]:
+    """Revenue of orders that used a campaign's discount code since ``since``, per currency (the dashboard's tile)."""
+    rows = (
+        DiscountRedemption.objects.filter(shop_id=shop_id, campaign__isnull=False, redeemed_at__gte=since)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    return {row["currency"] or "": row["total"] for row in rows}

@@ -144,6 +144,8 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         },
         "integrations-sync-due": beat_entry("integrations.sync_due", settings.INTEGRATIONS_SYNC_SECONDS),
         "feedback-announce-settled": beat_entry("feedback.announce_settled", 60),
+        "analytics-check-slas": beat_entry("analytics.check_slas", 3600),
+        "analytics-send-monthly-reports": beat_entry("analytics.send_monthly_reports", 3600),
     }
 
 

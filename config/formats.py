@@ -13,16 +13,41 @@ from babel.dates import format_date, format_datetime
 
 #  kind:          weekday + day,     weekday + short day,  day + month,  full date,       clock
 PATTERNS: dict[str, dict[str, str]] = {
-    "en": {"weekday_day": "EEE, MMM d", "weekday_day_short": "EEE, MMM d", "day_month": "MMM d",
-           "date": "MMMM d, y", "time": "h:mm\u202fa"},
-    "pl": {"weekday_day": "EEE, d MMMM", "weekday_day_short": "EEE, d MMM", "day_month": "d MMM",
-           "date": "d MMMM y", "time": "HH:mm"},
-    "de": {"weekday_day": "EEE, d. MMMM", "weekday_day_short": "EEE, d. MMM", "day_month": "d. MMM",
-           "date": "d. MMMM y", "time": "HH:mm"},
-    "cs": {"weekday_day": "EEE d. MMMM", "weekday_day_short": "EEE d. M.", "day_month": "d. M.",
-           "date": "d. MMMM y", "time": "H:mm"},
-    "sk": {"weekday_day": "EEE d. MMMM", "weekday_day_short": "EEE d. M.", "day_month": "d. M.",
-           "date": "d. MMMM y", "time": "H:mm"},
+    "en": {
+        "weekday_day": "EEE, MMM d",
+        "weekday_day_short": "EEE, MMM d",
+        "day_month": "MMM d",
+        "date": "MMMM d, y",
+        "time": "h:mm\u202fa",
+    },
+    "pl": {
+        "weekday_day": "EEE, d MMMM",
+        "weekday_day_short": "EEE, d MMM",
+        "day_month": "d MMM",
+        "date": "d MMMM y",
+        "time": "HH:mm",
+    },
+    "de": {
+        "weekday_day": "EEE, d. MMMM",
+        "weekday_day_short": "EEE, d. MMM",
+        "day_month": "d. MMM",
+        "date": "d. MMMM y",
+        "time": "HH:mm",
+    },
+    "cs": {
+        "weekday_day": "EEE d. MMMM",
+        "weekday_day_short": "EEE d. M.",
+        "day_month": "d. M.",
+        "date": "d. MMMM y",
+        "time": "H:mm",
+    },
+    "sk": {
+        "weekday_day": "EEE d. MMMM",
+        "weekday_day_short": "EEE d. M.",
+        "day_month": "d. M.",
+        "date": "d. MMMM y",
+        "time": "H:mm",
+    },
 }
 
 
@@ -41,33 +66,33 @@ def _format(kind: str, value: date | datetime, language: str, zone: tzinfo | Non
 
 
 def weekday_day(value: date | datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"Thu, Nov 5" / "czw., 5 listopada": the day of an ETA or a promise."""
+    """ "Thu, Nov 5" / "czw., 5 listopada": the day of an ETA or a promise."""
     return _format("weekday_day", value, language, zone)
 
 
 def weekday_day_short(value: date | datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"Thu, Nov 5" / "czw., 5 lis": the day of a scan in a list of events."""
+    """ "Thu, Nov 5" / "czw., 5 lis": the day of a scan in a list of events."""
     return _format("weekday_day_short", value, language, zone)
 
 
 def day_month(value: date | datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"Nov 5" / "5 lis"."""
+    """ "Nov 5" / "5 lis"."""
     return _format("day_month", value, language, zone)
 
 
 def full_date(value: date | datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"November 5, 2026" / "5 listopada 2026": an expiry or an order date."""
+    """ "November 5, 2026" / "5 listopada 2026": an expiry or an order date."""
     return _format("date", value, language, zone)
 
 
 def clock(value: datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"10:15 AM" / "10:15"."""
+    """ "10:15 AM" / "10:15"."""
     pattern, locale = _pattern("time", language)
     return format_datetime(value, pattern, tzinfo=zone, locale=locale)
 
 
 def moment(value: datetime, *, language: str, zone: tzinfo | None = None) -> str:
-    """"Thu, Nov 5, 10:15 AM" / "czw., 5 lis, 10:15": when a scan happened."""
+    """ "Thu, Nov 5, 10:15 AM" / "czw., 5 lis, 10:15": when a scan happened."""
     return f"{weekday_day_short(value, language=language, zone=zone)}, {clock(value, language=language, zone=zone)}"
 
 

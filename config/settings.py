@@ -59,7 +59,8 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Parcelfront's site as admin.site: the dashboard home, navigation by task.
+    "analytics.admin_apps.ParcelfrontAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "returns",
     "watchlist",
     "feedback",
+    "analytics",
     "tracking_portal",
     "api",
     "integrations",
@@ -269,13 +271,15 @@ if not 0 < POLLING_TIME_SCALE <= 1 or (PRODUCTION and POLLING_TIME_SCALE != 1):
 STATUS_CHANGE_TASKS = ("notifications.process_status_change", "api.status_change_webhooks")
 # Tasks published by name after an apply stored new events or changed the status (a reason-only change
 # too), each taking ``shipment_id``: the watchlist looks at the parcel again.
-SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment",)
+SHIPMENT_UPDATED_TASKS = ("watchlist.evaluate_shipment", "analytics.refresh_shipment")
 # The same consumers for a poll batch: one task per batch with every id (``status_change_ids`` /
 # ``shipment_ids``); each re-publishes an id that failed to its single task above, which has the retries.
 STATUS_CHANGE_BATCH_TASKS = ("notifications.process_status_changes", "api.status_change_webhooks_batch")
-SHIPMENT_UPDATED_BATCH_TASKS = ("watchlist.evaluate_shipments",)
+SHIPMENT_UPDATED_BATCH_TASKS = ("watchlist.evaluate_shipments", "analytics.refresh_shipments")
 # Parcels to this country are domestic for the watchlist's default stalled threshold.
 WATCHLIST_HOME_COUNTRY = env.str("WATCHLIST_HOME_COUNTRY", default="PL")
+# A lane teaches delivery estimates once this many deliveries were measured on it (fewer: promised day or none).
+ANALYTICS_ESTIMATE_MIN_SAMPLES = env.int("ANALYTICS_ESTIMATE_MIN_SAMPLES", default=10)
 
 # --- REST API and outgoing webhooks ------------------------------------------------------------
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)  # larger request bodies get a 413

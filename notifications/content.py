@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from campaigns.placements import CampaignMessage, Placements, campaign_message, email_placements
+from notifications.estimates import estimated_window
 from notifications.models import Message
 from notifications.rendering import (
     EmailFacts,
@@ -109,6 +110,7 @@ def message_facts(
     shipment = message.shipment
     order = message.order
     latest = shipment.events.order_by("-occurred_at", "-pk").first()
+    eta_from, eta_to = estimated_window(shipment, now=timezone.now())
     overrides = (
         status_overrides_for(shop=message.shop, status=message.to_status, language=message.language)
         if message.is_transactional
@@ -125,8 +127,8 @@ def message_facts(
         tracking_number=shipment.tracking_number,
         carrier=shipment.carrier,
         timezone=customer_timezone(country=order.shipping_country, shop_timezone=message.shop.timezone),
-        eta_from=shipment.eta_from,
-        eta_to=shipment.eta_to,
+        eta_from=eta_from,
+        eta_to=eta_to,
         pickup_point=shipment.pickup_point if message.to_status == "available_for_pickup" else None,
         latest_event_text=latest.text if latest else "",
         latest_event_location=latest.location if latest else "",

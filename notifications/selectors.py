@@ -110,3 +110,17 @@ def campaign_message_counts(*, campaign_id: int) -> dict[str, dict[str, int]]:
         )
     )
     return {row["variant"]: {key: row[key] for key in ("sent", "delivered", "opened")} for row in rows}
+
+
+def email_totals(*, shop_id: int, since: datetime, campaigns_only: bool = False) -> dict[str, int]:
+    """A shop's emails sent since ``since`` and how many of them were opened and clicked (campaigns' only, if asked)."""
+    messages = Message.objects.filter(
+        shop_id=shop_id, channel=MessageChannel.EMAIL, status=MessageStatus.SENT, sent_at__gte=since
+    )
+    if campaigns_only:
+        messages = messages.filter(campaign_id__isnull=False)
+    return messages.aggregate(
+        sent=Count("pk"),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+    )

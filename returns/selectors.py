@@ -86,9 +86,13 @@ def delivered_email_return_link(*, order: Order, now: datetime) -> str:
     return return_start_url(order=order)
 
 
-def returns_waiting(*, shop: Shop) -> int:
-    """How many of the shop's return requests wait for its approval (for the dashboard)."""
-    return ReturnRequest.objects.filter(shop=shop, state=ReturnState.REQUESTED).count()
+# Returns waiting for the shop: to approve or reject, and received parcels to resolve.
+WAITING_STATES = (ReturnState.REQUESTED, ReturnState.RECEIVED)
+
+
+def returns_waiting_count(*, shop_id: int) -> int:
+    """How many of a shop's returns wait for the shop (``WAITING_STATES``): the dashboard's tile."""
+    return ReturnRequest.objects.filter(shop_id=shop_id, state__in=WAITING_STATES).count()
 
 
 def return_rate(*, shop: Shop, start: date, end: date) -> Decimal | None:

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from analytics.estimates import learned_windows_for
 from campaigns.placements import Placements, page_placements
 from carriers.types import Status
 from feedback.selectors import ScorePrompt
@@ -243,6 +244,7 @@ def order_page_render(
         carrier_url_for=carrier_url,
         support_url=reverse("tracking_portal:go_support", args=[token]) if shop.support_url else "",
         incidents=customer_incidents_for(shipment_ids=[shipment.pk for shipment in shipments]),
+        learned=learned_windows_for(shipments, now=timezone.now()),
     )
     placements = page_placements(order=order, language=page.language)
     return render_page(
@@ -278,6 +280,7 @@ def shipment_page_render(*, shipment: Shipment, language: str, on_custom_domain:
         carrier_url_for=carrier_url,
         support_url="",
         incidents=customer_incidents_for(shipment_ids=[shipment.pk]),
+        learned=learned_windows_for([shipment], now=timezone.now()),
     )
     return render_page(
         shop=shipment.shop,

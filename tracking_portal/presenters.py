@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -159,9 +159,17 @@ def _eta_window(eta_from: datetime | None, eta_to: datetime | None, *, language:
 
 
 def shipment_eta(
-    shipment: Shipment, *, promised: date | None, language: str, zone: ZoneInfo, now: datetime
+    shipment: Shipment,
+    *,
+    promised: date | None,
+    language: str,
+    zone: ZoneInfo,
+    now: datetime,
+    learned: tuple[date, date] | None = None,
 ) -> EtaView | None:
     """The ETA line: when delivered, when expected, or that it is late (a passed ETA is never "upcoming").
+
+    ``learned`` is the lane's learned window (earliest, latest; never past), shown when the carrier gave no ETA.
 
     Words in the active language (``order_page_build`` activates the customer's); ``language`` formats the dates.
     """
@@ -178,6 +186,15 @@ def shipment_eta(
     if shipment.eta_from or shipment.eta_to:
         against = Against.CURRENT_ETA
         window = _eta_window(shipment.eta_from, shipment.eta_to, language=language, zone=zone)
+    elif learned is not None and shipment.direction == Direction.OUTBOUND:
+        # No carrier ETA: the lane's learned window (re-estimated on each view, never in the past).
+        window = formats.delivery_window(
+            datetime.combine(learned[0], time(0), tzinfo=zone),
+            datetime.combine(learned[1], time(0), tzinfo=zone),
+            language=language,
+            zone=zone,
+        )
+        return EtaView("expected", gettext("Expected delivery: %(when)s") % {"when": window})
     elif promised is not None and shipment.direction == Direction.OUTBOUND:
         against = Against.PROMISED
         window = format_day(promised, language=language, zone=zone)
@@ -322,6 +339,7 @@ def shipment_view(
     now: datetime,
     carrier_url: str,
     incident: Incident | None = None,
+    learned: tuple[date, date] | None = None,
 ) -> ShipmentView:
     """One parcel's card; ``events`` newest first; words in the active language."""
     status = Status(shipment.status)
@@ -349,7 +367,7 @@ def shipment_view(
             if latest and status != Status.DELIVERED
             else ""
         ),
-        eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now),
+        eta=shipment_eta(shipment, promised=promised, language=language, zone=zone, now=now, learned=learned),
         steps=shipment_steps(shipment),
         pickup=pickup_view(shipment.pickup_point),
         carrier=shipment.carrier,
@@ -393,12 +411,13 @@ def order_page_build(
     support_url: str = "",
     now: datetime | None = None,
     incidents: Mapping[int, Incident] | None = None,
+    learned: Mapping[int, tuple[date, date]] | None = None,
 ) -> OrderPage:
     """The page for ``order`` (or, with ``order=None``, for a parcel looked up by tracking number only).
 
     ``shipments`` pairs each shipment with its events newest first; ``carrier_url_for(index, shipment)``
     gives the (click-recording) link to the carrier's own page; ``incidents`` maps a shipment id to its open
-    incident the customer should have explained.
+    incident the customer should have explained; ``learned`` a shipment id to its lane-learned delivery window.
     """
     language = language_or_default(language)
     zone = shop_zone(shop)
@@ -422,6 +441,7 @@ def order_page_build(
                     now=now,
                     carrier_url=carrier_url_for(position, shipment),
                     incident=(incidents or {}).get(shipment.pk),
+                    learned=(learned or {}).get(shipment.pk),
                 )
             )
         title = gettext("Order %(number)s") % {"number": order.number} if order is not None else gettext("Your parcel")

@@ -60,9 +60,7 @@ class ProductAdmin(TenantScopedAdmin):
         form = CsvUploadForm(request.POST or None, request.FILES or None, shops=shops_for(self, request))
         result = None
         if request.method == "POST" and form.is_valid():
-            parsed = csv_rows(
-                raw=form.cleaned_data["file"], required=("sku", "name", "url"), known=PRODUCT_COLUMNS
-            )
+            parsed = csv_rows(raw=form.cleaned_data["file"], required=("sku", "name", "url"), known=PRODUCT_COLUMNS)
             if parsed.errors:
                 result = BulkResult(errors=parsed.errors, dry_run=True)
             else:

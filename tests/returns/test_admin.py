@@ -167,11 +167,11 @@ def test_the_dashboard_selectors_count_waiting_requests_and_the_rate_per_shop(re
     from datetime import date
     from decimal import Decimal
 
-    from returns.selectors import return_rate, returns_waiting
+    from returns.selectors import return_rate, returns_waiting_count
 
     shop = requested.shop
 
-    assert returns_waiting(shop=shop) == 1
+    assert returns_waiting_count(shop_id=shop.pk) == 1
     assert return_rate(shop=shop, start=date(2026, 11, 1), end=date(2026, 11, 30)) == Decimal("0.200")
     assert return_rate(shop=shop, start=date(2026, 12, 1), end=date(2026, 12, 31)) is None
     assert return_rate(shop=foreign_return.shop, start=date(2026, 11, 1), end=date(2026, 12, 31)) == Decimal("1.000")

@@ -15,6 +15,8 @@ from shipments.tasks import poll_batch
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
 
+UPDATED_TASKS = ["watchlist.evaluate_shipment", "analytics.refresh_shipment"]
+
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
@@ -272,6 +274,7 @@ def test_a_batch_publishes_each_consumer_once_with_all_its_changes(
         ("notifications.process_status_changes", {"status_change_ids": ids}),
         ("api.status_change_webhooks_batch", {"status_change_ids": ids}),
         ("watchlist.evaluate_shipments", {"shipment_ids": sorted(parcel.pk for parcel in parcels)}),
+        ("analytics.refresh_shipments", {"shipment_ids": sorted(parcel.pk for parcel in parcels)}),
     ]
 
 
@@ -334,6 +337,7 @@ def test_a_batch_publishes_its_status_changes_over_one_broker_connection(shop, f
         ("notifications.process_status_changes", {"status_change_ids": ids}, connection),
         ("api.status_change_webhooks_batch", {"status_change_ids": ids}, connection),
         ("watchlist.evaluate_shipments", {"shipment_ids": sorted(parcel.pk for parcel in parcels)}, connection),
+        ("analytics.refresh_shipments", {"shipment_ids": sorted(parcel.pk for parcel in parcels)}, connection),
     ]
 
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
 TASKS = ["notifications.process_status_change", "api.status_change_webhooks"]
+UPDATED_TASKS = ["watchlist.evaluate_shipment", "analytics.refresh_shipment"]
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_new_events_are_stored_status_changes_and_both_tasks_are_published_once(
     assert (change.from_status, change.to_status, change.reason) == ("pending", "in_transit", "picked_up")
     assert change.occurred_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
     assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
-        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+        (name, {"shipment_id": shipment.pk}) for name in UPDATED_TASKS
     ]
     assert list(shipment.events.values_list("raw_code", "text", "source")) == [
         ("confirmed", "text of confirmed", "poll"),
@@ -286,7 +287,7 @@ def test_a_shipment_without_carrier_info_for_30_days_expires_with_a_status_chang
     assert (shipment.status, shipment.next_poll_at, report.status_changed) == ("expired", None, True)
     assert (change.from_status, change.to_status) == ("pending", "expired")
     assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
-        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+        (name, {"shipment_id": shipment.pk}) for name in UPDATED_TASKS
     ]
 
 
@@ -313,7 +314,7 @@ def test_changes_committed_inside_one_producer_share_its_broker_connection(
     # then one connection was taken and every consumer task went over it exactly once
     assert sent == [("acquired", None, None)] + [
         (name, {"status_change_id": report.status_change_id}, connection) for name in TASKS
-    ] + [("watchlist.evaluate_shipment", {"shipment_id": shipment.pk}, connection)]
+    ] + [(name, {"shipment_id": shipment.pk}, connection) for name in UPDATED_TASKS]
 
 
 def test_an_expired_parcel_is_revived_only_by_new_events(shipment, published):
@@ -361,7 +362,7 @@ def test_a_new_reason_in_the_same_status_is_recorded_once_as_a_reason_only_chang
     assert shipment.status_changed_at == datetime(2026, 11, 3, 10, tzinfo=UTC)
     assert StatusChange.objects.filter(shipment=shipment).count() == 2
     assert published == [(name, {"status_change_id": change.pk}) for name in TASKS] + [
-        ("watchlist.evaluate_shipment", {"shipment_id": shipment.pk})
+        (name, {"shipment_id": shipment.pk}) for name in UPDATED_TASKS
     ]
 
 

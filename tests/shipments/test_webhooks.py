@@ -14,6 +14,8 @@ from shipments.webhooks import MAX_BODY_BYTES, SIGNATURE_HEADER, signature_for
 from tests.factories import OrderFactory, ShipmentFactory
 from tests.shipments.factories import CarrierAccountFactory
 
+UPDATED_TASKS = ["watchlist.evaluate_shipment", "analytics.refresh_shipment"]
+
 pytestmark = pytest.mark.django_db
 
 SECRET = "push-secret-0123456789"
@@ -64,7 +66,7 @@ def test_an_inpost_push_is_applied(shop, shipment, django_capture_on_commit_call
         "push",
         "2026-11-04T09:38:23+00:00",
     )
-    assert sent == ["notifications.process_status_change", "api.status_change_webhooks", "watchlist.evaluate_shipment"]
+    assert sent == ["notifications.process_status_change", "api.status_change_webhooks", *UPDATED_TASKS]
 
 
 def test_a_repeated_push_changes_nothing(shop, shipment):

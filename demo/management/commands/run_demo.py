@@ -19,10 +19,12 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from carriers.registry import carrier_codes
 from carriers.simulator import make_simulator_server
 from demo.catalog import DEMO_MARKETER, DEMO_OWNER, DEMO_SUPPORT, OTHER_OWNER
+from demo.history import demo_history_seed
 from demo.services import demo_seed
 from shipments.links import order_tracking_url
 
@@ -62,6 +64,8 @@ class Command(BaseCommand):
 
         public_base_url = os.environ.get("PUBLIC_BASE_URL", base_url)
         seeded = demo_seed(reset=not options["keep"], public_base_url=public_base_url)
+        if not options["keep"]:
+            demo_history_seed(shop=seeded.shop, now=timezone.now())
 
         carrier_server = make_simulator_server("127.0.0.1", 0, speed=speed)
         threading.Thread(target=carrier_server.serve_forever, daemon=True).start()

@@ -1,7 +1,9 @@
 """``manage.py seed_demo``: the demo shops, catalog, customers and parcels."""
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
+from demo.history import demo_history_seed
 from demo.services import demo_seed
 
 
@@ -14,6 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: bool) -> None:
         seeded = demo_seed(reset=not options["keep"])
         shipments = sum(order.shipments.count() for order in seeded.orders)
+        history = demo_history_seed(shop=seeded.shop, now=timezone.now())
         self.stdout.write(
-            self.style.SUCCESS(f"Demo shop {seeded.shop.name}: {len(seeded.orders)} orders, {shipments} parcels")
+            self.style.SUCCESS(
+                f"Demo shop {seeded.shop.name}: {len(seeded.orders)} orders, {shipments} parcels, "
+                f"{history} finished parcels of history for the analytics"
+            )
         )
