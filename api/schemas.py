@@ -39,6 +39,14 @@ def _sane_year(value: datetime | date) -> datetime | date:
     return value
 
 
+def _real_offset(value: datetime) -> datetime:
+    # Python takes any offset under 24 h; PostgreSQL refuses beyond ±15:59, and no place on Earth is beyond ±14:00.
+    offset = value.utcoffset()
+    if offset is not None and abs(offset.total_seconds()) > 14 * 3600:
+        raise ValueError("The UTC offset must be between -14:00 and +14:00.")
+    return value
+
+
 def Text(max_length: int, *, min_length: int = 0) -> Any:
     """A string of bounded length without control characters."""
     return Annotated[
@@ -57,7 +65,9 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_sane_year)]
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_sane_year), AfterValidator(_real_offset)
+]
 Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_sane_year)]
 OrderNumber = Annotated[
     str,

@@ -208,6 +208,18 @@ def test_list_shipments_updated_since(api, shop):
     assert [item["tracking_number"] for item in items] == ["NEW"]
 
 
+def test_an_offset_no_place_has_is_a_clear_422_not_a_database_error(api, shop):
+    # given: an offset Python accepts and PostgreSQL refuses (found by schemathesis as a 500)
+    ShipmentFactory(order__shop=shop)
+    # when
+    response = api.get("/shipments", {"updated_since": "2175-06-03T19:19:25-19:33"})
+    within = api.get("/shipments", {"updated_since": "2026-11-03T00:00:00+14:00"})
+    # then
+    assert response.status_code == 422
+    assert "UTC offset" in response.text
+    assert within.status_code == 200
+
+
 def test_list_shipments_cursor_pagination_visits_each_once(api, shop):
     # given
     start = datetime(2026, 11, 1, 12, tzinfo=UTC)
