@@ -1,7 +1,7 @@
 """The admin home: tiles for the shop the user belongs to, chosen by their role, each linking to its list.
 
 Other apps are read only through their selectors (watchlist, returns, notifications, campaigns, and
-feedback when it is installed); figures of parcels come from the roll-ups, never from a scan.
+feedback); figures of parcels come from the roll-ups, never from a scan.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.db.models import Sum
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from analytics.sla import sla_tiles
 from analytics.tiles import NO_FIGURE, Tile
 from campaigns.selectors import campaign_revenue
 from carriers.types import FINAL_STATUSES, Status
+from feedback.selectors import score_summary
 from notifications.selectors import email_totals
 from returns.selectors import WAITING_STATES, returns_waiting_count
 from shipments.lateness import shop_zone
@@ -48,10 +48,7 @@ def dashboard_tiles(*, shop: Shop, role: str, now: datetime) -> list[Tile]:
         tiles += sla_tiles(shop=shop, today=today)
     if role in (Role.OWNER, Role.MARKETER):
         since = datetime.combine(today - timedelta(days=MARKETING_DAYS), time(0), tzinfo=shop_zone(shop))
-        tiles += [_emails(shop, since), _revenue(shop, since)]
-        nps = _nps(shop, today)
-        if nps is not None:
-            tiles.append(nps)
+        tiles += [_emails(shop, since), _revenue(shop, since), _nps(shop, today)]
     return tiles
 
 
@@ -127,16 +124,12 @@ def _revenue(shop: Shop, since: datetime) -> Tile:
     )
 
 
-def _nps(shop: Shop, today: date) -> Tile | None:
-    if not apps.is_installed("feedback"):
-        return None
-    from feedback.selectors import score_summary  # the feedback app is optional: read only when installed
-
+def _nps(shop: Shop, today: date) -> Tile:
     summary = score_summary(shop, today - timedelta(days=MARKETING_DAYS), today)
     nps = summary.get("nps")
     return Tile(
         f"NPS, last {MARKETING_DAYS} days",
         NO_FIGURE if nps is None else f"{nps:+.0f}",
         f"{summary.get('responses', 0)} responses",
-        reverse("admin:index") + "#customers-messages",
+        _admin_list("feedback_feedbackresponse", shop),
     )

@@ -154,7 +154,7 @@ def order_from(document: Mapping[str, Any]) -> OrderData:
         "shipping_country": str(address.get("country_code") or "")[:2].upper(),
         "currency": str(document.get("currency") or "PLN")[:3].upper(),
         "total_amount": _money(document.get("total_price")),
-        "marketing_consent": bool(document.get("buyer_accepts_marketing")),
+        "email_marketing_consent": bool(document.get("buyer_accepts_marketing")),
         "locale": str(document.get("customer_locale") or ""),
         "shipping_method": str(((document.get("shipping_lines") or [{}])[0] or {}).get("title") or "")[:120],
     }

@@ -12,7 +12,7 @@ from analytics.models import SlaTarget
 from analytics.rollups import shipment_rollup_refresh
 from campaigns.models import Campaign, DiscountRedemption
 from tests.analytics.helpers import journey
-from tests.factories import MembershipFactory, ShipmentFactory
+from tests.factories import MembershipFactory, OrderFactory, ShipmentFactory
 from watchlist.models import Incident
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_each_role_sees_its_tiles(busy_shop):
     support = dashboard_tiles(shop=busy_shop, role="support", now=NOW)
 
     assert titles(support) == ["Parcels in flight", "Delivered on time this week", "Open incidents", "Returns waiting"]
-    assert titles(marketer) == ["Emails, last 30 days", "Campaign revenue, last 30 days"]
+    assert titles(marketer) == ["Emails, last 30 days", "Campaign revenue, last 30 days", "NPS, last 30 days"]
     assert titles(owner) == titles(support) + titles(marketer)
 
 
@@ -111,38 +111,32 @@ def test_a_user_never_sees_another_shops_dashboard(client, busy_shop, other_shop
     assert own.context["dashboard_shop"] == busy_shop
 
 
-def test_the_nps_tile_shows_only_when_feedback_is_installed(busy_shop, monkeypatch):
-    import sys
-    import types
+def test_the_nps_tile_shows_the_last_30_days_score_of_this_shop_only(busy_shop, other_shop):
+    from feedback.models import FeedbackResponse, segment_of
 
-    from django.apps import apps
+    def scored(shop, score, days_ago):
+        when = NOW - timedelta(days=days_ago)
+        FeedbackResponse.objects.create(
+            shop=shop,
+            order=OrderFactory(shop=shop),
+            scale="nps",
+            score=score,
+            segment=segment_of(scale="nps", score=score),
+            created_at=when,
+            updated_at=when,
+        )
 
-    # given no feedback app: no tile
-    if not apps.is_installed("feedback"):
-        assert "NPS, last 30 days" not in titles(dashboard_tiles(shop=busy_shop, role="marketer", now=NOW))
-
-    # given a feedback app answering through its selector
-    asked = []
-    selectors = types.ModuleType("feedback.selectors")
-
-    def score_summary(shop, start, end):
-        asked.append((shop, start, end))
-        return {"responses": 12, "nps": 41.7, "csat": 4.5}
-
-    selectors.score_summary = score_summary
-    package = types.ModuleType("feedback")
-    package.selectors = selectors
-    monkeypatch.setitem(sys.modules, "feedback", package)
-    monkeypatch.setitem(sys.modules, "feedback.selectors", selectors)
-    installed = apps.is_installed
-    monkeypatch.setattr(apps, "is_installed", lambda name: name == "feedback" or installed(name))
+    # given three promoters, a passive and a detractor this month; an old detractor and another shop's
+    for score in (10, 9, 9, 8, 3):
+        scored(busy_shop, score, days_ago=3)
+    scored(busy_shop, 0, days_ago=60)
+    scored(other_shop, 0, days_ago=3)
 
     # when the marketer's tiles are built
     tiles = {tile.title: tile for tile in dashboard_tiles(shop=busy_shop, role="marketer", now=NOW)}
 
-    # then the NPS tile shows the last 30 days' score
-    assert (tiles["NPS, last 30 days"].value, tiles["NPS, last 30 days"].detail) == ("+42", "12 responses")
-    assert asked == [(busy_shop, date(2026, 9, 23), date(2026, 10, 23))]
+    # then NPS = (3 promoters - 1 detractor) / 5 responses
+    assert (tiles["NPS, last 30 days"].value, tiles["NPS, last 30 days"].detail) == ("+40", "5 responses")
 
 
 def test_an_sla_target_is_stored_in_the_roll_ups_spelling(client, shop, owner):

@@ -138,8 +138,8 @@ def test_the_alert_goes_to_the_configured_address_or_not_at_all(
 def test_the_detractor_campaign_respects_consent_and_runs_once_per_order(shop):
     # given a detractor campaign and two scored customers, one without marketing consent
     campaign = CampaignFactory(shop=shop, trigger_type="feedback_detractor", trigger_status="")
-    consenting = OrderFactory(shop=shop, marketing_consent=True)
-    refusing = OrderFactory(shop=shop, marketing_consent=False)
+    consenting = OrderFactory(shop=shop, email_marketing_consent=True)
+    refusing = OrderFactory(shop=shop, email_marketing_consent=False)
     for order in (consenting, refusing):
         parcel = ShipmentFactory(order=order, status="delivered")
         StatusChangeFactory(shipment=parcel, to_status="delivered")

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _message(shop, *, status="delivered", consent=True, language="en"):
-    order = OrderFactory(shop=shop, marketing_consent=consent, locale=language)
+    order = OrderFactory(shop=shop, email_marketing_consent=consent, locale=language)
     parcel = ShipmentFactory(order=order, status=status)
     change = StatusChangeFactory(shipment=parcel, to_status=status)
     return MessageFactory(status_change=change, language=language), order

@@ -53,7 +53,7 @@ def test_an_order_webhook_creates_the_order(shopify):
         "CZ",
         "CZK",
     )
-    assert (str(order.total_amount), order.marketing_consent, order.locale) == ("1290.00", True, "cs")
+    assert (str(order.total_amount), order.email_marketing_consent, order.locale) == ("1290.00", True, "cs")
     assert list(order.items.values_list("sku", "quantity")) == [("HRN-350-M", 2)]
 
 

@@ -74,6 +74,7 @@ def test_one_bad_shipment_is_rolled_back_alone_and_the_others_commit(
         ("notifications.process_status_changes", {"status_change_ids": changes}),
         ("api.status_change_webhooks_batch", {"status_change_ids": changes}),
         ("watchlist.evaluate_shipments", {"shipment_ids": [first.pk, last.pk]}),
+        ("analytics.refresh_shipments", {"shipment_ids": [first.pk, last.pk]}),
     ]
     assert f"shipment {bad.pk}" in caplog.text
 
