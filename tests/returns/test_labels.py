@@ -202,3 +202,23 @@ def test_another_shops_custom_domain_does_not_serve_the_label(client, support, a
 
     assert client.get(path, HTTP_HOST="returns.other.example").status_code == 404
     assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["pl", "en", "de", "cs", "sk"])
+def test_the_label_email_speaks_every_language(shop, language):
+    context = {
+        "order_number": "PF-RET-1",
+        "items": [["Mug", 1]],
+        "method": "label",
+        "return_code": "",
+        "label_url": "https://parcelfront.test/returns/tok/label.pdf",
+        "return_url": "https://parcelfront.test/returns/tok",
+    }
+
+    rendered = template_email_render(
+        shop=shop, template="return_label_issued", language=language, context=context, unsubscribe_url=""
+    )
+
+    assert "PF-RET-1" in rendered.subject
+    assert (language == "en") == rendered.subject.startswith("Your return label")
+    assert rendered.text.count("https://parcelfront.test/returns/tok/label.pdf") == 1
