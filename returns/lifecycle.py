@@ -146,7 +146,7 @@ def return_payload(*, return_request: ReturnRequest) -> dict:
         if return_request.store_credit_amount is not None
         else None,
         "return_code": return_request.return_code,
-        "label_url": return_request.label_url,
+        "label_url": return_label_link(return_request=return_request),
         "return_tracking_number": return_request.return_tracking_number,
         "code_expires_at": return_request.code_expires_at.isoformat() if return_request.code_expires_at else None,
         "items": [
