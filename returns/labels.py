@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 
 from returns.lifecycle import TransitionError, return_transition
 from returns.models import ReturnMethod, ReturnRequest, ReturnState
@@ -26,12 +27,13 @@ LABEL_URL_MAX_LENGTH = 500
 def return_label_clean(*, upload: UploadedFile) -> ContentFile:
     """The upload as a PDF under a random name, or a clear error (too big, not a PDF); nothing is stored."""
     limit = settings.RETURN_LABEL_MAX_BYTES
+    too_big = ValidationError(f"The label is too big: at most {filesizeformat(limit)}.", code="too_big")
     if upload.size is None or upload.size > limit:
-        raise ValidationError(f"The label is too big: at most {limit // (1024 * 1024)} MB.", code="too_big")
+        raise too_big
     upload.seek(0)
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise ValidationError(f"The label is too big: at most {limit // (1024 * 1024)} MB.", code="too_big")
+        raise too_big
     if not content.startswith(PDF_MAGIC):
         raise ValidationError("The label must be a PDF file.", code="not_pdf")
     return ContentFile(content, name=f"{secrets.token_hex(16)}.pdf")

@@ -126,7 +126,7 @@ def test_a_pasted_https_carrier_link_is_the_customers_label(client, support, app
     ("fields", "error"),
     [
         ({"label_pdf": ("label.pdf", b"<html>not a pdf</html>")}, "The label must be a PDF file."),
-        ({"label_pdf": ("label.pdf", PDF + b"x" * 2048)}, "The label is too big: at most 0 MB."),
+        ({"label_pdf": ("label.pdf", PDF + b"x" * 2048)}, "The label is too big: at most 1.0\xa0KB."),
         ({"label_link": "http://labels.carrier.test/abc.pdf"}, "The label link must be an https:// address."),
         ({"label_link": "javascript:alert(1)"}, "The label link must be an https:// address."),
         (
@@ -222,3 +222,42 @@ def test_the_label_email_speaks_every_language(shop, language):
     assert "PF-RET-1" in rendered.subject
     assert (language == "en") == rendered.subject.startswith("Your return label")
     assert rendered.text.count("https://parcelfront.test/returns/tok/label.pdf") == 1
+
+
+def test_the_service_refuses_a_label_before_approval_and_stores_nothing(delivered_order, return_setup, tmp_path):
+    from returns.labels import return_label_issue
+    from returns.lifecycle import TransitionError
+
+    ReturnSettings.objects.filter(shop=delivered_order["order"].shop).update(methods=["label"])
+    mug = delivered_order["mug"]
+    requested = return_request_create(
+        order=delivered_order["order"],
+        lines=[ReturnLine(order_item_id=mug.pk, quantity=1, reason_id=return_setup["size"].pk)],
+        resolution="refund",
+        method="label",
+        now=NOW,
+    )
+
+    with pytest.raises(TransitionError, match="approve it first"):
+        return_label_issue(return_request=requested, upload=SimpleUploadedFile("l.pdf", PDF, "application/pdf"))
+
+    assert ReturnRequest.objects.get(pk=requested.pk).label_file.name == ""
+    assert not (tmp_path / "returns").exists()
+
+
+def test_an_approved_label_return_tells_the_customer_the_label_is_coming(client, approved):
+    page = client.get(reverse("returns:detail", args=[approved.public_token]) + "?lang=en").content.decode()
+
+    assert "We will email you the label to print shortly." in page
+    assert "label.pdf" not in page
+
+
+def test_the_approval_email_of_a_label_return_promises_the_label(approved):
+    message = Message.objects.get(trigger_kind="return_approved", trigger_id=approved.pk)
+
+    rendered = template_email_render(
+        shop=approved.shop, template=message.template, language="en", context=message.context, unsubscribe_url=""
+    )
+
+    assert "We will email you the label to print shortly." in rendered.text
+    assert "return code" not in rendered.text
