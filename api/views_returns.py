@@ -43,7 +43,7 @@ class ReturnIn(RequestBody):
     order_number: Text(64, min_length=1)
     items: list[ReturnLineIn] = Field(..., min_length=1, max_length=100)
     resolution: Literal["refund", "exchange", "store_credit"]
-    method: Literal["inpost_code", "packeta_code", "self_send"]
+    method: Literal["inpost_code", "packeta_code", "label", "self_send"]
     note: Text(2000) = ""
 
 

@@ -368,6 +368,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The largest CSV upload (orders, catalog, codes, redemptions); config.csv_files refuses bigger files unread.
 RETURN_PHOTO_MAX_BYTES = env.int("RETURN_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+# The largest return label PDF the shop may upload (returns.labels refuses bigger files unread).
+RETURN_LABEL_MAX_BYTES = env.int("RETURN_LABEL_MAX_BYTES", default=5 * 1024 * 1024)
 CSV_MAX_UPLOAD_BYTES = env.int("CSV_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 

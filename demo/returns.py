@@ -2,20 +2,22 @@
 
 The window counts from the order date, so every demo order can be returned at once (its parcels start
 pending and are delivered by the simulator later). One return gets its InPost code and nearest lockers
-from the carrier simulator run in process, so the seed stays offline; an exchange names a catalog product,
-and store credit carries the shop's 10% bonus.
+from the carrier simulator run in process, so the seed stays offline; another gets a label PDF as support
+uploads it; an exchange names a catalog product, and store credit carries the shop's 10% bonus.
 """
 
 from datetime import datetime
 from decimal import Decimal
 
 import httpx
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.discounts import discount_codes_generate
 from campaigns.models import DiscountPool, PoolKind
 from carriers.inpost_returns import InPostReturnsClient
 from carriers.simulator import make_wsgi_app
 from returns.digest import return_digest_send
+from returns.labels import return_label_issue
 from returns.methods import return_code_issue
 from returns.models import PhotoRule, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, WindowStart
 from returns.selectors import exchange_choices
@@ -40,8 +42,31 @@ REASONS = [
 ]
 
 
+def demo_label_pdf(*, order_number: str) -> bytes:
+    """A one-page PDF standing in for a carrier's return label (valid offsets, so any viewer opens it)."""
+    text = f"BT /F1 14 Tf 36 540 Td (Return label - order {order_number} - DEMO) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
 def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None:
-    """Rules, reasons and five returns of ``orders`` (exchange requested, approved, rejected, credited, code issued)."""
+    """Rules, reasons and six returns of ``orders`` (exchange requested, approved, rejected, credited, code issued,
+    label uploaded)."""
     pool = DiscountPool.objects.create(
         shop=shop, name="Store credit (returns)", kind=PoolKind.GENERATED, description="Store credit", valid_days=365
     )
@@ -50,7 +75,7 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
         shop=shop,
         country="PL",
         return_address="Ziarno, Zwroty, ul. Palarni 7, 30-001 Kraków",
-        methods=["inpost_code", "packeta_code", "self_send"],
+        methods=["inpost_code", "packeta_code", "label", "self_send"],
         packeta_return_code="ZIARNO-ZWROT",
         store_credit_pool=pool,
         store_credit_bonus_percent=10,
@@ -101,6 +126,11 @@ def demo_returns_seed(*, shop: Shop, orders: list[Order], now: datetime) -> None
     with_code = one_item_return(orders[5], "not-as-described", "refund", "inpost_code")
     if with_code is not None:
         _inpost_code_issue(return_approve(return_request=with_code, now=now), now=now)
+    with_label = one_item_return(orders[6], "size", "refund", "label")
+    if with_label is not None:
+        # Support's upload in the queue: the customer prints it from the return's page and email.
+        upload = SimpleUploadedFile("label.pdf", demo_label_pdf(order_number=orders[6].number), "application/pdf")
+        return_label_issue(return_request=return_approve(return_request=with_label, now=now), upload=upload, now=now)
     # The shop's alert about the request still waiting for approval, as the hourly beat would send it.
     return_digest_send(shop=shop, now=now)
 

@@ -21,8 +21,15 @@ from django.utils import timezone
 
 from config.csv_files import csv_export_response
 from returns.insight import DIMENSIONS, ReturnInsight, insight_csv_rows, return_insight
+from returns.labels import (
+    LABEL_URL_MAX_LENGTH,
+    return_label_clean,
+    return_label_issuable,
+    return_label_issue,
+    return_label_url_clean,
+)
 from returns.lifecycle import TransitionError
-from returns.links import return_page_url
+from returns.links import return_label_link, return_page_url
 from returns.methods import return_code_retry
 from returns.models import ReturnItem, ReturnReason, ReturnRequest, ReturnRule, ReturnSettings, ReturnTransition
 from returns.services import return_approve, return_close, return_receive, return_reject, return_resolve
@@ -44,6 +51,45 @@ class ReturnActionForm(ActionForm):
     note = forms.CharField(
         required=False, max_length=500, label="Note", help_text="The rejection reason, or the refund/exchange note"
     )
+
+
+class ReturnRequestForm(forms.ModelForm):
+    """The change page's one editable part: the label of an approved return with the label method."""
+
+    label_pdf = forms.FileField(
+        required=False,
+        label="Return label (PDF)",
+        help_text="For an approved return with the label method: the PDF the customer prints (at most 5 MB).",
+    )
+    label_link = forms.CharField(
+        required=False,
+        max_length=LABEL_URL_MAX_LENGTH,
+        label="Or the carrier's label link",
+        help_text="An https:// link to the carrier-generated label, instead of uploading it.",
+    )
+
+    class Meta:
+        model = ReturnRequest
+        fields: list[str] = []
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        upload, link = cleaned.get("label_pdf"), (cleaned.get("label_link") or "").strip()
+        if upload is None and not link:
+            return cleaned
+        if upload is not None and link:
+            raise ValidationError("Upload the label PDF or paste the carrier's label link, not both.")
+        try:
+            return_label_issuable(return_request=self.instance)
+            if upload is not None:
+                return_label_clean(upload=upload)
+            else:
+                cleaned["label_link"] = return_label_url_clean(url=link)
+        except TransitionError as error:
+            raise ValidationError(str(error)) from error
+        except ValidationError as error:
+            self.add_error("label_pdf" if upload is not None else "label_link", error)
+        return cleaned
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -108,6 +154,7 @@ class ReturnTransitionInline(TenantTabularInline):
 class ReturnRequestAdmin(TenantScopedAdmin):
     role_actions = QUEUE
     action_form = ReturnActionForm
+    form = ReturnRequestForm
     list_display = ["pk", "order", "shop", "state", "resolution", "method", "created_at", "return_code"]
     list_filter = ["state", AgeFilter, ReasonFilter, "method", "resolution", "shop"]
     search_fields = ["order__number", "order__customer_email", "return_code", "return_tracking_number"]
@@ -129,6 +176,7 @@ class ReturnRequestAdmin(TenantScopedAdmin):
         "store_credit_amount",
         "return_code",
         "label_url",
+        "customer_label",
         "return_tracking_number",
         "code_expires_at",
         "return_shipment",
@@ -139,7 +187,7 @@ class ReturnRequestAdmin(TenantScopedAdmin):
         "state_changed_at",
         "created_at",
     ]
-    exclude = ["public_token", "updated_at"]
+    exclude = ["public_token", "updated_at", "label_file"]
     inlines = [ReturnItemInline, ReturnTransitionInline]
     actions = ["export_csv", "approve", "reject", "retry_code", "receive", "resolve", "close"]
 
@@ -189,6 +237,24 @@ class ReturnRequestAdmin(TenantScopedAdmin):
             header=["dimension", "key", "name", "ordered", "returned", "return_rate", "reasons"],
             rows=insight_csv_rows(insight),
         )
+
+    def get_fields(self, request: HttpRequest, obj: ReturnRequest | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        # The label fields only where this user may issue one: a read-only page has nothing to upload.
+        if obj is None or not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name not in ("label_pdf", "label_link")]
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: ReturnRequest, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        upload, link = form.cleaned_data.get("label_pdf"), form.cleaned_data.get("label_link") or ""
+        if upload is not None or link:
+            issued = return_label_issue(return_request=obj, upload=upload, url=link)
+            obj.state, obj.label_file, obj.label_url = issued.state, issued.label_file, issued.label_url
+
+    @admin.display(description="Customer's label link")
+    def customer_label(self, return_request: ReturnRequest) -> str:
+        return return_label_link(return_request=return_request)
 
     @admin.display(description="Customer's page")
     def public_page(self, return_request: ReturnRequest) -> str:

@@ -18,7 +18,7 @@ from config.formats import moment
 from notifications.models import MessageChannel, MessageStatus
 from notifications.outbox import message_request
 from notifications.rendering import customer_timezone
-from returns.links import return_page_url
+from returns.links import return_label_link, return_page_url
 from returns.models import ReturnRequest, ReturnState, ReturnTransition
 from returns.rules import return_settings_for
 from returns.texts import distance_text, money_text
@@ -96,7 +96,7 @@ def return_email_context(*, return_request: ReturnRequest) -> dict:
         "items": [[item.name, item.quantity] for item in return_request.items.order_by("pk")],
         "method": return_request.method,
         "return_code": return_request.return_code,
-        "label_url": return_request.label_url,
+        "label_url": return_label_link(return_request=return_request),
         "code_expires_text": _expiry_text(return_request=return_request),
         "return_address": return_settings_for(shop_id=return_request.shop_id).return_address,
         "rejection_reason": return_request.rejection_reason,
@@ -146,7 +146,7 @@ def return_payload(*, return_request: ReturnRequest) -> dict:
         if return_request.store_credit_amount is not None
         else None,
         "return_code": return_request.return_code,
-        "label_url": return_request.label_url,
+        "label_url": return_label_link(return_request=return_request),
         "return_tracking_number": return_request.return_tracking_number,
         "code_expires_at": return_request.code_expires_at.isoformat() if return_request.code_expires_at else None,
         "items": [

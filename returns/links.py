@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from returns.models import ReturnRequest
 from shipments.models import Order
 
 # Signed "return this order" links skip the lookup; they die once a return was submitted (see the salt's value).
@@ -34,3 +35,11 @@ def return_start_url(*, order: Order, base_url: str | None = None) -> str:
     base = settings.PUBLIC_BASE_URL if base_url is None else base_url
     path = reverse("returns:start", args=[order.shop.slug, return_start_token(order=order)])
     return f"{base.rstrip('/')}{path}"
+
+
+def return_label_link(*, return_request: ReturnRequest, base_url: str | None = None) -> str:
+    """Where the customer prints the label: the token-guarded PDF view, the carrier's own link, or ''."""
+    if return_request.label_file:
+        base = settings.PUBLIC_BASE_URL if base_url is None else base_url
+        return f"{base.rstrip('/')}{reverse('returns:label', args=[return_request.public_token])}"
+    return return_request.label_url

@@ -51,6 +51,7 @@ class ReturnMethod(models.TextChoices):
     INPOST_CODE = "inpost_code", "InPost return code"
     PACKETA_CODE = "packeta_code", "Packeta return code"
     SELF_SEND = "self_send", "Send it yourself"
+    LABEL = "label", "Printable label"
 
 
 class ReturnSettings(models.Model):
@@ -167,6 +168,8 @@ class ReturnRequest(models.Model):
     # What the carrier gave (or the shop's fixed code); filled when the code is issued.
     return_code = models.CharField(max_length=64, blank=True)
     label_url = models.URLField(blank=True, max_length=500)
+    # The shop's uploaded label PDF (random name, served only through the return's token page, never as media).
+    label_file = models.FileField(upload_to="returns/labels/", blank=True, max_length=200)
     return_tracking_number = models.CharField(max_length=64, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
     return_shipment = models.ForeignKey(

@@ -37,6 +37,7 @@ def method_label(method: str) -> str:
         "inpost_code": pgettext("return method", "InPost Paczkomat: a code, no label to print"),
         "packeta_code": pgettext("return method", "Packeta point: give the shop's return code"),
         "self_send": pgettext("return method", "Send it yourself to the shop's address"),
+        "label": pgettext("return method", "A return label to print, from the shop"),
     }
     return labels.get(method, method)
 

@@ -13,6 +13,7 @@ START_PATTERN = r"(?P<token>[A-Za-z0-9_:-]{20,300})"
 urlpatterns = [
     re_path(rf"^returns/{TOKEN_PATTERN}$", views.detail, name="detail"),
     re_path(rf"^returns/{TOKEN_PATTERN}/slip$", views.slip, name="slip"),
+    re_path(rf"^returns/{TOKEN_PATTERN}/label\.pdf$", views.label, name="label"),
     path("returns", views.domain_portal, name="domain_portal"),
     re_path(rf"^returns/start/{START_PATTERN}$", views.domain_start, name="domain_start"),
     path("<slug:shop_slug>/returns", views.portal, name="portal"),

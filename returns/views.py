@@ -9,7 +9,7 @@ submitted.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from returns.dropoff import dropoff_points_for
-from returns.links import return_start_path
-from returns.models import Resolution, ReturnMethod, ReturnState
+from returns.links import return_label_link, return_start_path
+from returns.models import Resolution, ReturnMethod, ReturnRequest, ReturnState
 from returns.rules import item_allowances, return_rule_for, return_settings_for, today_for, window_refusal
 from returns.selectors import exchange_choices, order_for_start_token, return_for_token, return_reasons_for
 from returns.services import ReturnLine, offered_methods, return_request_create
@@ -244,11 +244,35 @@ def slip(request: HttpRequest, token: str) -> HttpResponse:
     return _return_page(request, token, "returns/slip.html")
 
 
-def _return_page(request: HttpRequest, token: str, template: str) -> HttpResponse:
+@require_GET
+def label(request: HttpRequest, token: str) -> FileResponse:
+    """/returns/<token>/label.pdf: the shop's uploaded label, only for whoever holds the return's token."""
+    return_request = _return_for(request, token)
+    if not return_request.label_file:
+        raise Http404
+    response = FileResponse(
+        return_request.label_file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"return-label-{return_request.order.number}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _return_for(request: HttpRequest, token: str) -> ReturnRequest:
+    """The return of ``token``; 404 when there is none or a custom domain serves another shop."""
     return_request = return_for_token(token=token)
     portal_shop_id = getattr(request, "portal_shop_id", None)
     if return_request is None or (portal_shop_id is not None and portal_shop_id != return_request.shop_id):
         raise Http404
+    return return_request
+
+
+def _return_page(request: HttpRequest, token: str, template: str) -> HttpResponse:
+    return_request = _return_for(request, token)
     shop = return_request.shop
     language = _language(request, return_request.order.effective_locale)
     return _render(
@@ -259,4 +283,5 @@ def _return_page(request: HttpRequest, token: str, template: str) -> HttpRespons
         return_request=return_request,
         issued=return_request.state not in (ReturnState.REQUESTED, ReturnState.REJECTED),
         return_address=return_settings_for(shop_id=shop.pk).return_address,
+        label_link=return_label_link(return_request=return_request, base_url=""),
     )

@@ -18,10 +18,12 @@ def test_the_demo_seeds_returns_in_different_states_and_a_returnable_order():
     shop = seeded.shop
 
     states = sorted(ReturnRequest.objects.filter(shop=shop).values_list("state", flat=True))
-    assert states == ["approved", "label_issued", "rejected", "requested", "resolved"]
+    assert states == ["approved", "label_issued", "label_issued", "rejected", "requested", "resolved"]
+    with_label = ReturnRequest.objects.get(shop=shop, method="label")
+    assert with_label.state == "label_issued" and with_label.label_file.read(5) == b"%PDF-"
     credited = ReturnRequest.objects.get(shop=shop, state="resolved")
     assert credited.store_credit_code.startswith("ZWROT-") and credited.store_credit_amount > 0
-    with_code = ReturnRequest.objects.get(shop=shop, state="label_issued")
+    with_code = ReturnRequest.objects.get(shop=shop, state="label_issued", method="inpost_code")
     assert (with_code.method, len(with_code.return_code), len(with_code.dropoff_points)) == ("inpost_code", 9, 3)
     assert with_code.dropoff_points[0]["opening_hours"] == "24/7" and with_code.dropoff_points[0]["map_url"]
     assert with_code.return_shipment.direction == "return"
