@@ -5,6 +5,7 @@ import base64
 import httpx
 import pytest
 
+from notifications.sms.fake_gateway import FakeSmsGateway
 from notifications.sms.models import SmsSettings
 from ops import sms_dry_calls
 from ops.doctor import Level, providers
@@ -162,3 +163,23 @@ def _with_transport(transport):
         return sms_dry_calls.sms_dry_call_client(**kwargs | {"transport": transport})
 
     return client
+
+
+@pytest.mark.parametrize("backend", ["smsapi", "twilio"])
+def test_the_loopback_fake_gateway_refuses_a_revoked_key_and_the_doctor_names_it(settings, backend):
+    # given the platform pointed at the fake gateway (as a demo or staging does), first with a good key
+    with FakeSmsGateway() as fake:
+        settings.SMS_BACKEND = backend
+        settings.SMS_SMSAPI_BASE_URL = settings.SMS_TWILIO_BASE_URL = fake.url
+        settings.SMS_TWILIO_ACCOUNT_SID = "AC0123"
+        settings.SMS_SMSAPI_TOKEN = settings.SMS_TWILIO_AUTH_TOKEN = "good-key"
+        settings.SMS_HTTP_TIMEOUT = (2.0, 5.0)
+        (good,) = providers.check_sms_credentials()
+        # when the key is revoked
+        settings.SMS_SMSAPI_TOKEN = settings.SMS_TWILIO_AUTH_TOKEN = "revoked-key"
+        (bad,) = providers.check_sms_credentials()
+
+    # then the doctor says so, and nothing was sent
+    assert (good.level, bad.level) == (Level.OK, Level.ERROR)
+    assert bad.detail.endswith("refused the credentials (HTTP 401)")
+    assert fake.accepted == []
