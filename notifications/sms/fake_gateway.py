@@ -1,5 +1,9 @@
 """A loopback fake SMS gateway speaking SMSAPI's ``/sms.do`` and Twilio's ``Messages.json``, for tests and demos.
 
+It also answers the read-only credential checks ``manage.py doctor`` makes (SMSAPI ``GET /profile``,
+Twilio ``GET /2010-04-01/Accounts/{sid}.json``): a token or auth token containing ``revoked`` is refused
+with HTTP 401 like a real gateway does, any other is accepted.
+
 Point the platform account at it (``SMS_SMSAPI_BASE_URL`` / ``SMS_TWILIO_BASE_URL`` = ``fake.url``) and
 script its answers: each request takes the next :class:`Reply` (then the default 200). Like a real
 gateway, an accepted SMS counts as taken when the request arrives, before any scripted delay, so a
@@ -12,7 +16,10 @@ Run standalone: ``python -m notifications.sms.fake_gateway --port 8026``.
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import json
+import re
 import threading
 import time
 import uuid
@@ -21,6 +28,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+# The read-only calls the doctor makes; a credential with this word in it is refused (the demo's broken key).
+TWILIO_ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/[^/]+\.json$")
+REVOKED = "revoked"
 
 
 @dataclass(frozen=True)
@@ -112,10 +123,34 @@ class FakeSmsGateway:
                 except OSError:
                     pass  # the client gave up; the gateway's decision stands
 
+            def do_GET(self) -> None:
+                if self.path == "/profile" or TWILIO_ACCOUNT_PATH.match(self.path):
+                    refused = REVOKED in _credential(self.headers.get("Authorization", ""))
+                    status, body = (401, {"message": "Authorization failed"}) if refused else (200, {"ok": True})
+                else:
+                    status, body = 404, {"message": "Not found"}
+                encoded = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(encoded)))
+                self.end_headers()
+                self.wfile.write(encoded)
+
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: tests count requests instead of reading logs."""
 
         return Handler
+
+
+def _credential(authorization: str) -> str:
+    """The secret of a Bearer token or of basic auth's password (empty when unreadable)."""
+    scheme, _, value = authorization.partition(" ")
+    if scheme == "Basic":
+        try:
+            return base64.b64decode(value).decode().partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return value
 
 
 def _error_body(smsapi: bool, reply: Reply) -> dict[str, Any]:

@@ -55,9 +55,9 @@ def sms_timeout() -> httpx.Timeout:
     return httpx.Timeout(read, connect=connect)
 
 
-def platform_client() -> httpx.Client:
+def platform_client(*, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The client of the platform's own gateway account (its base URL comes from settings)."""
-    return httpx.Client(timeout=sms_timeout(), follow_redirects=False, trust_env=False)
+    return httpx.Client(transport=transport, timeout=sms_timeout(), follow_redirects=False, trust_env=False)
 
 
 def shop_client(*, host: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:

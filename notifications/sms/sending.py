@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from config import metrics
 from notifications.models import Message, MessageChannel, MessageStatus
 from notifications.selectors import messages_stuck_sending
 from notifications.sending import (
@@ -41,6 +42,7 @@ from notifications.sms.selectors import is_sms_opted_out, sms_settings_for
 logger = logging.getLogger(__name__)
 
 
+@metrics.message_sends_counted(channel="sms")
 def sms_message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
     """Send one SMS message at most once (rules, claim, render, hand to the gateway, record the result)."""
     now = now or timezone.now()

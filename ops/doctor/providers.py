@@ -1,4 +1,4 @@
-"""Doctor checks of the outside world: each carrier account's last result, ESP credentials, custom domains' DNS."""
+"""Doctor checks of the outside world: carrier accounts' last results, ESP and SMS credentials, custom domains' DNS."""
 
 from __future__ import annotations
 
@@ -16,8 +16,13 @@ from django.utils import timezone
 
 from notifications.models import NotificationSettings
 from notifications.shop_esp import ESP_PROVIDERS
+from notifications.sms.gateway import platform_options
+from notifications.sms.http import SmsDestinationRefused
+from notifications.sms.models import SmsSettings
+from notifications.sms.providers import SMS_PROVIDERS, sms_options_errors
 from ops.doctor import Finding, Level
 from ops.esp_dry_calls import EspDryCallUnavailable, esp_dry_call
+from ops.sms_dry_calls import SmsCredentialsMissing, sms_dry_call, sms_dry_call_client
 from shipments.models import CarrierAccount
 from shops.models import Shop
 
@@ -109,6 +114,64 @@ def _esp_finding(name: str, provider: str, options: dict[str, Any], *, client: h
     return Finding(AREA, name, Level.OK, f"{label} accepted the credentials")
 
 
+# Where each SMS credential is corrected: the platform's in its settings, a shop's in the admin.
+PLATFORM_SMS_FIX = {
+    "smsapi": "Renew SMS_SMSAPI_TOKEN (SMSAPI panel → API tokens), then restart web and workers",
+    "twilio": "Correct SMS_TWILIO_ACCOUNT_SID / SMS_TWILIO_AUTH_TOKEN (Twilio console), then restart web and workers",
+}
+SHOP_SMS_FIX = "Correct the shop's gateway credentials (Admin → Notifications → SMS settings), or clear its own gateway"
+
+
+def check_sms_credentials(
+    transport: httpx.BaseTransport | None = None, resolver: Callable[[str, int], list[str]] | None = None
+) -> Iterator[Finding]:
+    """The platform's SMS gateway and every shop's own account answer a read-only call with their credentials."""
+    provider, base_url, options = platform_options()
+    if provider not in SMS_PROVIDERS:
+        yield Finding(
+            AREA,
+            "platform SMS",
+            Level.WARNING if settings.PRODUCTION else Level.OK,
+            "database outbox: SMS are only stored, never sent (fine for the demo, not for production)",
+            "Set SMS_BACKEND=smsapi or twilio and its SMS_* credentials",
+        )
+    else:
+        with sms_dry_call_client(base_url=base_url, shop_owned=False, transport=transport) as client:
+            yield _sms_finding("platform SMS", provider, base_url, options, client, fix=PLATFORM_SMS_FIX[provider])
+    for conf in SmsSettings.objects.exclude(provider="").select_related("shop").order_by("shop__slug"):
+        name = f"SMS gateway of shop {conf.shop.slug}"
+        errors = sms_options_errors(provider=conf.provider, options=conf.secret_options)
+        if errors:
+            yield Finding(AREA, name, Level.ERROR, f"invalid settings: {' '.join(errors)}", SHOP_SMS_FIX)
+            continue
+        base_url = SMS_PROVIDERS[conf.provider].api_url(conf.secret_options)
+        with sms_dry_call_client(base_url=base_url, shop_owned=True, transport=transport, resolver=resolver) as client:
+            yield _sms_finding(name, conf.provider, base_url, conf.secret_options, client, fix=SHOP_SMS_FIX)
+
+
+def _sms_finding(
+    name: str, provider: str, base_url: str, options: dict[str, Any], client: httpx.Client, *, fix: str
+) -> Finding:
+    label = SMS_PROVIDERS[provider].label
+    if provider == "twilio":
+        label = f"Twilio (account {options.get('account_sid') or '?'})"
+    try:
+        status = sms_dry_call(provider=provider, base_url=base_url, options=options, client=client)
+    except SmsCredentialsMissing as missing:
+        return Finding(AREA, name, Level.ERROR, f"{label}: missing {missing}", fix)
+    except SmsDestinationRefused as error:
+        return Finding(AREA, name, Level.ERROR, f"{label}: address refused ({error})", "Check the gateway host's DNS")
+    except httpx.HTTPError as error:
+        return Finding(
+            AREA, name, Level.WARNING, f"{label} unreachable: {type(error).__name__}", "Check outbound HTTPS"
+        )
+    if status in {401, 403}:
+        return Finding(AREA, name, Level.ERROR, f"{label} refused the credentials (HTTP {status})", fix)
+    if status >= 400:
+        return Finding(AREA, name, Level.WARNING, f"{label} answered HTTP {status}", "See the gateway's status page")
+    return Finding(AREA, name, Level.OK, f"{label} accepted the credentials")
+
+
 def resolve(host: str) -> set[str]:
     """The addresses ``host`` resolves to (the seam the tests replace)."""
     return {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
@@ -155,4 +218,4 @@ def check_custom_domains(resolver: Callable[[str], set[str]] | None = None) -> I
                 yield Finding(AREA, name, Level.OK, f"resolves to {', '.join(sorted(addresses))}")
 
 
-CHECKS = (check_carrier_accounts, check_esp_credentials, check_custom_domains)
+CHECKS = (check_carrier_accounts, check_esp_credentials, check_sms_credentials, check_custom_domains)

@@ -52,8 +52,8 @@ def test_requests_are_counted_by_view_and_status(client, db, protected):
 
 
 def test_backlog_gauges_show_queues_unprocessed_changes_and_the_oldest_due_parcel(client, shop, protected):
-    # given one unprocessed status change, a parcel whose poll is ten minutes overdue, and two queued emails:
-    # one due, one waiting for the morning (quiet hours)
+    # given one unprocessed status change, a parcel whose poll is ten minutes overdue, two queued emails
+    # (one due, one waiting for the morning: quiet hours) and one due SMS
     shipment = ShipmentFactory(order=OrderFactory(shop=shop), next_poll_at=timezone.now() - timedelta(minutes=10))
     change = StatusChangeFactory(shipment=shipment, from_status="pending", to_status="in_transit")
     for campaign_key, send_after in ((0, timezone.now()), (1, timezone.now() + timedelta(hours=8))):
@@ -62,6 +62,10 @@ def test_backlog_gauges_show_queues_unprocessed_changes_and_the_oldest_due_parce
             shipment=shipment, campaign_key=campaign_key, to_email="anna@example.com", language="pl",
             send_after=send_after,
         )  # fmt: skip
+    Message.objects.create(
+        shop=shop, trigger_kind="status_change", trigger_id=change.pk, status_change=change, order=shipment.order,
+        shipment=shipment, channel="sms", to_phone="+48600100200", language="pl", send_after=timezone.now(),
+    )  # fmt: skip
     # when Prometheus scrapes
     body = scrape(client).content.decode()
     # then
@@ -69,7 +73,8 @@ def test_backlog_gauges_show_queues_unprocessed_changes_and_the_oldest_due_parce
     assert 'parcelfront_celery_queue_depth{queue="carriers"}' in body
     assert 'parcelfront_outbox_messages_queued{channel="email",due="true"} 1.0' in body
     assert 'parcelfront_outbox_messages_queued{channel="email",due="false"} 1.0' in body
-    assert 'parcelfront_outbox_messages_queued{channel="sms",due="true"} 0.0' in body
+    assert 'parcelfront_outbox_messages_queued{channel="sms",due="true"} 1.0' in body
+    assert 'parcelfront_outbox_messages_queued{channel="sms",due="false"} 0.0' in body
     lag = next(line for line in body.splitlines() if line.startswith("parcelfront_oldest_due_parcel_lag_seconds "))
     assert 600 <= float(lag.split()[1]) < 3600
 

@@ -12,7 +12,7 @@ SECTIONS = {"platform": platform.CHECKS, "workers": workers.CHECKS, "providers":
 
 
 class Command(BaseCommand):
-    help = "Check settings, services, migrations, beat, workers, carrier accounts, ESPs and custom domains."
+    help = "Check settings, services, migrations, beat, workers, carrier accounts, ESP and SMS credentials, domains."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
