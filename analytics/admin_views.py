@@ -14,7 +14,7 @@ from analytics.accuracy import estimate_accuracy
 from analytics.charts import chart_svg
 from analytics.delivery_charts import durations_chart, rates_chart
 from analytics.filters import DeliveryFilterForm
-from analytics.kpis import KPI_FIELDS, Split, delivery_kpis, delivery_totals, shop_carriers, shop_countries
+from analytics.kpis import KPI_FIELDS, Split, shop_carriers, shop_countries
 from config.csv_files import csv_export_response
 from shipments.lateness import shop_zone
 from shops.models import Shop
@@ -51,31 +51,12 @@ def delivery_analytics_view(request: HttpRequest, *, site: AdminSite) -> HttpRes
     }
     if form.is_valid():
         query = form.query()
-        rows = delivery_kpis(
-            shop=shop,
-            start=query.start,
-            end=query.end,
-            grouping=query.grouping,
-            split=query.split,
-            carrier=query.carrier,
-            country=query.country,
-        )
-        overall = rows
-        if query.split != Split.NONE:
-            overall = delivery_kpis(
-                shop=shop,
-                start=query.start,
-                end=query.end,
-                grouping=query.grouping,
-                carrier=query.carrier,
-                country=query.country,
-            )
+        rows = query.kpis(shop=shop)
+        overall = rows if query.split == Split.NONE else query.kpis(shop=shop, split=Split.NONE)
         context.update(
             query=query,
             rows=rows,
-            totals=delivery_totals(
-                shop=shop, start=query.start, end=query.end, carrier=query.carrier, country=query.country
-            ),
+            totals=query.totals(shop=shop),
             # Our own matplotlib output with escaped labels: safe to inline.
             rates_svg=mark_safe(chart_svg(rates_chart(overall, query.grouping))),
             durations_svg=mark_safe(chart_svg(durations_chart(overall, query.grouping))),
@@ -93,15 +74,7 @@ def delivery_csv_view(request: HttpRequest) -> HttpResponse:
         errors = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     query = form.query()
-    rows = delivery_kpis(
-        shop=shop,
-        start=query.start,
-        end=query.end,
-        grouping=query.grouping,
-        split=query.split,
-        carrier=query.carrier,
-        country=query.country,
-    )
+    rows = query.kpis(shop=shop)
     return csv_export_response(
         filename=f"delivery-{shop.slug}-{query.start}-{query.end}.csv",
         header=KPI_FIELDS,

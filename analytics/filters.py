@@ -8,7 +8,8 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
-from analytics.kpis import MAX_RANGE_DAYS, Grouping, Split
+from analytics.kpis import MAX_RANGE_DAYS, Grouping, KpiRow, Split, delivery_kpis, delivery_totals
+from shops.models import Shop
 
 DEFAULT_WEEKS = 12
 
@@ -23,6 +24,22 @@ class DeliveryQuery:
     split: Split
     carrier: str
     country: str
+
+    def kpis(self, *, shop: Shop, split: Split | None = None) -> list[KpiRow]:
+        """The question's rows for ``shop`` (``split`` overrides the question's, e.g. NONE for the charts)."""
+        return delivery_kpis(
+            shop=shop,
+            start=self.start,
+            end=self.end,
+            grouping=self.grouping,
+            split=self.split if split is None else split,
+            carrier=self.carrier,
+            country=self.country,
+        )
+
+    def totals(self, *, shop: Shop) -> KpiRow:
+        """One row over the whole range and filters."""
+        return delivery_totals(shop=shop, start=self.start, end=self.end, carrier=self.carrier, country=self.country)
 
 
 def default_range(today: date) -> tuple[date, date]:

@@ -136,7 +136,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
     try:
         content = message_content(message)
         if content is None:
-            return _fail(message=message, reason="The campaign or its content for this language is gone")
+            return message_fail(message=message, reason="The campaign or its content for this language is gone")
         rendered = content.rendered
         email = _email_build(
             shop=message.shop,
@@ -148,10 +148,10 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
         )
         connection = _connection_for(message.shop)
     except ShopEspInvalid as error:
-        return _fail(message=message, reason=str(error))
+        return message_fail(message=message, reason=str(error))
     except Exception as error:
         logger.exception("message %s could not be rendered", message.pk)
-        return _retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
+        return message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
 
     sending.update(
         subject=rendered.subject[:300],
@@ -165,11 +165,11 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
     try:
         connection.send_messages([email])
     except AnymailRecipientsRefused as error:
-        return _fail(message=message, reason="The ESP refused the recipient" + ("" if foreign else f": {error}"))
+        return message_fail(message=message, reason="The ESP refused the recipient" + ("" if foreign else f": {error}"))
     except AnymailRequestsAPIError as error:
         return _esp_error(message=message, error=error, now=now, foreign=foreign)
     except AnymailError as error:
-        return _fail(message=message, reason=f"ESP error: {type(error).__name__ if foreign else error}")
+        return message_fail(message=message, reason=f"ESP error: {type(error).__name__ if foreign else error}")
     except Exception as error:
         logger.exception("message %s: unexpected error in the ESP call", message.pk)
         detail = type(error).__name__ if foreign else f"{type(error).__name__}: {error}"
@@ -192,19 +192,21 @@ def _esp_error(*, message: Message, error: AnymailRequestsAPIError, now: datetim
     if status_code is not None:
         if status_code == 429 or status_code >= 500:
             retry_after = _retry_after(error)
-            return _retry_or_fail(
+            return message_retry_or_fail(
                 message=message, reason=f"ESP answered HTTP {status_code}", now=now, retry_after=retry_after
             )
         if foreign:
             logger.info("message %s: the shop's ESP refused it with HTTP %s", message.pk, status_code)
-            return _fail(message=message, reason=f"ESP refused the email (HTTP {status_code})")
-        return _fail(message=message, reason=f"ESP refused the email (HTTP {status_code}): {_esp_text(error)}")
+            return message_fail(message=message, reason=f"ESP refused the email (HTTP {status_code})")
+        return message_fail(message=message, reason=f"ESP refused the email (HTTP {status_code}): {_esp_text(error)}")
     if isinstance(error.__cause__, EspDestinationRefused):
         logger.warning("message %s: the shop's ESP request was refused: %s", message.pk, error.__cause__)
-        return _fail(message=message, reason="The shop's ESP address was refused (not the provider's public API)")
+        return message_fail(
+            message=message, reason="The shop's ESP address was refused (not the provider's public API)"
+        )
     if _never_reached_esp(error):
         detail = "" if foreign else f": {error.__cause__}"
-        return _retry_or_fail(message=message, reason=f"Could not connect to the ESP{detail}", now=now)
+        return message_retry_or_fail(message=message, reason=f"Could not connect to the ESP{detail}", now=now)
     detail = "" if foreign else f": {error.__cause__ or error}"
     return _ambiguous(message=message, reason=f"No answer from the ESP{detail}", now=now)
 
@@ -247,7 +249,7 @@ def _never_reached_esp(error: BaseException) -> bool:
 def _ambiguous(*, message: Message, reason: str, now: datetime) -> SendOutcome:
     # The ESP may have accepted the email: only an idempotent backend may be asked again.
     if _backend_is_idempotent(message.shop):
-        return _retry_or_fail(message=message, reason=reason, now=now)
+        return message_retry_or_fail(message=message, reason=reason, now=now)
     message_mark_unknown(message=message, reason=reason, now=now)
     return SendOutcome(status=MessageStatus.UNKNOWN)
 
@@ -262,9 +264,12 @@ def message_mark_unknown(*, message: Message, reason: str, now: datetime) -> int
     )
 
 
-def _retry_or_fail(*, message: Message, reason: str, now: datetime, retry_after: float | None = None) -> SendOutcome:
+def message_retry_or_fail(
+    *, message: Message, reason: str, now: datetime, retry_after: float | None = None
+) -> SendOutcome:
+    """Queue the message again after a backoff, or fail it once its attempts are spent (any channel)."""
     if message.attempts >= max_attempts():
-        return _fail(message=message, reason=f"Gave up after {message.attempts} attempts: {reason}")
+        return message_fail(message=message, reason=f"Gave up after {message.attempts} attempts: {reason}")
     delay = retry_delay(message.attempts, retry_after=retry_after)
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.QUEUED,
@@ -277,7 +282,8 @@ def _retry_or_fail(*, message: Message, reason: str, now: datetime, retry_after:
     return SendOutcome(status=MessageStatus.QUEUED, retry_in=delay)
 
 
-def _fail(*, message: Message, reason: str) -> SendOutcome:
+def message_fail(*, message: Message, reason: str) -> SendOutcome:
+    """The message will not be sent: record why (any channel)."""
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.FAILED, reason=reason[:2000], updated_at=timezone.now()
     )

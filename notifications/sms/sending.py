@@ -12,7 +12,7 @@ idempotent (SMSAPI's ``idx`` + ``check_idx``, the outbox's key) — never Twilio
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import F
@@ -23,9 +23,9 @@ from notifications.models import Message, MessageChannel, MessageStatus
 from notifications.selectors import messages_stuck_sending
 from notifications.sending import (
     SendOutcome,
-    max_attempts,
+    message_fail,
     message_mark_unknown,
-    retry_delay,
+    message_retry_or_fail,
     sending_timeout,
 )
 from notifications.sms.backends import SmsNoAnswer, SmsRefused, SmsRequest, SmsTransient, sms_reference
@@ -69,10 +69,10 @@ def sms_message_send(*, message_id: int, now: datetime | None = None) -> SendOut
         text = message_sms_text(message)
         backend = sms_backend_for(shop=message.shop)
     except SmsGatewayInvalid as error:
-        return _fail(message=message, reason=str(error))
+        return message_fail(message=message, reason=str(error))
     except Exception as error:
         logger.exception("SMS message %s could not be rendered", message.pk)
-        return _retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
+        return message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
 
     length = sms_length(text)
     sending.update(text_body=text, segments=length.segments, handed_to_esp_at=timezone.now())
@@ -89,9 +89,9 @@ def sms_message_send(*, message_id: int, now: datetime | None = None) -> SendOut
     except SmsRefused as error:
         if error.opted_out:
             sms_opt_out_add(shop_id=message.shop_id, phone=message.to_phone, reason=SmsOptOutReason.GATEWAY)
-        return _fail(message=message, reason=str(error))
+        return message_fail(message=message, reason=str(error))
     except SmsTransient as error:
-        return _retry_or_fail(message=message, reason=str(error), now=now, retry_after=error.retry_after)
+        return message_retry_or_fail(message=message, reason=str(error), now=now, retry_after=error.retry_after)
     except SmsNoAnswer as error:
         return _ambiguous(message=message, reason=str(error), now=now, idempotent=backend.idempotent)
     except Exception as error:
@@ -167,28 +167,6 @@ def sms_messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]
 def _ambiguous(*, message: Message, reason: str, now: datetime, idempotent: bool) -> SendOutcome:
     # The gateway may have taken the SMS: only an idempotent backend may be asked again.
     if idempotent:
-        return _retry_or_fail(message=message, reason=reason, now=now)
+        return message_retry_or_fail(message=message, reason=reason, now=now)
     message_mark_unknown(message=message, reason=reason, now=now)
     return SendOutcome(status=MessageStatus.UNKNOWN)
-
-
-def _retry_or_fail(*, message: Message, reason: str, now: datetime, retry_after: float | None = None) -> SendOutcome:
-    if message.attempts >= max_attempts():
-        return _fail(message=message, reason=f"Gave up after {message.attempts} attempts: {reason}")
-    delay = retry_delay(message.attempts, retry_after=retry_after)
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.QUEUED,
-        send_after=now + timedelta(seconds=delay),
-        handed_to_esp_at=None,
-        released_at=now,
-        reason=f"Attempt {message.attempts} failed: {reason}"[:2000],
-        updated_at=timezone.now(),
-    )
-    return SendOutcome(status=MessageStatus.QUEUED, retry_in=delay)
-
-
-def _fail(*, message: Message, reason: str) -> SendOutcome:
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.FAILED, reason=reason[:2000], updated_at=timezone.now()
-    )
-    return SendOutcome(status=MessageStatus.FAILED)
