@@ -10,8 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
-# /t/<order token>, /p/<parcel token> and anything after them (".json", "/go/...", "/feedback").
-TOKEN_PATH_RE = re.compile(r"(/[tp]/)[A-Za-z0-9_-]{8,}")
+# /t/<order token>, /p/<parcel token>, /m/<message-settings token> and anything after them (".json", "/go/...").
+TOKEN_PATH_RE = re.compile(r"(/[tpm]/)[A-Za-z0-9_-]{8,}")
 # Signed tokens (django.core.signing: ":" and "." inside) of click redirects (/r/), score links (/f/), short unsubscribe
 # links (/u/) and unsubscribe pages; older unsubscribe tokens carry the customer's email in base64.
 SIGNED_TOKEN_PATH_RE = re.compile(r"(/(?:r|u|f|email/unsubscribe)/)[A-Za-z0-9_.:=%-]{8,}")

@@ -9,7 +9,7 @@ app_name = "notifications"
 urlpatterns = [
     path("email/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # The customer's contact preferences (email/SMS, service/marketing), linked from every message; short for SMS.
-    path("p/<str:token>/", sms_views.preferences, name="preferences"),
+    path("m/<str:token>/", sms_views.preferences, name="preferences"),
     # SMS gateways' delivery reports and replies; the token names the platform's account or one shop's.
     path("webhooks/sms/<slug:provider>/<str:token>/", sms_views.sms_report, name="sms_report"),
     # A shop's own ESP account posts here, with that shop's basic-auth secret (shown in its email settings).

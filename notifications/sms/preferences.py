@@ -1,6 +1,6 @@
 """The customer's contact preferences: email and SMS, service and marketing, behind an unguessable link.
 
-Every message links to ``/p/<token>`` (128 random bits, one token per order). Service messages off:
+Every message links to ``/m/<token>`` (128 random bits, one token per order). Service messages off:
 the address is suppressed (email) or the number opted out (SMS) for the shop. Marketing: the order's
 email and SMS marketing consents, each stamped with when it was given.
 """

@@ -79,6 +79,7 @@ def test_tokens_are_masked_in_paths():
     assert mask_tokens(f"GET /t/{token}?lang=pl HTTP/1.1") == "GET /t/[token]?lang=pl HTTP/1.1"
     assert mask_tokens(f"/t/{token}.json") == "/t/[token].json"
     assert mask_tokens(f"/p/{token}/go/carrier") == "/p/[token]/go/carrier"
+    assert mask_tokens(f"POST /m/{token}/ HTTP/1.1") == "POST /m/[token]/ HTTP/1.1"  # message settings
     assert mask_tokens("/track") == "/track"
 
 

@@ -21,7 +21,7 @@ def test_live_preview_counts_characters_encoding_and_segments(client, marketer, 
     response = client.post("/admin/notifications/smstemplate/preview/", draft)
     preview = response.json()
     assert response.status_code == 200
-    assert preview["text"].startswith(f"{shop.name}: paczka dziś! Ustawienia i STOP: http://127.0.0.1:8000/p/")
+    assert preview["text"].startswith(f"{shop.name}: paczka dziś! Ustawienia i STOP: http://127.0.0.1:8000/m/")
     assert (preview["encoding"], preview["segments"], preview["per_segment"]) == ("UCS-2", 2, 67)
     assert preview["characters"] == len(preview["text"])
 
@@ -161,29 +161,29 @@ def test_preferences_link_is_128_bits_and_stable(shop):
     link = preferences_link_for(order=order)
     assert len(link.token) == 22
     assert preferences_link_for(order=order) == link
-    assert preferences_url_for(order=order) == f"http://127.0.0.1:8000/p/{link.token}/"
+    assert preferences_url_for(order=order) == f"http://127.0.0.1:8000/m/{link.token}/"
 
 
 def test_preferences_page_saves_choices_per_channel_and_kind(client, shop):
     order = OrderFactory(shop=shop, customer_email="anna@example.com", email_marketing_consent=True)
     token = preferences_link_for(order=order).token
-    page = client.get(f"/p/{token}/")
+    page = client.get(f"/m/{token}/")
     assert page.status_code == 200
     assert "Ustawienia wiadomości" in page.content.decode()
-    client.post(f"/p/{token}/", {"email_service": "on", "sms_marketing": "on"})
+    client.post(f"/m/{token}/", {"email_service": "on", "sms_marketing": "on"})
     order.refresh_from_db()
     assert (order.email_marketing_consent, order.sms_marketing_consent) == (False, True)
     assert order.sms_marketing_consent_at is not None
     assert SmsOptOut.objects.filter(shop=shop, phone="+48600100200", reason="preferences").exists()
     assert not Suppression.objects.exists()
     # and turning SMS back on lifts the customer's own opt-out
-    client.post(f"/p/{token}/", {"email_service": "on", "sms_service": "on"})
+    client.post(f"/m/{token}/", {"email_service": "on", "sms_service": "on"})
     assert not SmsOptOut.objects.exists()
 
 
 def test_an_unknown_preferences_token_is_not_found(client, shop):
     OrderFactory(shop=shop)
-    response = client.get("/p/AAAAAAAAAAAAAAAAAAAAAA/")
+    response = client.get("/m/AAAAAAAAAAAAAAAAAAAAAA/")
     assert response.status_code == 404
     assert not PreferencesLink.objects.exists()
 
@@ -191,7 +191,7 @@ def test_an_unknown_preferences_token_is_not_found(client, shop):
 def test_the_preferences_page_of_one_shop_touches_no_other_shop(client, shop, other_shop):
     mine = OrderFactory(shop=shop, customer_email="anna@example.com")
     OrderFactory(shop=other_shop, customer_email="anna@example.com")
-    client.post(f"/p/{preferences_link_for(order=mine).token}/", {})
+    client.post(f"/m/{preferences_link_for(order=mine).token}/", {})
     assert list(Suppression.objects.values_list("shop_id", flat=True)) == [shop.pk]
     assert list(SmsOptOut.objects.values_list("shop_id", flat=True)) == [shop.pk]
 

@@ -32,7 +32,7 @@ def test_a_status_change_gets_one_email_and_one_sms_stored_once_in_the_outbox(cl
     assert message.to_email == ""
     assert message.text_body == stored.body
     assert f"http://127.0.0.1:8000/t/{shipment.order.public_token}" in stored.body
-    assert "http://127.0.0.1:8000/p/" in stored.body
+    assert "http://127.0.0.1:8000/m/" in stored.body  # the message settings
     assert message.esp_name == "Outbox"
     assert message.esp_message_id == stored.provider_message_id
     assert message.segments == stored.segments
