@@ -137,16 +137,17 @@ def estimate_record(*, shipment: Shipment, now: datetime) -> EstimateRecord | No
         return None  # recorded by a concurrent refresh
 
 
-def email_estimate_window(shipment: Shipment, now: datetime) -> tuple[datetime, datetime] | None:
-    """The learned window as date-only moments (local midnights) for an email, or None."""
-    estimate = learned_estimate(shipment, now=now)
-    if estimate is None:
-        return None
-    zone = shop_zone(shipment.shop)
-    return (
-        datetime.combine(estimate.earliest, time(0), tzinfo=zone),
-        datetime.combine(estimate.latest, time(0), tzinfo=zone),
-    )
+def email_estimate_windows(shipments: list[Shipment], now: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """The learned windows as date-only moments (local midnights) for emails, per shipment id of those learned."""
+    by_id = {shipment.pk: shipment for shipment in shipments}
+    windows = {}
+    for shipment_id, (earliest, latest) in learned_windows_for(shipments, now=now).items():
+        zone = shop_zone(by_id[shipment_id].shop)
+        windows[shipment_id] = (
+            datetime.combine(earliest, time(0), tzinfo=zone),
+            datetime.combine(latest, time(0), tzinfo=zone),
+        )
+    return windows
 
 
 def learned_windows_for(shipments: list[Shipment], *, now: datetime) -> dict[int, tuple[date, date]]:

@@ -37,6 +37,7 @@ from campaigns.models import (
 from campaigns.selectors import (
     LATE_AGAINST,
     OrderFacts,
+    ShopCatalog,
     audience_mismatch,
     campaigns_live,
     recommendations_for_order,
@@ -327,19 +328,32 @@ def _variant_of(campaign: Campaign, order: Order) -> str:
     return stored or variant_for_order(campaign=campaign, order_id=order.pk)
 
 
-def email_placements(*, status_change: StatusChange, campaign_id: int | None, language: str) -> Placements:
+def email_placements(
+    *,
+    status_change: StatusChange,
+    campaign_id: int | None,
+    language: str,
+    order: Order | None = None,
+    catalog: ShopCatalog | None = None,
+) -> Placements:
     """Marketing blocks for the email about ``status_change`` (``campaign_id`` None = transactional).
 
     Transactional emails carry recommendations and content links only with marketing consent. A
     campaign email gets its banner, products and a discount code: a unique code is allocated once
     per (order, pool) and reused on retries; an empty or expired pool gives no code and a note.
+    ``order`` is the status change's order when the caller already holds it (a sending batch, with
+    its items prefetched), and ``catalog`` its shop's (``shop_catalogs``); otherwise both are read
+    from the database.
     """
-    change = StatusChange.objects.select_related("shipment__order__shop").get(pk=status_change.pk)
-    order = change.shipment.order
+    if order is None:
+        change = StatusChange.objects.select_related("shipment__order__shop").get(pk=status_change.pk)
+        order = change.shipment.order
+    else:
+        change = status_change
     if campaign_id is None:
         if not order.email_marketing_consent:
             return Placements(feedback_prompt=change.to_status == Status.DELIVERED)
-        recommendation = recommendations_for_order(order=order, limit=DEFAULT_EMAIL_PRODUCTS)
+        recommendation = recommendations_for_order(order=order, limit=DEFAULT_EMAIL_PRODUCTS, catalog=catalog)
         return Placements(
             products=_cards(recommendation.products, order=order, source="email", campaign_id=None, variant=""),
             banner=_shop_banner(order, source="email"),
@@ -355,7 +369,7 @@ def email_placements(*, status_change: StatusChange, campaign_id: int | None, la
     products: tuple[ProductCard, ...] = ()
     links: tuple[ContentLink, ...] = ()
     if campaign.show_products:
-        recommendation = recommendations_for_order(order=order, limit=campaign.max_products)
+        recommendation = recommendations_for_order(order=order, limit=campaign.max_products, catalog=catalog)
         products = _cards(recommendation.products, **tracking)
         links = _links(recommendation.links, **tracking)
     discount, notes = None, []

@@ -262,20 +262,53 @@ def best_seller_skus(*, shop_id: int) -> list[str]:
     return skus
 
 
-def recommendations_for_order(*, order: Order, limit: int, facts: OrderFacts | None = None) -> Recommendation:
+@dataclass(frozen=True)
+class ShopCatalog:
+    """What any order of one shop is recommended from: its active rules (by priority) and best-selling products."""
+
+    rules: list[RecommendationRule]
+    best_sellers: list[Product]
+
+
+def shop_catalogs(*, shop_ids: Iterable[int]) -> dict[int, ShopCatalog]:
+    """Each shop's :class:`ShopCatalog`, in two queries for all the shops (rules, products; best sellers cached)."""
+    rules: dict[int, list[RecommendationRule]] = {shop_id: [] for shop_id in shop_ids}
+    for rule in RecommendationRule.objects.filter(shop_id__in=list(rules), active=True).order_by("-priority", "pk"):
+        rules[rule.shop_id].append(rule)
+    best = {shop_id: best_seller_skus(shop_id=shop_id) for shop_id in rules}
+    wanted = Q()
+    for shop_id, skus in best.items():
+        if skus:
+            wanted |= Q(shop_id=shop_id, sku__in=skus)
+    products = {(p.shop_id, p.sku): p for p in Product.objects.filter(wanted, active=True)} if wanted else {}
+    return {
+        shop_id: ShopCatalog(
+            rules=rules[shop_id],
+            best_sellers=[products[(shop_id, sku)] for sku in best[shop_id] if (shop_id, sku) in products],
+        )
+        for shop_id in rules
+    }
+
+
+def recommendations_for_order(
+    *,
+    order: Order,
+    limit: int,
+    facts: OrderFacts | None = None,
+    catalog: ShopCatalog | None = None,
+) -> Recommendation:
     """Up to ``limit`` active catalog products for ``order`` plus content links.
 
     Rules run by priority; their products come first, then the shop's best sellers fill up.
     Never a product the order contains, never an inactive one; the same order always gets the
-    same answer. About four queries: the order's catalog rows, the rules, candidates, best sellers.
+    same answer. About four queries: the order's catalog rows, the shop's catalog (none when the
+    caller read it for many orders with ``shop_catalogs``), candidates, best sellers.
     """
     facts = facts or OrderFacts(order)
     owned = {sku.lower() for sku in facts.skus}
-    rules = [
-        rule
-        for rule in RecommendationRule.objects.filter(shop_id=order.shop_id, active=True).order_by("-priority", "pk")
-        if _rule_matches(rule, facts)
-    ]
+    if catalog is None:
+        catalog = shop_catalogs(shop_ids=[order.shop_id])[order.shop_id]
+    rules = [rule for rule in catalog.rules if _rule_matches(rule, facts)]
     links: list[tuple[str, str]] = []
     for rule in rules:
         if rule.link_title and rule.link_url and (rule.link_title, rule.link_url) not in links:
@@ -310,10 +343,7 @@ def recommendations_for_order(*, order: Order, limit: int, facts: OrderFacts | N
             take(sorted(matching, key=lambda product: _order_rank(order.pk, product.sku)))
 
     if len(chosen) < limit:
-        best = [sku for sku in best_seller_skus(shop_id=order.shop_id) if sku.lower() not in owned]
-        if best:
-            by_sku = {p.sku: p for p in Product.objects.filter(shop_id=order.shop_id, active=True, sku__in=best)}
-            take(by_sku[sku] for sku in best if sku in by_sku)
+        take(catalog.best_sellers)
     return Recommendation(products=tuple(chosen), links=tuple(links))
 
 

@@ -8,7 +8,9 @@ Babel/CLDR release cannot change what a page or an email says (Babel 2.19 turned
 from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 
 #  kind:          weekday + day,     weekday + short day,  day + month,  full date,       clock
@@ -51,11 +53,17 @@ PATTERNS: dict[str, dict[str, str]] = {
 }
 
 
-def _pattern(kind: str, language: str) -> tuple[str, str]:
+def _pattern(kind: str, language: str) -> tuple[str, Locale]:
     short = (language or "en").split("-")[0].split("_")[0].lower()
     if short not in PATTERNS:
         short = "en"
-    return PATTERNS[short][kind], short
+    return PATTERNS[short][kind], _locale(short)
+
+
+@cache
+def _locale(short: str) -> Locale:
+    # Babel parses a locale name on every call it is given one; an email formats several dates.
+    return Locale.parse(short)
 
 
 def _format(kind: str, value: date | datetime, language: str, zone: tzinfo | None) -> str:

@@ -11,11 +11,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import translation
 
 from campaigns.placements import CampaignMessage, Placements, campaign_message, email_placements
-from notifications.estimates import estimated_window
 from notifications.models import Message
+from notifications.prefetch import RenderLookups
 from notifications.rendering import (
     EmailFacts,
     RenderedEmail,
@@ -29,8 +29,6 @@ from notifications.rendering import (
     text_environment,
 )
 from notifications.returns_link import return_link_for
-from notifications.selectors import status_overrides_for
-from notifications.sms.preferences import preferences_url_for
 from notifications.unsubscribe import unsubscribe_url_for
 from shops.languages import language_or_default
 from shops.models import Shop
@@ -47,8 +45,12 @@ class MessageContent:
     marketing_notes: tuple[str, ...] = ()
 
 
-def message_content(message: Message) -> MessageContent | None:
-    """Render ``message``; None when its campaign (or the campaign's content in its language) is gone."""
+def message_content(message: Message, lookups: RenderLookups | None = None) -> MessageContent | None:
+    """Render ``message``; None when its campaign (or the campaign's content in its language) is gone.
+
+    ``lookups`` is what a sending batch read for all its messages at once; without it they are read for this one.
+    """
+    lookups = lookups or RenderLookups.load([message])
     unsubscribe_url = unsubscribe_url_for(message_id=message.pk)
     if not message.is_status_change:
         rendered = template_email_render(
@@ -57,14 +59,14 @@ def message_content(message: Message) -> MessageContent | None:
             language=message.language,
             context=message.context,
             unsubscribe_url=unsubscribe_url,
-            preferences_url=preferences_url_for(order=message.order),
+            preferences_url=lookups.preferences_url(message),
         )
         return MessageContent(rendered=rendered, unsubscribe_url=unsubscribe_url)
-    placements = _placements_for(message)
+    placements = _placements_for(message, lookups)
     campaign = _campaign_message_for(message)
     if not message.is_transactional and campaign is None:
         return None
-    facts = message_facts(message, placements, campaign, unsubscribe_url=unsubscribe_url)
+    facts = message_facts(message, placements, campaign, unsubscribe_url=unsubscribe_url, lookups=lookups)
     notes = placements.notes if placements else ()
     return MessageContent(rendered=email_render(facts), unsubscribe_url=unsubscribe_url, marketing_notes=notes)
 
@@ -105,17 +107,15 @@ def message_facts(
     campaign: CampaignMessage | None = None,
     *,
     unsubscribe_url: str | None = None,
+    lookups: RenderLookups | None = None,
 ) -> EmailFacts:
     """Everything a status-change email shows, read from the message's parcel and order."""
+    lookups = lookups or RenderLookups.load([message])
     shipment = message.shipment
     order = message.order
-    latest = shipment.events.order_by("-occurred_at", "-pk").first()
-    eta_from, eta_to = estimated_window(shipment, now=timezone.now())
-    overrides = (
-        status_overrides_for(shop=message.shop, status=message.to_status, language=message.language)
-        if message.is_transactional
-        else {}
-    )
+    latest = lookups.latest_event(message)
+    eta_from, eta_to = lookups.window(message)
+    overrides = lookups.overrides_for(message) if message.is_transactional else {}
     return EmailFacts(
         shop=message.shop,
         language=message.language,
@@ -133,13 +133,13 @@ def message_facts(
         latest_event_text=latest.text if latest else "",
         latest_event_location=latest.location if latest else "",
         latest_event_at=latest.occurred_at if latest else None,
-        items=tuple(order.items.values_list("name", "quantity")),
+        items=tuple((item.name, item.quantity) for item in order.items.all()),
         placements=placements,
         unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else unsubscribe_url_for(message_id=message.pk),
         overrides=overrides,
         campaign=campaign,
         returns_portal_url=return_link_for(order=order, status=message.to_status) if message.is_transactional else "",
-        preferences_url=preferences_url_for(order=order),
+        preferences_url=lookups.preferences_url(message),
         # Asking for the score is a service, not marketing: on the delivered transactional email, with or without consent.
         score_links=score_links_for(order_id=order.pk, scale=message.shop.feedback_scale)
         if placements is not None and placements.feedback_prompt
@@ -147,10 +147,14 @@ def message_facts(
     )
 
 
-def _placements_for(message: Message) -> Placements | None:
+def _placements_for(message: Message, lookups: RenderLookups) -> Placements | None:
     try:
         placements = email_placements(
-            status_change=message.status_change, campaign_id=message.campaign_id, language=message.language
+            status_change=message.status_change,
+            campaign_id=message.campaign_id,
+            language=message.language,
+            order=message.order,
+            catalog=lookups.catalog_for(message),
         )
     except Exception:
         if not message.is_transactional:

@@ -11,8 +11,8 @@ from shipments.models import Shipment
 
 logger = logging.getLogger(__name__)
 
-# (shipment, now) -> (window start, window end) as date-only moments, or None.
-EstimateSource = Callable[[Shipment, datetime], tuple[datetime, datetime] | None]
+# (shipments, now) -> {shipment id: (window start, window end) as date-only moments} for those it can estimate.
+EstimateSource = Callable[[list[Shipment], datetime], dict[int, tuple[datetime, datetime]]]
 _estimate_sources: list[EstimateSource] = []
 
 
@@ -21,13 +21,27 @@ def estimate_source_register(*, source: EstimateSource) -> None:
     _estimate_sources[:] = [source]
 
 
-def estimated_window(shipment: Shipment, *, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """The shipment's carrier ETA, else the registered source's window, else nothing; never fails the email."""
-    if shipment.eta_from or shipment.eta_to or not _estimate_sources:
-        return shipment.eta_from, shipment.eta_to
+def estimated_windows(
+    shipments: list[Shipment], *, now: datetime
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Per shipment: its carrier ETA, else the registered source's window, else nothing; never fails an email.
+
+    One call for a sending batch's parcels, so the source reads what it needs once for all of them.
+    """
+    windows: dict[int, tuple[datetime | None, datetime | None]] = {
+        shipment.pk: (shipment.eta_from, shipment.eta_to) for shipment in shipments
+    }
+    wanting = [shipment for shipment in shipments if not (shipment.eta_from or shipment.eta_to)]
+    if not wanting or not _estimate_sources:
+        return windows
     try:
-        window = _estimate_sources[0](shipment, now)
+        windows.update(_estimate_sources[0](wanting, now))
     except Exception:
-        logger.exception("the delivery estimate of shipment %s failed; the email goes without it", shipment.pk)
-        return None, None
-    return window if window is not None else (None, None)
+        ids = [shipment.pk for shipment in wanting]
+        logger.exception("the delivery estimates of shipments %s failed; the emails go without them", ids)
+    return windows
+
+
+def estimated_window(shipment: Shipment, *, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """One shipment's :func:`estimated_windows`."""
+    return estimated_windows([shipment], now=now)[shipment.pk]

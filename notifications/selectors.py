@@ -1,5 +1,6 @@
 """Reads of the notifications app: settings with defaults, overrides, unprocessed and stuck rows."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
@@ -24,17 +25,26 @@ def notification_settings_for(*, shop: Shop) -> NotificationSettings:
         return NotificationSettings(shop=shop)
 
 
-def status_template_for(*, shop: Shop, status: str, language: str) -> StatusTemplate | None:
-    """The shop's override for ``status`` in ``language``, if it wrote one."""
-    return StatusTemplate.objects.filter(shop=shop, status=status, language=language).first()
-
-
 def status_overrides_for(*, shop: Shop, status: str, language: str) -> dict[str, str]:
     """The shop's subject/heading/body for ``status`` in ``language`` as the renderer takes them; {} when none."""
-    template = status_template_for(shop=shop, status=status, language=language)
-    if template is None:
+    return status_overrides_among(keys=[(shop.pk, status, language)]).get((shop.pk, status, language), {})
+
+
+def status_overrides_among(*, keys: Iterable[tuple[int, str, str]]) -> dict[tuple[int, str, str], dict[str, str]]:
+    """The overrides of several (shop id, status, language) at once (one query); keys without one are absent."""
+    wanted = set(keys)
+    if not wanted:
         return {}
-    return {"subject": template.subject, "heading": template.heading, "body": template.body}
+    templates = StatusTemplate.objects.filter(
+        shop_id__in={key[0] for key in wanted},
+        status__in={key[1] for key in wanted},
+        language__in={key[2] for key in wanted},
+    )
+    return {
+        key: {"subject": template.subject, "heading": template.heading, "body": template.body}
+        for template in templates
+        if (key := (template.shop_id, template.status, template.language)) in wanted
+    }
 
 
 def status_changes_unprocessed(*, created_before: datetime, limit: int = 500) -> list[int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -52,5 +54,18 @@ def suppression_add(*, shop_id: int, email: str, reason: str) -> Suppression:
 
 def is_suppressed(*, shop_id: int, email: str) -> bool:
     """Whether this shop must not email ``email`` any more (an erased customer's opt-out is kept as a hash)."""
-    address = email.strip().lower()
-    return Suppression.objects.filter(shop_id=shop_id, email__in=[address, subject_hash(address)]).exists()
+    return bool(suppressed_among(pairs=[(shop_id, email)]))
+
+
+def suppressed_among(*, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of the (shop id, email) ``pairs`` are suppressed, in one query; emails come back as given."""
+    wanted: dict[tuple[int, str], tuple[int, str]] = {}
+    for shop_id, email in pairs:
+        address = email.strip().lower()
+        wanted[(shop_id, address)] = wanted[(shop_id, subject_hash(address))] = (shop_id, email)
+    if not wanted:
+        return set()
+    stored = Suppression.objects.filter(
+        shop_id__in={shop_id for shop_id, _ in wanted}, email__in={email for _, email in wanted}
+    ).values_list("shop_id", "email")
+    return {wanted[row] for row in stored if row in wanted}

@@ -61,7 +61,10 @@ REASON_EXPLANATIONS: dict[str, Promise] = {
 
 
 def _in_language(message: Promise, language: str | None) -> str:
-    with translation.override(language_or_default(language)):
+    wanted = language_or_default(language)
+    if translation.get_language() == wanted:  # already in it (inside an email's rendering): no switch
+        return str(message)
+    with translation.override(wanted):
         return str(message)
 
 

@@ -8,10 +8,11 @@ email and SMS marketing consents, each stamped with when it was given.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from notifications.models import Suppression, SuppressionReason
@@ -25,20 +26,31 @@ TOKEN_BYTES = 16  # 128 bits, 22 characters: short enough for an SMS
 
 def preferences_url_for(*, order: Order | None) -> str:
     """The absolute link to the order's preferences page (a made-up one for previews when ``order`` is None)."""
-    token = "x" * 22 if order is None else preferences_link_for(order=order).token
-    return f"{settings.PUBLIC_BASE_URL}{reverse('notifications:preferences', args=[token])}"
+    if order is None:
+        return _preferences_url("x" * 22)
+    return preferences_urls_for(order_ids=[order.pk])[order.pk]
+
+
+def preferences_urls_for(*, order_ids: Iterable[int]) -> dict[int, str]:
+    """The preferences links of several orders, each created on first use: one query when all exist, three at most."""
+    wanted = set(order_ids)
+    tokens = dict(PreferencesLink.objects.filter(order_id__in=wanted).values_list("order_id", "token"))
+    if missing := wanted - tokens.keys():
+        # A concurrent creation wins the order's one row; the read that follows finds whichever won.
+        new = [PreferencesLink(order_id=pk, token=secrets.token_urlsafe(TOKEN_BYTES)) for pk in missing]
+        PreferencesLink.objects.bulk_create(new, ignore_conflicts=True)
+        tokens.update(PreferencesLink.objects.filter(order_id__in=missing).values_list("order_id", "token"))
+    return {order_id: _preferences_url(token) for order_id, token in tokens.items()}
 
 
 def preferences_link_for(*, order: Order) -> PreferencesLink:
     """The order's preferences link, created on first use (a concurrent creation reads the winner)."""
-    link = PreferencesLink.objects.filter(order=order).first()
-    if link is not None:
-        return link
-    try:
-        with transaction.atomic():
-            return PreferencesLink.objects.create(order=order, token=secrets.token_urlsafe(TOKEN_BYTES))
-    except IntegrityError:
-        return PreferencesLink.objects.get(order=order)
+    preferences_urls_for(order_ids=[order.pk])
+    return PreferencesLink.objects.get(order=order)
+
+
+def _preferences_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('notifications:preferences', args=[token])}"
 
 
 def order_for_preferences_token(*, token: str) -> Order | None:
