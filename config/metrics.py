@@ -105,6 +105,11 @@ def status_change_applied(*, carrier: str, source: str, report: Any) -> None:
         status_changes.labels(carrier=carrier, to_status=report.to_status, source=source).inc()
 
 
+def message_send_observed(*, channel: str, status: str) -> None:
+    """One send attempt of a message on ``channel`` ended in ``status``."""
+    messages.labels(channel=channel, status=status).inc()
+
+
 def message_sends_counted[**P, R](*, channel: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate a channel's send service (which returns an outcome with a ``status``) to count each result."""
 
@@ -112,7 +117,7 @@ def message_sends_counted[**P, R](*, channel: str) -> Callable[[Callable[P, R]],
         @functools.wraps(send)
         def counted(*args: P.args, **kwargs: P.kwargs) -> R:
             outcome = send(*args, **kwargs)
-            messages.labels(channel=channel, status=str(getattr(outcome, "status", "unknown"))).inc()
+            message_send_observed(channel=channel, status=str(getattr(outcome, "status", "unknown")))
             return outcome
 
         return counted

@@ -9,11 +9,15 @@ the release tick re-publishes whatever a lost publish left behind.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from campaigns.dispatch import campaign_dispatches_claim
@@ -35,6 +39,7 @@ from shops.languages import language_or_default
 from shops.models import Shop
 
 SEND_TASK = "notifications.send_message"
+SEND_BATCH_TASK = "notifications.send_messages"
 # How a message may be stored when asked for: due to send, or decided against with a reason support reads.
 REQUESTABLE_STATUSES = frozenset({MessageStatus.QUEUED, MessageStatus.SKIPPED, MessageStatus.SUPERSEDED})
 RELEASE_LEASE = timedelta(minutes=2)
@@ -109,12 +114,50 @@ def message_request(
     return message
 
 
+def send_batch_size() -> int:
+    """How many email messages one sending task claims, renders and records together."""
+    return max(1, int(getattr(settings, "NOTIFICATIONS_SEND_BATCH", 50)))
+
+
+_collected_sends: ContextVar[list[int] | None] = ContextVar("collected_sends", default=None)
+
+
+@contextmanager
+def sends_batched() -> Iterator[None]:
+    """Inside the block, the due emails' sends are collected and published as batch tasks when it ends.
+
+    A poll batch's status changes make many emails at once; one task per ``send_batch_size()`` of them
+    claims, renders and records them together. Each message is still its own row and claim, so a lost
+    batch publish is found again by the release tick like a lost single one. SMS are published one by one.
+    """
+    collected: list[int] = []
+    token = _collected_sends.set(collected)
+    try:
+        yield
+    finally:
+        _collected_sends.reset(token)
+        sends_publish(email_ids=collected)
+
+
+def sends_publish(*, email_ids: list[int], sms_ids: Iterable[int] = ()) -> None:
+    """Publish after commit: the emails in batches of ``send_batch_size()``, each SMS alone."""
+    size = send_batch_size()
+    for first in range(0, len(email_ids), size):
+        publish_on_commit(SEND_BATCH_TASK, message_ids=email_ids[first : first + size])
+    for message_id in sms_ids:
+        publish_on_commit(SEND_TASK, message_id=message_id)
+
+
 def _publish_if_due(message: Message, *, now: datetime) -> bool:
     if message.status != MessageStatus.QUEUED or message.send_after > now:
         return False
     Message.objects.filter(pk=message.pk).update(released_at=now)
     message.released_at = now
-    publish_on_commit(SEND_TASK, message_id=message.pk)
+    collected = _collected_sends.get()
+    if collected is not None and message.channel == MessageChannel.EMAIL:
+        collected.append(message.pk)
+    else:
+        publish_on_commit(SEND_TASK, message_id=message.pk)
     return True
 
 
@@ -180,7 +223,7 @@ def _messages_create(*, change: StatusChange, now: datetime) -> None:
     skip = _transactional_skip_reason(change=change, conf=conf, email=email, now=now)
     if skip:
         request(status=MessageStatus.SKIPPED, reason=skip, send_at=now)
-    elif _newer_transactional(shipment_id=shipment.pk, status_change_id=change.pk).exists():
+    elif _newer_transactional(shipment_ids=[shipment.pk], status_change_id=change.pk).exists():
         request(
             status=MessageStatus.SUPERSEDED, reason="A newer status of this parcel was already emailed", send_at=now
         )
@@ -235,18 +278,33 @@ def _sms_create(*, change: StatusChange, now: datetime) -> None:
 
 def newer_transactional_exists(*, message: Message) -> bool:
     """Whether a newer status of the message's parcel has its own transactional email (sent or on its way)."""
-    if not (message.is_status_change and message.is_transactional):
-        return False
-    return _newer_transactional(shipment_id=message.shipment_id, status_change_id=message.status_change_id).exists()
+    return bool(messages_with_newer_transactional(messages=[message]))
 
 
-def _newer_transactional(*, shipment_id: int | None, status_change_id: int | None) -> QuerySet[Message]:
-    return Message.objects.filter(
-        shipment_id=shipment_id,
-        trigger_kind=STATUS_CHANGE_TRIGGER,
-        campaign_key=TRANSACTIONAL_KEY,
-        status_change_id__gt=status_change_id,
+def messages_with_newer_transactional(*, messages: Iterable[Message]) -> set[int]:
+    """Ids of the transactional status emails among ``messages`` that a newer status's email outdates (one query)."""
+    asking = [message for message in messages if message.is_status_change and message.is_transactional]
+    if not asking:
+        return set()
+    # The newest live transactional email per parcel decides for every older one of that parcel.
+    newest = dict(
+        _newer_transactional(shipment_ids={message.shipment_id for message in asking}, status_change_id=None)
+        .order_by()
+        .values("shipment_id")
+        .annotate(newest=Max("status_change_id"))
+        .values_list("shipment_id", "newest")
+    )
+    return {
+        message.pk for message in asking if (newest.get(message.shipment_id) or 0) > (message.status_change_id or 0)
+    }
+
+
+def _newer_transactional(*, shipment_ids: Iterable[int | None], status_change_id: int | None) -> QuerySet[Message]:
+    """Live transactional status emails of these parcels, newer than ``status_change_id`` when one is given."""
+    newer = Message.objects.filter(
+        shipment_id__in=list(shipment_ids), trigger_kind=STATUS_CHANGE_TRIGGER, campaign_key=TRANSACTIONAL_KEY
     ).exclude(status__in=[MessageStatus.SKIPPED, MessageStatus.FAILED, MessageStatus.SUPPRESSED])
+    return newer if status_change_id is None else newer.filter(status_change_id__gt=status_change_id)
 
 
 def _campaign_message_request(
@@ -335,14 +393,17 @@ def messages_release_due(*, now: datetime | None = None, limit: int = 500) -> li
     """Claim a lease on queued messages that are due, publish their sends and return their ids."""
     now = now or timezone.now()
     with transaction.atomic():
-        due_ids = list(
+        due = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(status=MessageStatus.QUEUED, send_after__lte=now)
             .exclude(released_at__gt=now - RELEASE_LEASE)
             .order_by("send_after")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "channel")[:limit]
         )
+        due_ids = [message_id for message_id, _ in due]
         Message.objects.filter(pk__in=due_ids).update(released_at=now)
-        for message_id in due_ids:
-            publish_on_commit(SEND_TASK, message_id=message_id)
+        sends_publish(
+            email_ids=[message_id for message_id, channel in due if channel == MessageChannel.EMAIL],
+            sms_ids=[message_id for message_id, channel in due if channel != MessageChannel.EMAIL],
+        )
     return due_ids

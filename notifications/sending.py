@@ -1,18 +1,21 @@
-"""Sending one message at most once: claim, render, hand to the ESP (django-anymail), classify errors, retry.
+"""Sending messages at most once: claim, render, hand to the ESP (django-anymail), classify errors, retry.
 
 Exactly-once sending rests on the ``Message`` row, never on the broker:
 
 1. ``notifications.outbox`` creates at most one message per (trigger kind, trigger id, channel,
-   campaign) — a unique key — and publishes its send after commit.
-2. ``message_send`` *claims* a message with a conditional UPDATE ``queued → sending`` before anything
+   campaign) — a unique key — and publishes its send after commit (alone, or in a batch task).
+2. ``messages_send`` *claims* messages with a conditional UPDATE ``queued → sending`` before anything
    else; a second task for the same message (redelivery, a duplicate publish, the release tick) finds
    no ``queued`` row and does nothing.
-3. Just before the ESP call it records ``handed_to_esp_at``. A worker lost before that point never
-   reached the ESP, so the stuck-message recovery puts the message back in the queue. A worker lost
-   after it may have sent the email: with a backend that is idempotent by our message id (the
+3. The claim also records ``handed_to_esp_at``: from then on the batch's ESP calls may start (they
+   overlap with rendering the batch's later messages). A worker lost with ``handed_to_esp_at`` unset
+   never reached the ESP, so the stuck-message recovery puts the message back in the queue. A worker
+   lost after it may have sent the email: with a backend that is idempotent by our message id (the
    database outbox) the message is handed over again; with any other ESP it becomes ``unknown``
    (with the reason) and is never simply retried: ``notifications.reconcile`` asks the provider
-   whether it has the email (or waits for its events) and settles it as sent or resends it once.
+   whether it has the email (or waits for its events) and settles it as sent or resends it once. A
+   task stopped by its time limit sorts its batch itself: the call in flight is ``unknown``, the
+   calls never started go back to the queue.
 4. ESP errors that prove nothing was accepted (HTTP 429 and 5xx, connection refused, connect
    timeout) are retried with exponential backoff, jitter and a cap; other 4xx fail with the reason;
    a read timeout is ambiguous and handled like point 3.
@@ -24,26 +27,33 @@ import hashlib
 import json
 import logging
 import random
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
+from anymail.backends.base_requests import AnymailRequestsBackend
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from config import metrics
+from config.bulk import rows_update
 from notifications.content import message_content
-from notifications.models import Message, MessageStatus
-from notifications.outbox import newer_transactional_exists
+from notifications.models import Message, MessageChannel, MessageStatus
+from notifications.outbox import messages_with_newer_transactional
+from notifications.prefetch import RenderLookups, messages_for_sending
 from notifications.rendering import RenderedEmail, email_render, sample_facts
 from notifications.selectors import messages_stuck_sending, notification_settings_for, status_overrides_for
 from notifications.shop_esp import EspDestinationRefused, ShopEspInvalid, shop_esp_connection
-from notifications.unsubscribe import is_suppressed
+from notifications.unsubscribe import suppressed_among
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -104,86 +114,228 @@ class SendOutcome:
     retry_in: float | None = None
 
 
-@metrics.message_sends_counted(channel="email")
 def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome:
-    """Send one message at most once (claim, render, hand to the ESP, record the result)."""
+    """Send one message at most once: a batch of one."""
+    return messages_send(message_ids=[message_id], now=now)[message_id]
+
+
+def messages_send(*, message_ids: Sequence[int], now: datetime | None = None) -> dict[int, SendOutcome]:
+    """Send each of these email messages at most once; every id's outcome (see the module docstring).
+
+    The batch costs a fixed number of queries whatever its size: one read of the messages with what
+    rendering needs, one of suppressions and one of newer emails, one claim (``queued → sending``), one
+    write of the rendered bodies with ``handed_to_esp_at``, then one ESP call per message and one write of
+    the results. Each message keeps its own fate: one that fails to render or that the ESP refuses is
+    retried or failed alone. A worker lost mid-batch leaves the batch's handed messages to the stuck
+    recovery, which makes them ``unknown`` for reconciliation, exactly as a single lost send.
+    """
     now = now or timezone.now()
-    message = (
-        Message.objects.select_related("shop__notification_settings", "order", "shipment", "status_change")
-        .filter(pk=message_id)
-        .first()
-    )
-    if message is None:
-        return SendOutcome(status="missing")
-    if message.status != MessageStatus.QUEUED or message.send_after > now:
-        return SendOutcome(status=message.status)
+    messages = messages_for_sending(message_ids=message_ids)
+    outcomes = {message_id: SendOutcome(status="missing") for message_id in message_ids}
+    due = []
+    for message in messages:
+        if (
+            message.channel != MessageChannel.EMAIL
+            or message.status != MessageStatus.QUEUED
+            or message.send_after > now
+        ):
+            outcomes[message.pk] = SendOutcome(status=message.status)
+        else:
+            due.append(message)
+    due = _drop_unwanted(due, now=now, outcomes=outcomes)
+    claimed = _claim(due, now=now, outcomes=outcomes)
+    if claimed:
+        _render_and_send(claimed, now=now, outcomes=outcomes)
+    for outcome in outcomes.values():
+        metrics.message_send_observed(channel=MessageChannel.EMAIL, status=outcome.status)
+    return outcomes
 
-    queued = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
-    if is_suppressed(shop_id=message.shop_id, email=message.to_email):
-        queued.update(status=MessageStatus.SUPPRESSED, reason="The address is suppressed for this shop", updated_at=now)
-        return SendOutcome(status=MessageStatus.SUPPRESSED)
-    if newer_transactional_exists(message=message):
-        queued.update(
-            status=MessageStatus.SUPERSEDED, reason="A newer status of this parcel has its own email", updated_at=now
+
+def _drop_unwanted(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> list[Message]:
+    """Suppressed addresses and outdated status emails are settled without sending; the rest is returned."""
+    suppressed = suppressed_among(pairs=[(message.shop_id, message.to_email) for message in messages])
+    outdated = messages_with_newer_transactional(messages=messages)
+    wanted = []
+    for message in messages:
+        queued = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
+        if (message.shop_id, message.to_email) in suppressed:
+            reason = "The address is suppressed for this shop"
+            queued.update(status=MessageStatus.SUPPRESSED, reason=reason, updated_at=now)
+            outcomes[message.pk] = SendOutcome(status=MessageStatus.SUPPRESSED)
+        elif message.pk in outdated:
+            reason = "A newer status of this parcel has its own email"
+            queued.update(status=MessageStatus.SUPERSEDED, reason=reason, updated_at=now)
+            outcomes[message.pk] = SendOutcome(status=MessageStatus.SUPERSEDED)
+        else:
+            wanted.append(message)
+    return wanted
+
+
+def _claim(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> list[Message]:
+    """Claim the queued ones in one conditional UPDATE; those another worker claimed first are left alone."""
+    if not messages:
+        return []
+    ids = [message.pk for message in messages]
+    with transaction.atomic():
+        # Rows another worker holds are skipped, not waited for; a row it already claimed is no longer queued.
+        won = set(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=MessageStatus.QUEUED)
+            .values_list("pk", flat=True)
         )
-        return SendOutcome(status=MessageStatus.SUPERSEDED)
-    if not queued.update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now):
-        logger.info("message %s was claimed by another worker", message.pk)
-        return SendOutcome(status=Message.objects.values_list("status", flat=True).get(pk=message.pk))
-    message.attempts += 1  # what the claim just stored; no other worker can touch a claimed row
-    sending = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING)
+        # Handed over from here: the batch's ESP calls start while later messages are still being rendered.
+        Message.objects.filter(pk__in=won).update(
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            handed_to_esp_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
+    if lost := [pk for pk in ids if pk not in won]:
+        logger.info("messages %s were claimed by another worker", lost)
+        for pk, status in Message.objects.filter(pk__in=lost).values_list("pk", "status"):
+            outcomes[pk] = SendOutcome(status=status)
+    claimed = [message for message in messages if message.pk in won]
+    for message in claimed:  # what the claim just stored; no other worker touches a claimed row
+        message.status, message.claimed_at, message.attempts = MessageStatus.SENDING, now, message.attempts + 1
+        message.handed_to_esp_at = now
+    return claimed
 
+
+BODY_FIELDS = ("subject", "text_body", "html_body", "marketing_notes")
+SENT_FIELDS = ("status", "sent_at", "esp_name", "esp_message_id", "reason", "updated_at")
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A claimed message rendered and built into the email its ESP connection will send."""
+
+    message: Message
+    email: EmailMultiAlternatives
+    connection: Any
+
+
+def _render_and_send(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> None:
+    """Render each claimed message and hand it to the courier thread, which makes the ESP calls meanwhile.
+
+    Rendering is CPU work and an ESP call mostly waits on the network, so the two overlap: while the
+    courier waits for the ESP's answer about one email, this thread renders the next. Only this thread
+    touches the database: the courier makes the HTTP calls and nothing else. At the end the answers are
+    classified in order and the rendered bodies and the sent results are recorded, one statement each.
+    """
     try:
-        content = message_content(message)
+        lookups = RenderLookups.load(messages)
+    except Exception as error:
+        logger.exception("the batch's rendering data could not be read")
+        for message in messages:
+            outcomes[message.pk] = message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
+        return
+    handed: list[tuple[_Prepared, Future[Any]]] = []
+    rendered: list[Message] = []
+    sent: list[Message] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="esp-courier") as courier:
+        try:
+            for message in messages:
+                item = _prepared(message, lookups=lookups, now=now, outcomes=outcomes)
+                if item is not None:
+                    rendered.append(item.message)
+                    handed.append((item, _esp_call(item, courier=courier)))
+            while handed:
+                item, answer = handed[0]
+                outcome = _esp_outcome(item, answer, now=now)
+                handed.pop(0)
+                outcomes[item.message.pk] = outcome
+                if outcome.status == MessageStatus.SENT:
+                    sent.append(item.message)
+        except BaseException:
+            # Stopped (the task's soft time limit) or failed outside any one ESP call: an email whose call
+            # started may have been accepted; one whose call never started certainly was not.
+            for item, answer in handed:
+                if answer.cancel():
+                    outcomes[item.message.pk] = message_requeue(message=item.message, now=now)
+                else:
+                    reason = "the send was interrupted"
+                    outcomes[item.message.pk] = _ambiguous(message=item.message, reason=reason, now=now)
+            raise
+        finally:
+            # What was sent, with its body; what was rendered but not sent keeps its body for support to read.
+            rows_update(sent, [*BODY_FIELDS, *SENT_FIELDS])
+            rows_update([message for message in rendered if message.status != MessageStatus.SENT], BODY_FIELDS)
+
+
+def _prepared(
+    message: Message, *, lookups: RenderLookups, now: datetime, outcomes: dict[int, SendOutcome]
+) -> _Prepared | None:
+    """The message rendered and built, or None when it cannot be (its outcome recorded: retried or failed alone)."""
+    try:
+        content = message_content(message, lookups)
         if content is None:
-            return message_fail(message=message, reason="The campaign or its content for this language is gone")
-        rendered = content.rendered
+            outcomes[message.pk] = message_fail(
+                message=message, reason="The campaign or its content for this language is gone", reached_esp=False
+            )
+            return None
         email = _email_build(
             shop=message.shop,
             to_email=message.to_email,
-            rendered=rendered,
+            rendered=content.rendered,
             metadata={"message_id": str(message.pk), "shop_id": str(message.shop_id)},
             tag=_message_tag(message),
             unsubscribe_url=content.unsubscribe_url,
         )
         connection = _connection_for(message.shop)
     except ShopEspInvalid as error:
-        return message_fail(message=message, reason=str(error))
+        outcomes[message.pk] = message_fail(message=message, reason=str(error), reached_esp=False)
+        return None
     except Exception as error:
         logger.exception("message %s could not be rendered", message.pk)
-        return message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
+        outcomes[message.pk] = message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
+        return None
+    message.subject = content.rendered.subject[:300]
+    message.text_body, message.html_body = content.rendered.text, content.rendered.html
+    message.marketing_notes = "\n".join(content.marketing_notes)
+    return _Prepared(message=message, email=email, connection=connection)
 
-    sending.update(
-        subject=rendered.subject[:300],
-        text_body=rendered.text,
-        html_body=rendered.html,
-        marketing_notes="\n".join(content.marketing_notes),
-        handed_to_esp_at=timezone.now(),
-    )
+
+def _esp_call(item: _Prepared, *, courier: ThreadPoolExecutor) -> Future[Any]:
+    """Start the ESP call: an HTTP API (anymail's requests backends) on the courier thread; any other here and now.
+
+    Other backends may write to the database (the outbox backend) or to test state, which belongs to
+    this thread's connection and transaction.
+    """
+    if isinstance(item.connection, AnymailRequestsBackend):
+        return courier.submit(item.connection.send_messages, [item.email])
+    answer: Future[Any] = Future()
+    try:
+        answer.set_result(item.connection.send_messages([item.email]))
+    except Exception as error:
+        answer.set_exception(error)
+    return answer
+
+
+def _esp_outcome(item: _Prepared, answer: Future[Any], *, now: datetime) -> SendOutcome:
+    """Classify the ESP's answer about one email (a success is recorded by the caller, with the batch's)."""
+    message, email, connection = item.message, item.email, item.connection
     # A shop's own ESP is a foreign party: what it answers never reaches Message.reason, only our summary.
     foreign = bool(getattr(connection, "shop_owned", False))
     try:
-        connection.send_messages([email])
+        answer.result()
     except AnymailRecipientsRefused as error:
         return message_fail(message=message, reason="The ESP refused the recipient" + ("" if foreign else f": {error}"))
     except AnymailRequestsAPIError as error:
         return _esp_error(message=message, error=error, now=now, foreign=foreign)
     except AnymailError as error:
         return message_fail(message=message, reason=f"ESP error: {type(error).__name__ if foreign else error}")
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as error:
         logger.exception("message %s: unexpected error in the ESP call", message.pk)
         detail = type(error).__name__ if foreign else f"{type(error).__name__}: {error}"
         return _ambiguous(message=message, reason=detail, now=now)
-
     status = email.anymail_status
-    sending.update(
-        status=MessageStatus.SENT,
-        sent_at=timezone.now(),
-        esp_name=connection.esp_name,
-        esp_message_id="" if status.message_id is None else str(status.message_id)[:200],
-        reason="",
-        updated_at=timezone.now(),
-    )
+    message.status, message.sent_at, message.reason = MessageStatus.SENT, timezone.now(), ""
+    message.esp_name = connection.esp_name
+    message.esp_message_id = "" if status.message_id is None else str(status.message_id)[:200]
+    message.updated_at = message.sent_at
     return SendOutcome(status=MessageStatus.SENT)
 
 
@@ -269,7 +421,10 @@ def message_retry_or_fail(
 ) -> SendOutcome:
     """Queue the message again after a backoff, or fail it once its attempts are spent (any channel)."""
     if message.attempts >= max_attempts():
-        return message_fail(message=message, reason=f"Gave up after {message.attempts} attempts: {reason}")
+        # Retried only when nothing was accepted, so giving up leaves no hand-over behind.
+        return message_fail(
+            message=message, reason=f"Gave up after {message.attempts} attempts: {reason}", reached_esp=False
+        )
     delay = retry_delay(message.attempts, retry_after=retry_after)
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
         status=MessageStatus.QUEUED,
@@ -282,10 +437,24 @@ def message_retry_or_fail(
     return SendOutcome(status=MessageStatus.QUEUED, retry_in=delay)
 
 
-def message_fail(*, message: Message, reason: str) -> SendOutcome:
-    """The message will not be sent: record why (any channel)."""
+def message_requeue(*, message: Message, now: datetime) -> SendOutcome:
+    """Put a claimed message that never reached its ESP back in the queue, due now, without spending an attempt."""
     Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.FAILED, reason=reason[:2000], updated_at=timezone.now()
+        status=MessageStatus.QUEUED,
+        attempts=F("attempts") - 1,
+        send_after=now,
+        handed_to_esp_at=None,
+        released_at=None,
+        updated_at=timezone.now(),
+    )
+    return SendOutcome(status=MessageStatus.QUEUED, retry_in=0.0)
+
+
+def message_fail(*, message: Message, reason: str, reached_esp: bool = True) -> SendOutcome:
+    """The message will not be sent: record why (any channel); ``reached_esp`` False clears the hand-over time."""
+    extra = {} if reached_esp else {"handed_to_esp_at": None}
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.FAILED, reason=reason[:2000], updated_at=timezone.now(), **extra
     )
     return SendOutcome(status=MessageStatus.FAILED)
 

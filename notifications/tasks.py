@@ -9,11 +9,17 @@ from celery import shared_task
 from django.utils import timezone
 
 from config.celery import one_producer, publish_now, run_each
-from notifications.models import MessageChannel
-from notifications.outbox import campaign_message_enqueue, messages_release_due, status_change_process
+from notifications.models import MessageChannel, MessageStatus
+from notifications.outbox import (
+    SEND_TASK,
+    campaign_message_enqueue,
+    messages_release_due,
+    sends_batched,
+    status_change_process,
+)
 from notifications.reconcile import messages_reconcile
 from notifications.selectors import message_channel, status_changes_unprocessed
-from notifications.sending import message_send, messages_recover_stuck
+from notifications.sending import message_send, messages_recover_stuck, messages_send
 from notifications.sms.sending import sms_message_send, sms_messages_recover_stuck
 
 SWEEP_AFTER = timedelta(minutes=1)
@@ -29,8 +35,11 @@ def process_status_change(status_change_id: int) -> None:
 
 @shared_task(name="notifications.process_status_changes")
 def process_status_changes(status_change_ids: list[int]) -> int:
-    """A poll batch's status changes, published once per batch: each processed as ``process_status_change`` does."""
-    with one_producer():
+    """A poll batch's status changes, published once per batch: each processed as ``process_status_change`` does.
+
+    The emails they make that are due at once go out as batch sends (``notifications.send_messages``).
+    """
+    with one_producer(), sends_batched():
         return run_each(
             status_change_ids,
             run=lambda pk: status_change_process(status_change_id=pk),
@@ -47,6 +56,17 @@ def send_message(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+@shared_task(name="notifications.send_messages")
+def send_messages(message_ids: list[int]) -> int:
+    """Send a batch of email messages, each at most once; one that must wait is published alone to retry later."""
+    outcomes = messages_send(message_ids=message_ids)
+    with one_producer():
+        for message_id, outcome in outcomes.items():
+            if outcome.retry_in is not None:
+                publish_now(SEND_TASK, countdown=outcome.retry_in, message_id=message_id)
+    return sum(outcome.status == MessageStatus.SENT for outcome in outcomes.values())
 
 
 @shared_task(name="notifications.send_campaign_message")

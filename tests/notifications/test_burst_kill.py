@@ -148,10 +148,16 @@ def producer(own_redis):
     app.close()
 
 
-def publish(producer, message_ids) -> None:
+def publish(producer, message_ids, *, batch: int = 1) -> None:
+    """One ``send_message`` task per message, or ``send_messages`` tasks of ``batch`` messages (as poll batches do)."""
     with producer.producer_or_acquire() as shared:
-        for message_id in message_ids:
-            producer.send_task("notifications.send_message", args=[message_id], queue="emails", producer=shared)
+        if batch == 1:
+            for message_id in message_ids:
+                producer.send_task("notifications.send_message", args=[message_id], queue="emails", producer=shared)
+            return
+        for first in range(0, len(message_ids), batch):
+            ids = message_ids[first : first + batch]
+            producer.send_task("notifications.send_messages", args=[ids], queue="emails", producer=shared)
 
 
 def queued_burst(count: int) -> list[int]:
@@ -179,8 +185,12 @@ def sweep_until_settled(producer, message_ids: list[int], timeout: float = 240.0
         time.sleep(1.0)
 
 
-@pytest.mark.parametrize("kill_after", [3, 150, 290], ids=["early", "middle", "late"])
-def test_burst_with_the_worker_group_killed_ends_all_sent_none_twice(fake_esp, start_worker, producer, kill_after):
+@pytest.mark.parametrize(
+    ("kill_after", "batch"), [(3, 1), (150, 50), (290, 50)], ids=["early", "middle-batched", "late-batched"]
+)
+def test_burst_with_the_worker_group_killed_ends_all_sent_none_twice(
+    fake_esp, start_worker, producer, kill_after, batch
+):
     # given: a burst of emails; the requests in flight at the kill are held, one accepted and one lost
     fake_esp.reset(
         [Reply(200)] * (kill_after - 2) + [Reply(200, delay=HELD_SECONDS), Reply(200, delay=HELD_SECONDS, lost=True)]
@@ -193,7 +203,7 @@ def test_burst_with_the_worker_group_killed_ends_all_sent_none_twice(fake_esp, s
         NOTIFICATIONS_SENDING_TIMEOUT_SECONDS=SENDING_TIMEOUT_SECONDS,
         NOTIFICATIONS_RECONCILE_LOOKUP_AFTER_SECONDS=0,
     ):
-        publish(producer, message_ids)
+        publish(producer, message_ids, batch=batch)
         assert fake_esp.wait_for_requests(kill_after, timeout=180)
 
         # when: the worker's whole process group dies, a new worker starts and the sweepers run

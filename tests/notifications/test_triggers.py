@@ -151,7 +151,7 @@ def test_a_later_send_at_waits_for_the_release_tick(clock, order, published, com
         due = outbox.messages_release_due()
     # then
     assert due == [message.pk]
-    assert published == [(SEND, {"message_id": message.pk})]
+    assert published == [("notifications.send_messages", {"message_ids": [message.pk]})]
 
 
 def test_an_sms_request_stores_the_number_not_an_email(clock, order, published):
