@@ -102,9 +102,8 @@ def process_cpu_seconds(names: tuple[str, ...], pids: tuple[int, ...] = ()) -> f
     return total
 
 
-def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-untyped-def]
+def worker(slot: int, results) -> None:  # type: ignore[no-untyped-def]
     """Child process: claim, plan and run batches until nothing is due; report counts, peak RSS and CPU."""
-    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
     import django
 
     django.setup()
@@ -204,7 +203,7 @@ def throughput(
             Shipment.objects.filter(shop=shop, next_poll_at__isnull=False).update(next_poll_at=timezone.now())
         events, changes = TrackingEvent.objects.count(), StatusChange.objects.count()
         before = pipeline.refreshed, pipeline.elapsed
-        reports = run_processes(worker, [(concurrency,)] * workers, pipeline, simulator_pid)
+        reports = run_processes(worker, [()] * workers, pipeline, simulator_pid)
         refreshed, elapsed = pipeline.refreshed - before[0], pipeline.elapsed - before[1]
         print(
             f"  round {round_number} pipeline: {refreshed} in {elapsed:.1f} s = {refreshed / elapsed:.0f}/s; "
@@ -225,7 +224,7 @@ def throughput(
     return pipeline.rate, bare.rate
 
 
-def profile(*, shipments: int, concurrency: int) -> None:
+def profile(*, shipments: int) -> None:
     """cProfile one in-process worker over ``shipments`` due parcels (first poll, then a second) and print the top."""
     import cProfile
     import pstats
@@ -236,7 +235,6 @@ def profile(*, shipments: int, concurrency: int) -> None:
     from shipments.models import Shipment
     from shops.models import Shop
 
-    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
     shop = Shop.objects.create(name="Bench", slug="bench")
     seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
     # CPU of this thread only: the apply path, not the fetch threads or time spent waiting for a core.
@@ -336,6 +334,9 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{arguments.port}/inpost"
     os.environ["CARRIER_INPOST_BASE_URL"] = base_url
     os.environ["CARRIER_INPOST_RATE"] = "none"
+    # Read once by the settings, before the workers fork: the pipeline fetches with as many requests in
+    # flight as the bare refresh (set in a child it came too late, and batches ran at the default 8).
+    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(arguments.concurrency)
     # Per-request INFO lines from httpx would be most of a worker's output; production sets this too.
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # As production runs: DEBUG would record every SQL statement in memory (the bare refresh bypasses it).
@@ -356,7 +357,7 @@ def main() -> None:
     try:
         time.sleep(1.0)
         if arguments.profile:
-            profile(shipments=arguments.profile, concurrency=arguments.concurrency)
+            profile(shipments=arguments.profile)
             return
         pipeline, baseline = throughput(
             shipments=arguments.shipments,
