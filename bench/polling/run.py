@@ -13,7 +13,8 @@
    batch transaction with events, status change, outbox row and the publish to Redis); then (b) the
    same number of processes with the same requests in flight do the *bare refresh* of the second set
    (``bench/polling/bare.py``: the same GET, ``json.loads``, one plain-SQL transaction inserting the
-   events and updating the shipment). Prints both rates, CPU per refresh and the ratio line
+   events and updating the shipment). Every worker process of either side starts as a Celery worker child
+   does (``config.celery.worker_process_prepare``). Prints both rates, CPU per refresh and the ratio line
    ``polling: pipeline X/s, baseline Y/s, ratio Z (target 0.5)``.
 2. Dispatcher scaling. One tick (``poll_dispatch``: claim + plan + enqueue on Redis) with 1,000 due
    among 10,000 active shipments, then among ``--big`` active (100,000 by default, ``--big 1000000`` for the
@@ -109,8 +110,10 @@ def worker(slot: int, results) -> None:  # type: ignore[no-untyped-def]
     django.setup()
     from django.utils import timezone
 
+    from config.celery import worker_process_prepare
     from shipments.dispatch import poll_batches_plan, shipments_claim_due, shipments_poll_batch
 
+    worker_process_prepare()  # as a Celery worker child starts
     fetched = errors = 0
     started = resource.getrusage(resource.RUSAGE_SELF)
     while claimed := shipments_claim_due(now=timezone.now(), limit=200):
