@@ -187,12 +187,15 @@ def throughput(
     *, shipments: int, workers: int, concurrency: int, rounds: int, simulator_pid: int, base_url: str
 ) -> tuple[float, float]:
     """Pipeline and bare refresh rounds, interleaved; prints each and returns (pipeline/s, baseline/s)."""
+    from django.conf import settings
     from django.utils import timezone
 
     from bench.polling.bare import bare_worker
     from shipments.models import Shipment, StatusChange, TrackingEvent
     from shops.models import Shop
 
+    # Both sides must have the same requests in flight, or the ratio measures waiting, not work.
+    assert concurrency == settings.CARRIER_FETCH_CONCURRENCY, settings.CARRIER_FETCH_CONCURRENCY
     shop = Shop.objects.create(name="Bench", slug="bench")
     bare_shop = Shop.objects.create(name="Bench bare", slug="bench-bare")
     seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
