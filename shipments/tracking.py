@@ -14,7 +14,8 @@ without it; a consumer handed the id of a lost row finds no row and does nothing
 synchronously, because the carrier will not send them again.
 A poll batch applies its answers in one transaction (``shipments_apply_results``): the batch's rows
 locked and their stored events read in one query each, a savepoint per shipment so that one which fails
-is rolled back alone, the touched orders bumped in one statement.
+is rolled back alone, the touched orders bumped in one statement. A shipment's own writes (new events, the
+status change, the changed columns) are plain SQL statements from ``shipments.apply_sql``.
 Every status change, and every new non-empty reason within the same status (``from_status ==
 to_status``: a customs hold, a delay, an address problem), writes one ``StatusChange`` row in the
 same transaction and, on commit,
