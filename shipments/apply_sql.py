@@ -35,7 +35,7 @@ EVENT_COLUMNS = (
 )
 STATUS_CHANGE_COLUMNS = ("shipment", "from_status", "to_status", "reason", "occurred_at", "created_at")
 
-EventRow = tuple[str, str, str, str, str, str, str, bool, str]
+EventRow = tuple[datetime, str, str, str, str, str, str, bool, str]
 """An event's (occurred_at, status, reason, raw_code, text, location, source, mapped, dedupe_key); see EVENT_COLUMNS."""
 
 
