@@ -14,7 +14,8 @@ without it; a consumer handed the id of a lost row finds no row and does nothing
 synchronously, because the carrier will not send them again.
 A poll batch applies its answers in one transaction (``shipments_apply_results``): the batch's rows
 locked and their stored events read in one query each, a savepoint per shipment so that one which fails
-is rolled back alone, the touched orders bumped in one statement.
+is rolled back alone, the touched orders bumped in one statement. A shipment's own writes (new events, the
+status change, the changed columns) are plain SQL statements from ``shipments.apply_sql``.
 Every status change, and every new non-empty reason within the same status (``from_status ==
 to_status``: a customs hold, a delay, an address problem), writes one ``StatusChange`` row in the
 same transaction and, on commit,
@@ -41,8 +42,14 @@ from django.utils import timezone
 from carriers.types import ErrorKind, Status, TrackingError, TrackingResult
 from config import metrics
 from config.celery import publish_on_commit
+from shipments.apply_sql import (
+    EventRow,
+    shipment_columns_update,
+    status_change_insert,
+    tracking_events_insert,
+)
 from shipments.lanes import lane_record_delivery
-from shipments.models import Order, Shipment, StatusChange, TrackingEvent, UnmappedCode
+from shipments.models import Order, Shipment, TrackingEvent, UnmappedCode
 from shipments.schedule import expiry_due, next_poll_time
 from shipments.services import order_touch
 from shipments.status_rules import DerivedStatus, status_from_events
@@ -210,16 +217,18 @@ def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: 
     shipment.last_error_kind = error.kind
     shipment.last_error_at = now
     shipment.poll_errors += 1
-    fields = ["last_error", "last_error_kind", "last_error_at", "poll_errors", "updated_at"]
+    fields = ["last_error", "last_error_kind", "last_error_at", "poll_errors"]
     if source == "poll":
         shipment.last_polled_at = now
         shipment.poll_count += 1
         fields += ["last_polled_at", "poll_count"]
-    status_change = None
+    status_change_id = None
+    from_status = ""
     if expiry_due(
         status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at, now=now
     ):
-        status_change = _change_status(shipment, Status.EXPIRED, "", now)
+        from_status = shipment.status
+        status_change_id = _change_status(shipment, Status.EXPIRED, "", now)
         fields += ["status", "reason", "status_changed_at"]
     shipment.next_poll_at = next_poll_time(
         carrier=shipment.carrier,
@@ -227,15 +236,15 @@ def _apply_error(shipment: Shipment, error: TrackingError, *, source: str, now: 
         created_at=shipment.created_at,
         last_event_at=shipment.last_event_at,
         now=now,
-        error=error if status_change is None else None,
+        error=error if status_change_id is None else None,
         errors_in_row=shipment.poll_errors,
     )
     fields.append("next_poll_at")
-    shipment.save(update_fields=fields)
+    shipment_columns_update(shipment=shipment, names=fields)
     if error.kind not in (ErrorKind.TRANSIENT, ErrorKind.RATE_LIMITED, ErrorKind.NOT_FOUND):
         logger.warning("shipment %s (%s) poll failed: %s", shipment.pk, shipment.carrier, error.message)
-    report = _report(shipment, status_change, new_events=0, from_status="", error_kind=error.kind)
-    return report, status_change is not None
+    report = _report(shipment, status_change_id, new_events=0, from_status=from_status, error_kind=error.kind)
+    return report, status_change_id is not None
 
 
 def _apply_result(
@@ -245,7 +254,8 @@ def _apply_result(
     # deduplication and the status recomputation.
     written = _applied_values(shipment)
     existing = {key for key, _, _, _ in stored}
-    fresh: dict[str, TrackingEvent] = {}
+    fresh: dict[str, StoredEvent] = {}
+    rows: list[EventRow] = []
     to_review: list[tuple[str, str]] = []
     for event in result.events:
         key = event.dedupe_key
@@ -253,40 +263,42 @@ def _apply_result(
             continue
         if event.review_code:
             to_review.append((event.review_code, event.text))
-        fresh[key] = TrackingEvent(
-            shipment=shipment,
-            occurred_at=event.occurred_at,
-            status=event.status.value if event.status is not None else "",
-            reason=str(event.reason or ""),
-            raw_code=event.raw_code[:120],
-            text=event.text,
-            location=event.location[:255],
-            source=source,
-            mapped=event.mapped,
-            dedupe_key=key,
+        status, reason = event.status.value if event.status is not None else "", str(event.reason or "")
+        fresh[key] = (key, status, reason, event.occurred_at)
+        rows.append(
+            (
+                event.occurred_at,
+                status,
+                reason,
+                event.raw_code[:120],
+                event.text,
+                event.location[:255],
+                source,
+                event.mapped,
+                key,
+            )
         )
     if fresh:
-        TrackingEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        tracking_events_insert(shipment_id=shipment.pk, rows=rows)
         _count_unmapped(shipment, to_review, now)
 
     before = _visible(shipment)
     # Stored events in arrival order, then the new ones in the order they were inserted.
+    stored += fresh.values()
     timeline = [(status, reason, at) for _, status, reason, at in stored]
-    timeline += [(event.status, event.reason, event.occurred_at) for event in fresh.values()]
-    stored += [(key, event.status, event.reason, event.occurred_at) for key, event in fresh.items()]
     derived = status_from_events(timeline, current=shipment.status)
-    if shipment.status == Status.EXPIRED and not any(event.status for event in fresh.values()):
+    if shipment.status == Status.EXPIRED and not any(status for _, status, _, _ in fresh.values()):
         # Only news from the carrier revives an expired parcel; a repeated push or poll does not.
         derived = DerivedStatus(shipment.status, shipment.reason, None)
     from_status = shipment.status
-    status_change = None
+    status_change_id = None
     if timeline:
         shipment.last_event_at = max(at for _, _, at in timeline)
     if derived.status != shipment.status:
-        status_change = _change_status(shipment, derived.status, derived.reason, derived.occurred_at or now)
+        status_change_id = _change_status(shipment, derived.status, derived.reason, derived.occurred_at or now)
     elif derived.occurred_at is not None and derived.reason and derived.reason != shipment.reason:
         # A new reason in the same status (customs hold, delay, address problem) is a transition too.
-        status_change = _change_reason(shipment, derived.reason, derived.occurred_at)
+        status_change_id = _change_reason(shipment, derived.reason, derived.occurred_at)
     elif derived.occurred_at is not None:
         shipment.reason = derived.reason
 
@@ -306,11 +318,11 @@ def _apply_result(
     if shipment.status != Status.DELIVERED and from_status == Status.DELIVERED:
         shipment.delivered_at = None
 
-    if status_change is None and expiry_due(
+    if status_change_id is None and expiry_due(
         status=shipment.status, created_at=shipment.created_at, last_event_at=shipment.last_event_at, now=now
     ):
         from_status = shipment.status
-        status_change = _change_status(shipment, Status.EXPIRED, "", now)
+        status_change_id = _change_status(shipment, Status.EXPIRED, "", now)
 
     if source == "poll":
         shipment.last_polled_at = now
@@ -325,10 +337,10 @@ def _apply_result(
     )
     # Only the columns this answer changed (a poll without news writes its poll bookkeeping alone).
     changed = [name for name, value in zip(APPLIED_FIELDS, written, strict=True) if getattr(shipment, name) != value]
-    shipment.save(update_fields=[*changed, "updated_at"])
-    if status_change is not None and shipment.status == Status.DELIVERED:
+    shipment_columns_update(shipment=shipment, names=changed)
+    if status_change_id is not None and shipment.status == Status.DELIVERED:
         lane_record_delivery(shipment=shipment)
-    report = _report(shipment, status_change, new_events=len(fresh), from_status=from_status)
+    report = _report(shipment, status_change_id, new_events=len(fresh), from_status=from_status)
     return report, bool(fresh) or _visible(shipment) != before
 
 
@@ -360,25 +372,26 @@ def _applied_values(shipment: Shipment) -> list[object]:
     return [getattr(shipment, name) for name in APPLIED_FIELDS]
 
 
-def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: datetime) -> StatusChange:
-    status_change = StatusChange.objects.create(
-        shipment=shipment, from_status=shipment.status, to_status=status, reason=reason, occurred_at=occurred_at
+def _change_status(shipment: Shipment, status: str, reason: str, occurred_at: datetime) -> int:
+    """Record the move to ``status`` (the StatusChange row) and make it on ``shipment``; the row's id."""
+    status_change_id = status_change_insert(
+        shipment_id=shipment.pk, from_status=shipment.status, to_status=status, reason=reason, occurred_at=occurred_at
     )
     shipment.status, shipment.reason, shipment.status_changed_at = status, reason, occurred_at
-    return status_change
+    return status_change_id
 
 
-def _change_reason(shipment: Shipment, reason: str, occurred_at: datetime) -> StatusChange:
+def _change_reason(shipment: Shipment, reason: str, occurred_at: datetime) -> int:
     # from_status == to_status marks it reason-only; status_changed_at keeps the status's own moment.
-    status_change = StatusChange.objects.create(
-        shipment=shipment,
+    status_change_id = status_change_insert(
+        shipment_id=shipment.pk,
         from_status=shipment.status,
         to_status=shipment.status,
         reason=reason,
         occurred_at=occurred_at,
     )
     shipment.reason = reason
-    return status_change
+    return status_change_id
 
 
 def _count_unmapped(shipment: Shipment, to_review: Sequence[tuple[str, str]], now: datetime) -> None:
@@ -417,14 +430,14 @@ def _jsonable(value: object) -> object:
 
 
 def _report(
-    shipment: Shipment, status_change: StatusChange | None, *, new_events: int, from_status: str, error_kind: str = ""
+    shipment: Shipment, status_change_id: int | None, *, new_events: int, from_status: str, error_kind: str = ""
 ) -> ApplyReport:
     return ApplyReport(
         shipment_id=shipment.pk,
         new_events=new_events,
-        status_changed=status_change is not None,
-        from_status=status_change.from_status if status_change is not None else from_status,
+        status_changed=status_change_id is not None,
+        from_status=from_status,
         to_status=shipment.status,
-        status_change_id=status_change.pk if status_change is not None else None,
+        status_change_id=status_change_id,
         error_kind=error_kind,
     )

@@ -56,6 +56,9 @@ def bare_worker(slot: int, results, concurrency: int, base_url: str, shipments: 
     django.setup()
     from django.db import connection
 
+    from config.celery import worker_process_prepare
+
+    worker_process_prepare()  # the same process start as the pipeline's workers
     client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(10.0, connect=5.0))
 
     def fetch(number: str) -> bytes:

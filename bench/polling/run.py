@@ -13,7 +13,8 @@
    batch transaction with events, status change, outbox row and the publish to Redis); then (b) the
    same number of processes with the same requests in flight do the *bare refresh* of the second set
    (``bench/polling/bare.py``: the same GET, ``json.loads``, one plain-SQL transaction inserting the
-   events and updating the shipment). Prints both rates, CPU per refresh and the ratio line
+   events and updating the shipment). Every worker process of either side starts as a Celery worker child
+   does (``config.celery.worker_process_prepare``). Prints both rates, CPU per refresh and the ratio line
    ``polling: pipeline X/s, baseline Y/s, ratio Z (target 0.5)``.
 2. Dispatcher scaling. One tick (``poll_dispatch``: claim + plan + enqueue on Redis) with 1,000 due
    among 10,000 active shipments, then among ``--big`` active (100,000 by default, ``--big 1000000`` for the
@@ -102,16 +103,17 @@ def process_cpu_seconds(names: tuple[str, ...], pids: tuple[int, ...] = ()) -> f
     return total
 
 
-def worker(slot: int, results, concurrency: int) -> None:  # type: ignore[no-untyped-def]
+def worker(slot: int, results) -> None:  # type: ignore[no-untyped-def]
     """Child process: claim, plan and run batches until nothing is due; report counts, peak RSS and CPU."""
-    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
     import django
 
     django.setup()
     from django.utils import timezone
 
+    from config.celery import worker_process_prepare
     from shipments.dispatch import poll_batches_plan, shipments_claim_due, shipments_poll_batch
 
+    worker_process_prepare()  # as a Celery worker child starts
     fetched = errors = 0
     started = resource.getrusage(resource.RUSAGE_SELF)
     while claimed := shipments_claim_due(now=timezone.now(), limit=200):
@@ -185,12 +187,15 @@ def throughput(
     *, shipments: int, workers: int, concurrency: int, rounds: int, simulator_pid: int, base_url: str
 ) -> tuple[float, float]:
     """Pipeline and bare refresh rounds, interleaved; prints each and returns (pipeline/s, baseline/s)."""
+    from django.conf import settings
     from django.utils import timezone
 
     from bench.polling.bare import bare_worker
     from shipments.models import Shipment, StatusChange, TrackingEvent
     from shops.models import Shop
 
+    # Both sides must have the same requests in flight, or the ratio measures waiting, not work.
+    assert concurrency == settings.CARRIER_FETCH_CONCURRENCY, settings.CARRIER_FETCH_CONCURRENCY
     shop = Shop.objects.create(name="Bench", slug="bench")
     bare_shop = Shop.objects.create(name="Bench bare", slug="bench-bare")
     seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
@@ -204,7 +209,7 @@ def throughput(
             Shipment.objects.filter(shop=shop, next_poll_at__isnull=False).update(next_poll_at=timezone.now())
         events, changes = TrackingEvent.objects.count(), StatusChange.objects.count()
         before = pipeline.refreshed, pipeline.elapsed
-        reports = run_processes(worker, [(concurrency,)] * workers, pipeline, simulator_pid)
+        reports = run_processes(worker, [()] * workers, pipeline, simulator_pid)
         refreshed, elapsed = pipeline.refreshed - before[0], pipeline.elapsed - before[1]
         print(
             f"  round {round_number} pipeline: {refreshed} in {elapsed:.1f} s = {refreshed / elapsed:.0f}/s; "
@@ -225,7 +230,7 @@ def throughput(
     return pipeline.rate, bare.rate
 
 
-def profile(*, shipments: int, concurrency: int) -> None:
+def profile(*, shipments: int) -> None:
     """cProfile one in-process worker over ``shipments`` due parcels (first poll, then a second) and print the top."""
     import cProfile
     import pstats
@@ -236,10 +241,10 @@ def profile(*, shipments: int, concurrency: int) -> None:
     from shipments.models import Shipment
     from shops.models import Shop
 
-    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(concurrency)
     shop = Shop.objects.create(name="Bench", slug="bench")
     seed_orders_and_shipments(count=shipments, shop_id=shop.pk, due=True, prefix="T-")
-    # CPU of this thread only: the apply path, not the fetch threads or time spent waiting for a core.
+    # Thread CPU time, not waiting for a core. Since Python 3.12 cProfile also sees the fetch threads, whose lock
+    # waits then show absurd (even negative) totals: read the apply path's rows, not the threading ones.
     profiler = cProfile.Profile(time.thread_time)
     for _ in range(2):
         Shipment.objects.filter(next_poll_at__isnull=False).update(next_poll_at=timezone.now())
@@ -336,6 +341,9 @@ def main() -> None:
     base_url = f"http://127.0.0.1:{arguments.port}/inpost"
     os.environ["CARRIER_INPOST_BASE_URL"] = base_url
     os.environ["CARRIER_INPOST_RATE"] = "none"
+    # Read once by the settings, before the workers fork: the pipeline fetches with as many requests in
+    # flight as the bare refresh (set in a child it came too late, and batches ran at the default 8).
+    os.environ["CARRIER_FETCH_CONCURRENCY"] = str(arguments.concurrency)
     # Per-request INFO lines from httpx would be most of a worker's output; production sets this too.
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # As production runs: DEBUG would record every SQL statement in memory (the bare refresh bypasses it).
@@ -356,7 +364,7 @@ def main() -> None:
     try:
         time.sleep(1.0)
         if arguments.profile:
-            profile(shipments=arguments.profile, concurrency=arguments.concurrency)
+            profile(shipments=arguments.profile)
             return
         pipeline, baseline = throughput(
             shipments=arguments.shipments,
