@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from config import metrics
-from config.bulk import rows_update
+from config.sql import rows_update
 from notifications.content import message_content
 from notifications.models import Message, MessageChannel, MessageStatus
 from notifications.outbox import messages_with_newer_transactional

@@ -15,9 +15,9 @@ from datetime import datetime
 from functools import cache
 
 from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
 
+from config.sql import columns, insert_head, model_fields, prepared, row_placeholder
 from shipments.models import Shipment, StatusChange, TrackingEvent
 
 EVENT_COLUMNS = (
@@ -44,11 +44,11 @@ def tracking_events_insert(*, shipment_id: int, rows: Sequence[EventRow]) -> Non
     if not rows:
         return
     now = timezone.now()
-    values = [value for row in rows for value in _prepared(TrackingEvent, EVENT_COLUMNS, (shipment_id, *row, now))]
-    placeholders = ", ".join([_row_placeholder(len(EVENT_COLUMNS))] * len(rows))
+    values = [value for row in rows for value in prepared(TrackingEvent, EVENT_COLUMNS, (shipment_id, *row, now))]
+    placeholders = ", ".join([row_placeholder(len(EVENT_COLUMNS))] * len(rows))
     sql = (
-        f"{_insert_head(TrackingEvent, EVENT_COLUMNS)} VALUES {placeholders} "
-        f"ON CONFLICT ({_columns(TrackingEvent, ('shipment', 'dedupe_key'))}) DO NOTHING"
+        f"{insert_head(TrackingEvent, EVENT_COLUMNS)} VALUES {placeholders} "
+        f"ON CONFLICT ({columns(TrackingEvent, ('shipment', 'dedupe_key'))}) DO NOTHING"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -58,14 +58,14 @@ def status_change_insert(
     *, shipment_id: int, from_status: str, to_status: str, reason: str, occurred_at: datetime
 ) -> int:
     """Store one status change (the outbox row its consumers process) and return its id."""
-    values = _prepared(
+    values = prepared(
         StatusChange,
         STATUS_CHANGE_COLUMNS,
         (shipment_id, from_status, to_status, reason, occurred_at, timezone.now()),
     )
     sql = (
-        f"{_insert_head(StatusChange, STATUS_CHANGE_COLUMNS)} VALUES {_row_placeholder(len(values))} "
-        f"RETURNING {_columns(StatusChange, ('id',))}"
+        f"{insert_head(StatusChange, STATUS_CHANGE_COLUMNS)} VALUES {row_placeholder(len(values))} "
+        f"RETURNING {columns(StatusChange, ('id',))}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
@@ -76,37 +76,15 @@ def shipment_columns_update(*, shipment: Shipment, names: Sequence[str]) -> None
     """Write the named fields of ``shipment`` as they are in memory, and ``updated_at`` (auto_now) with them."""
     shipment.updated_at = timezone.now()
     names = (*(name for name in names if name != "updated_at"), "updated_at")
-    values = _prepared(Shipment, names, [getattr(shipment, name) for name in names])
+    values = prepared(Shipment, names, [getattr(shipment, name) for name in names])
     with connection.cursor() as cursor:
         cursor.execute(_update_sql(names), [*values, shipment.pk])
-
-
-def _prepared(model: type[Model], names: Sequence[str], values: Sequence[object]) -> list[object]:
-    fields = _fields(model, tuple(names))
-    return [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
-
-
-@cache
-def _fields(model: type[Model], names: tuple[str, ...]) -> tuple:
-    return tuple(model._meta.get_field(name) for name in names)
-
-
-def _columns(model: type[Model], names: Sequence[str]) -> str:
-    return ", ".join(connection.ops.quote_name(field.column) for field in _fields(model, tuple(names)))
-
-
-def _insert_head(model: type[Model], names: Sequence[str]) -> str:
-    return f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({_columns(model, names)})"
-
-
-def _row_placeholder(width: int) -> str:
-    return f"({', '.join(['%s'] * width)})"
 
 
 @cache
 def _update_sql(names: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in _fields(Shipment, names))
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in model_fields(Shipment, names))
     # Only model column names go into the text; every value is a parameter.
     table, pk = quote(Shipment._meta.db_table), quote(Shipment._meta.pk.column)
     return f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608

@@ -169,6 +169,7 @@ def run(count: int, esp_url: str) -> None:
     from django.core.mail import EmailMultiAlternatives
     from django.core.management import call_command
 
+    from config.celery import worker_process_prepare
     from notifications import content, outbox, sending
     from notifications.models import Message, MessageStatus
     from notifications.rendering import email_render
@@ -179,8 +180,9 @@ def run(count: int, esp_url: str) -> None:
     message_ids = [message_id for pk in change_ids for message_id in outbox.status_change_process(status_change_id=pk)]
     print(f"{len(message_ids)} messages queued ({count} parcels, 5 languages)")
 
-    # Warm up: templates compiled, the ESP connection open.
+    # Warm up: templates compiled, the ESP connection open; then the heap frozen as a Celery worker child does.
     sending.message_send(message_id=message_ids[0])
+    worker_process_prepare()
     sample = Message.objects.get(pk=message_ids[0])
     connection = sending._connection_for(sample.shop)
 
