@@ -115,8 +115,8 @@ def message_request(
 
 
 def send_batch_size() -> int:
-    """How many email messages one sending task claims, renders and records together."""
-    return max(1, int(getattr(settings, "NOTIFICATIONS_SEND_BATCH", 50)))
+    """How many email messages one sending task carries (claimed, rendered and recorded in chunks of 50)."""
+    return max(1, int(getattr(settings, "NOTIFICATIONS_SEND_BATCH", 200)))
 
 
 _collected_sends: ContextVar[list[int] | None] = ContextVar("collected_sends", default=None)

@@ -29,7 +29,7 @@ import logging
 import random
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,21 +119,52 @@ def message_send(*, message_id: int, now: datetime | None = None) -> SendOutcome
     return messages_send(message_ids=[message_id], now=now)[message_id]
 
 
+CLAIM_CHUNK = 50  # messages claimed, read and recorded together; a task's ids are worked through chunk by chunk
+
+
 def messages_send(*, message_ids: Sequence[int], now: datetime | None = None) -> dict[int, SendOutcome]:
     """Send each of these email messages at most once; every id's outcome (see the module docstring).
 
-    The batch costs a fixed number of queries whatever its size: one read of the messages with what
-    rendering needs, one of suppressions and one of newer emails, one claim (``queued → sending``), one
-    write of the rendered bodies with ``handed_to_esp_at``, then one ESP call per message and one write of
-    the results. Each message keeps its own fate: one that fails to render or that the ESP refuses is
-    retried or failed alone. A worker lost mid-batch leaves the batch's handed messages to the stuck
-    recovery, which makes them ``unknown`` for reconciliation, exactly as a single lost send.
+    The ids are worked through in chunks of ``CLAIM_CHUNK``, each a fixed number of queries whatever its
+    size: one read of the messages with what rendering needs, one of suppressions and one of newer emails,
+    one claim (``queued → sending``), one read per kind of what the emails show, one write of the bodies
+    and results. Rendering happens here while a courier thread makes the ESP calls, and the chunks
+    overlap: the next chunk is claimed and rendered while this one's emails are still going out, and a
+    chunk is recorded while the next one's go. Each message keeps its own fate: one that fails to render
+    or that the ESP refuses is retried or failed alone. A worker lost mid-way leaves its claimed messages
+    to the stuck recovery, which makes them ``unknown`` for reconciliation, exactly as a single lost send.
     """
     now = now or timezone.now()
-    messages = messages_for_sending(message_ids=message_ids)
     outcomes = {message_id: SendOutcome(status="missing") for message_id in message_ids}
+    ids = list(dict.fromkeys(message_ids))
+    unsettled: list[_Handed] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="esp-courier") as courier:
+        try:
+            for first in range(0, len(ids), CLAIM_CHUNK):
+                claimed = _claimed(ids[first : first + CLAIM_CHUNK], now=now, outcomes=outcomes)
+                unsettled.append(_render_and_hand(claimed, courier=courier, now=now, outcomes=outcomes))
+                if len(unsettled) > 1:  # the previous chunk's answers, while this chunk's emails go out
+                    _settle(unsettled[0], now=now, outcomes=outcomes)
+                    unsettled.pop(0)
+            while unsettled:
+                _settle(unsettled[0], now=now, outcomes=outcomes)
+                unsettled.pop(0)
+        except BaseException:
+            # Stopped (the task's soft time limit) or failed outside any one ESP call: an email whose call
+            # started may have been accepted; one whose call never started certainly was not.
+            for handed in unsettled:
+                _interrupt(handed, now=now, outcomes=outcomes)
+            raise
+        finally:
+            for outcome in outcomes.values():
+                metrics.message_send_observed(channel=MessageChannel.EMAIL, status=outcome.status)
+    return outcomes
+
+
+def _claimed(message_ids: list[int], *, now: datetime, outcomes: dict[int, SendOutcome]) -> list[Message]:
+    """The chunk's messages that are due, wanted and claimed by this worker; every other id's outcome recorded."""
     due = []
-    for message in messages:
+    for message in messages_for_sending(message_ids=message_ids):
         if (
             message.channel != MessageChannel.EMAIL
             or message.status != MessageStatus.QUEUED
@@ -142,13 +173,7 @@ def messages_send(*, message_ids: Sequence[int], now: datetime | None = None) ->
             outcomes[message.pk] = SendOutcome(status=message.status)
         else:
             due.append(message)
-    due = _drop_unwanted(due, now=now, outcomes=outcomes)
-    claimed = _claim(due, now=now, outcomes=outcomes)
-    if claimed:
-        _render_and_send(claimed, now=now, outcomes=outcomes)
-    for outcome in outcomes.values():
-        metrics.message_send_observed(channel=MessageChannel.EMAIL, status=outcome.status)
-    return outcomes
+    return _claim(_drop_unwanted(due, now=now, outcomes=outcomes), now=now, outcomes=outcomes)
 
 
 def _drop_unwanted(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> list[Message]:
@@ -157,17 +182,17 @@ def _drop_unwanted(messages: list[Message], *, now: datetime, outcomes: dict[int
     outdated = messages_with_newer_transactional(messages=messages)
     wanted = []
     for message in messages:
-        queued = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
         if (message.shop_id, message.to_email) in suppressed:
-            reason = "The address is suppressed for this shop"
-            queued.update(status=MessageStatus.SUPPRESSED, reason=reason, updated_at=now)
-            outcomes[message.pk] = SendOutcome(status=MessageStatus.SUPPRESSED)
+            status, reason = MessageStatus.SUPPRESSED, "The address is suppressed for this shop"
         elif message.pk in outdated:
-            reason = "A newer status of this parcel has its own email"
-            queued.update(status=MessageStatus.SUPERSEDED, reason=reason, updated_at=now)
-            outcomes[message.pk] = SendOutcome(status=MessageStatus.SUPERSEDED)
+            status, reason = MessageStatus.SUPERSEDED, "A newer status of this parcel has its own email"
         else:
             wanted.append(message)
+            continue
+        Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+            status=status, reason=reason, updated_at=now
+        )
+        outcomes[message.pk] = SendOutcome(status=status)
     return wanted
 
 
@@ -215,52 +240,72 @@ class _Prepared:
     connection: Any
 
 
-def _render_and_send(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> None:
-    """Render each claimed message and hand it to the courier thread, which makes the ESP calls meanwhile.
+@dataclass
+class _Handed:
+    """A chunk on its way: the emails rendered, their ESP calls not yet answered, those known sent."""
+
+    rendered: list[Message] = field(default_factory=list)
+    waiting: list[tuple[_Prepared, Future[Any]]] = field(default_factory=list)
+    sent: list[Message] = field(default_factory=list)
+    recorded: bool = False
+
+
+def _render_and_hand(
+    messages: list[Message], *, courier: ThreadPoolExecutor, now: datetime, outcomes: dict[int, SendOutcome]
+) -> _Handed:
+    """Render each claimed message and hand it to the courier, which makes the ESP calls meanwhile.
 
     Rendering is CPU work and an ESP call mostly waits on the network, so the two overlap: while the
     courier waits for the ESP's answer about one email, this thread renders the next. Only this thread
-    touches the database: the courier makes the HTTP calls and nothing else. At the end the answers are
-    classified in order and the rendered bodies and the sent results are recorded, one statement each.
+    touches the database: the courier makes the HTTP calls and nothing else.
     """
+    handed = _Handed()
+    if not messages:
+        return handed
     try:
         lookups = RenderLookups.load(messages)
     except Exception as error:
         logger.exception("the batch's rendering data could not be read")
         for message in messages:
             outcomes[message.pk] = message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
-        return
-    handed: list[tuple[_Prepared, Future[Any]]] = []
-    rendered: list[Message] = []
-    sent: list[Message] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="esp-courier") as courier:
-        try:
-            for message in messages:
-                item = _prepared(message, lookups=lookups, now=now, outcomes=outcomes)
-                if item is not None:
-                    rendered.append(item.message)
-                    handed.append((item, _esp_call(item, courier=courier)))
-            while handed:
-                item, answer = handed[0]
-                outcome = _esp_outcome(item, answer, now=now)
-                handed.pop(0)
-                outcomes[item.message.pk] = outcome
-                if outcome.status == MessageStatus.SENT:
-                    sent.append(item.message)
-        except BaseException:
-            # Stopped (the task's soft time limit) or failed outside any one ESP call: an email whose call
-            # started may have been accepted; one whose call never started certainly was not.
-            for item, answer in handed:
-                if answer.cancel():
-                    outcomes[item.message.pk] = message_requeue(message=item.message, now=now)
-                else:
-                    reason = "the send was interrupted"
-                    outcomes[item.message.pk] = _ambiguous(message=item.message, reason=reason, now=now)
-            raise
-        finally:
-            # What was sent, with its body; what was rendered but not sent keeps its body for support to read.
-            rows_update(sent, [*BODY_FIELDS, *SENT_FIELDS])
-            rows_update([message for message in rendered if message.status != MessageStatus.SENT], BODY_FIELDS)
+        return handed
+    for message in messages:
+        item = _prepared(message, lookups=lookups, now=now, outcomes=outcomes)
+        if item is not None:
+            handed.rendered.append(item.message)
+            handed.waiting.append((item, _esp_call(item, courier=courier)))
+    return handed
+
+
+def _settle(handed: _Handed, *, now: datetime, outcomes: dict[int, SendOutcome]) -> None:
+    """Classify the chunk's ESP answers in order, then record the bodies and the sent results."""
+    while handed.waiting:
+        item, answer = handed.waiting[0]
+        outcome = _esp_outcome(item, answer, now=now)
+        handed.waiting.pop(0)
+        outcomes[item.message.pk] = outcome
+        if outcome.status == MessageStatus.SENT:
+            handed.sent.append(item.message)
+    _record(handed)
+
+
+def _interrupt(handed: _Handed, *, now: datetime, outcomes: dict[int, SendOutcome]) -> None:
+    """Sort out a chunk left mid-way: unanswered calls that started are unknown, those never started requeued."""
+    for item, answer in handed.waiting:
+        if answer.cancel():
+            outcomes[item.message.pk] = message_requeue(message=item.message, now=now)
+        else:
+            outcomes[item.message.pk] = _ambiguous(message=item.message, reason="the send was interrupted", now=now)
+    handed.waiting.clear()
+    if not handed.recorded:
+        _record(handed)
+
+
+def _record(handed: _Handed) -> None:
+    """What was sent, with its body; what was rendered but not sent keeps its body for support to read."""
+    rows_update(handed.sent, [*BODY_FIELDS, *SENT_FIELDS])
+    rows_update([message for message in handed.rendered if message.status != MessageStatus.SENT], BODY_FIELDS)
+    handed.recorded = True
 
 
 def _prepared(

@@ -5,7 +5,7 @@
 A loopback fake ESP (``notifications.fake_esp``, Postmark's API) runs in its own process so the
 sender does not share its GIL. This one process is one "worker": it creates ``--emails`` parcels
 with a status change each (five languages), turns them into messages, then sends them exactly as the
-Celery batch task does, ``messages_send`` per batch of ``NOTIFICATIONS_SEND_BATCH``: claim, read what
+Celery batch task does, ``messages_send`` per task of ``NOTIFICATIONS_SEND_BATCH`` (200, in chunks of 50): claim, read what
 rendering needs, render in the customer's language with inlined CSS, hand to anymail's Postmark backend
 over HTTP, record the results. After each pipeline batch the same number of *bare sends* run (anymail
 sending an already rendered email to the same fake ESP), so both sides meet the same moments of a
@@ -166,13 +166,13 @@ def run(count: int, esp_url: str) -> None:
     import django
 
     django.setup()
-    from django.core.mail import EmailMultiAlternatives
     from django.core.management import call_command
 
     from config.celery import worker_process_prepare
     from notifications import content, outbox, sending
     from notifications.models import Message, MessageStatus
-    from notifications.rendering import email_render
+    from notifications.rendering import RenderedEmail, email_render
+    from notifications.unsubscribe import unsubscribe_url_for
 
     call_command("migrate", verbosity=0)
     wait_for(esp_url)
@@ -183,21 +183,24 @@ def run(count: int, esp_url: str) -> None:
     # Warm up: templates compiled, the ESP connection open; then the heap frozen as a Celery worker child does.
     sending.message_send(message_id=message_ids[0])
     worker_process_prepare()
-    sample = Message.objects.get(pk=message_ids[0])
+    sample = Message.objects.select_related("shop").get(pk=message_ids[0])
     connection = sending._connection_for(sample.shop)
+    rendered = RenderedEmail(subject=sample.subject, text=sample.text_body, html=sample.html_body)
 
     def bare_send(index: int) -> None:
-        """The baseline: anymail alone sending an already rendered email to the same fake ESP."""
-        email = EmailMultiAlternatives(
-            subject=sample.subject,
-            body=sample.text_body,
-            from_email=sample.shop.from_email,
-            to=[f"b{index}@example.com"],
+        """The baseline: anymail alone sending an already rendered email, the same as the pipeline's (headers,
+        metadata and tag included), to the same fake ESP."""
+        email = sending._email_build(
+            shop=sample.shop,
+            to_email=f"b{index}@example.com",
+            rendered=rendered,
+            metadata={"message_id": str(index), "shop_id": str(sample.shop_id)},
+            tag=f"status-{sample.to_status}",
+            unsubscribe_url=unsubscribe_url_for(message_id=sample.pk),
         )
-        email.attach_alternative(sample.html_body, "text/html")
         connection.send_messages([email])
 
-    # As the worker's batch task does: a claim, render, send and record per batch of send_batch_size().
+    # As the worker's batch task does: messages_send per task of send_batch_size() ids (chunks of 50 inside).
     # Each pipeline batch is followed by as many bare sends, so both sides see the same moments of a noisy machine.
     size = outbox.send_batch_size()
     elapsed = cpu = baseline_elapsed = baseline_cpu = 0.0

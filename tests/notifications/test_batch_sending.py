@@ -201,3 +201,19 @@ def test_the_batch_task_publishes_a_retry_for_the_message_that_must_wait(clock, 
     assert sent == 1
     assert [(name, kwargs["message_id"]) for name, kwargs in published] == [("notifications.send_message", ids[1])]
     assert Message.objects.get(pk=ids[1]).status == MessageStatus.QUEUED
+
+
+def test_a_task_s_ids_go_chunk_by_chunk_each_recorded(clock, shop, settings_row, monkeypatch):
+    # given: five emails and chunks of two
+    ids = queued_emails(shop, 5)
+    monkeypatch.setattr(sending, "CLAIM_CHUNK", 2)
+    with FakeEsp() as fake, postmark_at(fake), CaptureQueriesContext(connection) as queries:
+        # when
+        outcomes = sending.messages_send(message_ids=ids)
+    # then: all five sent in order, each with the ESP's id, and each chunk claimed on its own
+    assert {outcome.status for outcome in outcomes.values()} == {MessageStatus.SENT}
+    assert [int(email["Metadata"]["message_id"]) for email in fake.requests] == ids
+    stored = dict(Message.objects.filter(pk__in=ids).values_list("pk", "esp_message_id"))
+    assert set(stored.values()) == {email["MessageID"] for email in fake.accepted}
+    claims = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "notifications_message" SET "status"')]
+    assert len(claims) == 3
