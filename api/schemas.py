@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -48,12 +49,24 @@ def _real_offset(value: datetime) -> datetime:
 
 
 def Text(max_length: int, *, min_length: int = 0) -> Any:
-    """A string of bounded length without control characters."""
+    """A string of bounded length without control characters, surrounding whitespace dropped.
+
+    The maximum holds for the text as sent, as the published schema says (a client's 201 characters are
+    refused even when one of them is a trailing newline); the minimum holds for what is left once stripped.
+    """
     return Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(partial(_stripped, min_length=min_length)),
         AfterValidator(_no_control_characters),
     ]
+
+
+def _stripped(value: str, *, min_length: int) -> str:
+    value = value.strip()
+    if len(value) < min_length:
+        raise ValueError(f"At least {min_length} character(s) besides spaces are needed.")
+    return value
 
 
 def _iso_text(value: Any) -> Any:

@@ -41,3 +41,16 @@ def test_other_shops_endpoint_is_404(api, other_shop, receiver):
     assert api.post(f"/webhook-endpoints/{endpoint.pk}/test", {}).status_code == 404
     assert api.get("/webhook-endpoints").json() == []
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+
+
+def test_text_longer_than_the_schema_allows_is_refused_even_when_its_excess_is_whitespace(api, receiver):
+    # given: 200 characters of description are allowed; one more is a newline
+    body = {"url": receiver.url, "event_types": ["shipment.delivered"]}
+    # when
+    too_long = api.post("/webhook-endpoints", {**body, "description": "\n" + "x" * 200})
+    padded = api.post("/webhook-endpoints", {**body, "description": "  Warehouse  "})
+    # then: refused as the schema says; surrounding spaces of a text within bounds are dropped
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "description"
+    assert padded.status_code == 201
+    assert WebhookEndpoint.objects.get().description == "Warehouse"
