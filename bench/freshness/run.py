@@ -301,8 +301,8 @@ def report(arguments: argparse.Namespace, broker, pushed_at: dict[str, float], e
     p50 = statistics.median(pipeline) - statistics.median(baseline)
     p99 = percentile(pipeline, 0.99) - percentile(baseline, 0.99)
     print(
-        f"  beyond the baseline: p50 +{p50:.2f} s (target <= 2 s) {'OK' if p50 <= 2 else 'ABOVE'}, "
-        f"p99 +{p99:.2f} s (target <= 10 s) {'OK' if p99 <= 10 else 'ABOVE'}"
+        f"  beyond the baseline: p50 {p50:+.2f} s (target <= 2 s) {'OK' if p50 <= 2 else 'ABOVE'}, "
+        f"p99 {p99:+.2f} s (target <= 10 s) {'OK' if p99 <= 10 else 'ABOVE'}"
     )
     # Rates over the same offered window: what got through, per second, by the moment the last push was sent.
     window = max(elapsed, 1e-9)
