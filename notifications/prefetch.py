@@ -24,18 +24,24 @@ from notifications.models import Message
 from notifications.selectors import status_overrides_among
 from notifications.sms.preferences import preferences_url_for, preferences_urls_for
 from shipments.models import TrackingEvent
+from shops.models import Shop
 
 
 def messages_for_sending(*, message_ids: Iterable[int]) -> list[Message]:
-    """The messages with everything rendering reads about their shop, order and parcel (three queries)."""
+    """The messages with everything rendering reads about their shop, order and parcel (four queries).
+
+    Each shop (with its settings) is read once and shared by its messages: a chunk is mostly one shop's.
+    """
     messages = list(
         Message.objects.filter(pk__in=list(message_ids))
-        .select_related("shop__notification_settings", "order", "shipment", "status_change")
+        .select_related("order", "shipment", "status_change")
         .prefetch_related("order__items")
         .order_by("pk")
     )
+    shops = Shop.objects.select_related("notification_settings").in_bulk({message.shop_id for message in messages})
     for message in messages:
         # The same rows reached another way: point them at the loaded ones instead of reading them again.
+        message.shop = shops[message.shop_id]
         if message.order is not None:
             message.order.shop = message.shop
         if message.shipment is not None and message.shipment.order_id == message.order_id:

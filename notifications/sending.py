@@ -269,8 +269,9 @@ def _render_and_hand(
         for message in messages:
             outcomes[message.pk] = message_retry_or_fail(message=message, reason=f"Rendering failed: {error}", now=now)
         return handed
+    connections: dict[int, Any] = {}  # per shop: its ESP connection, looked up once per chunk
     for message in messages:
-        item = _prepared(message, lookups=lookups, now=now, outcomes=outcomes)
+        item = _prepared(message, lookups=lookups, connections=connections, now=now, outcomes=outcomes)
         if item is not None:
             handed.rendered.append(item.message)
             handed.waiting.append((item, _esp_call(item, courier=courier)))
@@ -309,7 +310,12 @@ def _record(handed: _Handed) -> None:
 
 
 def _prepared(
-    message: Message, *, lookups: RenderLookups, now: datetime, outcomes: dict[int, SendOutcome]
+    message: Message,
+    *,
+    lookups: RenderLookups,
+    connections: dict[int, Any],
+    now: datetime,
+    outcomes: dict[int, SendOutcome],
 ) -> _Prepared | None:
     """The message rendered and built, or None when it cannot be (its outcome recorded: retried or failed alone)."""
     try:
@@ -327,7 +333,9 @@ def _prepared(
             tag=_message_tag(message),
             unsubscribe_url=content.unsubscribe_url,
         )
-        connection = _connection_for(message.shop)
+        connection = connections.get(message.shop_id) or connections.setdefault(
+            message.shop_id, _connection_for(message.shop)
+        )
     except ShopEspInvalid as error:
         outcomes[message.pk] = message_fail(message=message, reason=str(error), reached_esp=False)
         return None
