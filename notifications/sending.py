@@ -197,7 +197,7 @@ def _drop_unwanted(messages: list[Message], *, now: datetime, outcomes: dict[int
 
 
 def _claim(messages: list[Message], *, now: datetime, outcomes: dict[int, SendOutcome]) -> list[Message]:
-    """Claim the queued ones in one conditional UPDATE; those another worker claimed first are left alone."""
+    """Claim the queued ones (a locking read that skips rows others hold, then one UPDATE); others' are left alone."""
     if not messages:
         return []
     ids = [message.pk for message in messages]
