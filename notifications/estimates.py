@@ -40,8 +40,3 @@ def estimated_windows(
         ids = [shipment.pk for shipment in wanting]
         logger.exception("the delivery estimates of shipments %s failed; the emails go without them", ids)
     return windows
-
-
-def estimated_window(shipment: Shipment, *, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """One shipment's :func:`estimated_windows`."""
-    return estimated_windows([shipment], now=now)[shipment.pk]

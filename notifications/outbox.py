@@ -276,11 +276,6 @@ def _sms_create(*, change: StatusChange, now: datetime) -> None:
     )
 
 
-def newer_transactional_exists(*, message: Message) -> bool:
-    """Whether a newer status of the message's parcel has its own transactional email (sent or on its way)."""
-    return bool(messages_with_newer_transactional(messages=[message]))
-
-
 def messages_with_newer_transactional(*, messages: Iterable[Message]) -> set[int]:
     """Ids of the transactional status emails among ``messages`` that a newer status's email outdates (one query)."""
     asking = [message for message in messages if message.is_status_change and message.is_transactional]

@@ -96,10 +96,7 @@ def messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]:
     for message in messages_stuck_sending(claimed_before=now - sending_timeout()).select_related("shop"):
         safe = message.handed_to_esp_at is None or _backend_is_idempotent(message.shop)
         if safe:
-            updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-                status=MessageStatus.QUEUED, send_after=now, released_at=None, handed_to_esp_at=None, updated_at=now
-            )
-            counts["requeued"] += updated
+            counts["requeued"] += message_requeue(message=message, now=now)
         else:
             reason = "the worker was lost during the ESP call"
             counts["unknown"] += message_mark_unknown(message=message, reason=reason, now=now)
@@ -247,7 +244,6 @@ class _Handed:
     rendered: list[Message] = field(default_factory=list)
     waiting: list[tuple[_Prepared, Future[Any]]] = field(default_factory=list)
     sent: list[Message] = field(default_factory=list)
-    recorded: bool = False
 
 
 def _render_and_hand(
@@ -294,19 +290,18 @@ def _interrupt(handed: _Handed, *, now: datetime, outcomes: dict[int, SendOutcom
     """Sort out a chunk left mid-way: unanswered calls that started are unknown, those never started requeued."""
     for item, answer in handed.waiting:
         if answer.cancel():
-            outcomes[item.message.pk] = message_requeue(message=item.message, now=now)
+            message_requeue(message=item.message, now=now, attempt_spent=False)
+            outcomes[item.message.pk] = SendOutcome(status=MessageStatus.QUEUED, retry_in=0.0)
         else:
             outcomes[item.message.pk] = _ambiguous(message=item.message, reason="the send was interrupted", now=now)
     handed.waiting.clear()
-    if not handed.recorded:
-        _record(handed)
+    _record(handed)
 
 
 def _record(handed: _Handed) -> None:
     """What was sent, with its body; what was rendered but not sent keeps its body for support to read."""
     rows_update(handed.sent, [*BODY_FIELDS, *SENT_FIELDS])
     rows_update([message for message in handed.rendered if message.status != MessageStatus.SENT], BODY_FIELDS)
-    handed.recorded = True
 
 
 def _prepared(
@@ -490,17 +485,15 @@ def message_retry_or_fail(
     return SendOutcome(status=MessageStatus.QUEUED, retry_in=delay)
 
 
-def message_requeue(*, message: Message, now: datetime) -> SendOutcome:
-    """Put a claimed message that never reached its ESP back in the queue, due now, without spending an attempt."""
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.QUEUED,
-        attempts=F("attempts") - 1,
-        send_after=now,
-        handed_to_esp_at=None,
-        released_at=None,
-        updated_at=timezone.now(),
+def message_requeue(*, message: Message, now: datetime, attempt_spent: bool = True) -> int:
+    """Put a claimed message back in the queue, due now (any channel); 1 when it was still claimed, else 0.
+
+    ``attempt_spent`` False gives the claim's attempt back: its call never started (a stopped batch).
+    """
+    attempts = {} if attempt_spent else {"attempts": F("attempts") - 1}
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.QUEUED, send_after=now, released_at=None, handed_to_esp_at=None, updated_at=now, **attempts
     )
-    return SendOutcome(status=MessageStatus.QUEUED, retry_in=0.0)
 
 
 def message_fail(*, message: Message, reason: str, reached_esp: bool = True) -> SendOutcome:

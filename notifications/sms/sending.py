@@ -25,6 +25,7 @@ from notifications.sending import (
     SendOutcome,
     message_fail,
     message_mark_unknown,
+    message_requeue,
     message_retry_or_fail,
     sending_timeout,
 )
@@ -146,15 +147,12 @@ def sms_messages_recover_stuck(*, now: datetime | None = None) -> dict[str, int]
     counts = {"requeued": 0, "unknown": 0}
     stuck = messages_stuck_sending(claimed_before=now - sending_timeout(), channel=MessageChannel.SMS)
     for message in stuck.select_related("shop"):
-        still_sending = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING)
         try:
             idempotent = sms_backend_for(shop=message.shop).idempotent
         except SmsGatewayInvalid:
             idempotent = False
         if message.handed_to_esp_at is None or idempotent:
-            counts["requeued"] += still_sending.update(
-                status=MessageStatus.QUEUED, send_after=now, released_at=None, handed_to_esp_at=None, updated_at=now
-            )
+            counts["requeued"] += message_requeue(message=message, now=now)
         else:
             # The gateway may have the SMS: reconciliation settles it (a delivery report, a lookup where the
             # gateway has one, else one resend after the quiet period), never a plain retry.

@@ -111,7 +111,7 @@ def test_no_learned_window_for_a_return_or_a_delivered_parcel(shop):
 
 def test_the_tracking_page_and_emails_show_the_learned_window(shop):
     from analytics.estimates import learned_windows_for
-    from notifications.estimates import estimated_window
+    from notifications.estimates import estimated_windows
     from tracking_portal.presenters import shipment_eta
 
     lane(shop, {1: 5, 2: 5})
@@ -124,7 +124,7 @@ def test_the_tracking_page_and_emails_show_the_learned_window(shop):
     view = shipment_eta(
         shipment, promised=None, language="en", zone=warsaw(MONDAY).tzinfo, now=now, learned=learned[shipment.pk]
     )
-    start, end = estimated_window(shipment, now=now)
+    start, end = estimated_windows([shipment], now=now)[shipment.pk]
 
     assert view.kind == "expected" and "12" in view.text and "13" in view.text
     assert (start.date(), end.date()) == (date(2026, 10, 12), date(2026, 10, 13))
