@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from notifications import content, outbox, sending
+from notifications import content, outbox, prefetch, sending
 from notifications.fake_esp import FakeEsp, Reply
 from notifications.models import Message, MessageStatus
 from notifications.tasks import process_status_changes, send_messages
@@ -59,7 +59,7 @@ def test_the_batch_stores_what_was_sent_as_a_single_send_does(clock, shop, setti
         assert message.sent_at is not None and message.handed_to_esp_at is not None
         assert message.esp_name == "Test"
         assert message.esp_message_id
-        assert message.to_email in message.text_body or message.order.number in message.subject
+        assert message.order.number in message.subject and message.order.number in message.text_body
         assert message.order.number in message.html_body
     sent_to = sorted(email.to[0] for email in mail.outbox)
     assert sent_to == sorted(Message.objects.filter(pk__in=ids).values_list("to_email", flat=True))
@@ -85,6 +85,28 @@ def test_one_message_that_cannot_be_rendered_waits_alone(clock, shop, settings_r
     assert broken.handed_to_esp_at is None
     assert "template exploded" in broken.reason
     assert len(mail.outbox) == 2
+
+
+def test_a_chunk_whose_rendering_data_cannot_be_read_waits_whole_and_sends_nothing(
+    clock, shop, settings_row, monkeypatch
+):
+    # given: the chunk's shared reads fail (the database hiccups after the claim)
+    ids = queued_emails(shop, 3)
+
+    def unreadable(cls, messages):
+        raise RuntimeError("connection reset")
+
+    monkeypatch.setattr(prefetch.RenderLookups, "load", classmethod(unreadable))
+    # when
+    outcomes = sending.messages_send(message_ids=ids)
+    # then: every claimed message is queued again with the reason, never handed over, nothing sent
+    assert {outcome.status for outcome in outcomes.values()} == {MessageStatus.QUEUED}
+    assert all(outcome.retry_in is not None for outcome in outcomes.values())
+    for message in Message.objects.filter(pk__in=ids):
+        assert message.status == MessageStatus.QUEUED
+        assert message.handed_to_esp_at is None
+        assert "connection reset" in message.reason
+    assert mail.outbox == []
 
 
 def test_the_esp_refusing_one_email_fails_only_that_one(clock, shop, settings_row):
