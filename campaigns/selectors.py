@@ -301,8 +301,8 @@ def recommendations_for_order(
 
     Rules run by priority; their products come first, then the shop's best sellers fill up.
     Never a product the order contains, never an inactive one; the same order always gets the
-    same answer. About four queries: the order's catalog rows, the shop's catalog (none when the
-    caller read it for many orders with ``shop_catalogs``), candidates, best sellers.
+    same answer. At most four queries: the order's catalog rows, candidates, and the shop's catalog
+    (rules, then best-selling products; none when the caller read it for many orders with ``shop_catalogs``).
     """
     facts = facts or OrderFacts(order)
     owned = {sku.lower() for sku in facts.skus}
