@@ -2,7 +2,8 @@
 
 Point anymail's Postmark backend at it (``ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x",
 "POSTMARK_API_URL": fake.url}``) and script its answers: each send takes the next
-:class:`Reply` of the script (then the default ``Reply(200)``). A 200 reply records the email as
+:class:`Reply` of the script that is meant for it (then the default ``Reply(200)``); a reply with
+``to`` answers only the send to that address, so a batch whose calls overlap still meets its script. A 200 reply records the email as
 *accepted* as soon as the request arrives — before any scripted delay — so a slow answer or a
 client that vanishes mid-request still counts as an email the ESP took, like a real ESP would.
 A ``lost`` reply is the opposite: the request never reaches the ESP (nothing is accepted) and the
@@ -28,11 +29,12 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer: an HTTP status, after an optional delay in seconds."""
+    """One scripted answer: an HTTP status, after an optional delay in seconds; for any send, or the one to ``to``."""
 
     status: int = 200
     delay: float = 0.0
     lost: bool = False
+    to: str = ""
 
 
 class FakeEsp:
@@ -81,7 +83,11 @@ class FakeEsp:
     def _next_reply(self, payload: dict[str, Any]) -> tuple[Reply, str]:
         """The scripted reply to a send, and the ESP's id of the email when it was accepted."""
         with self.arrived:
-            reply = self.script.popleft() if self.script else Reply()
+            reply = next((reply for reply in self.script if reply.to in ("", payload.get("To"))), None)
+            if reply is None:
+                reply = Reply()
+            else:
+                self.script.remove(reply)  # the first equal one: equal replies are interchangeable
             self.requests.append(payload)
             message_id = ""
             if reply.status == 200 and not reply.lost:

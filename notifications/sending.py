@@ -125,8 +125,8 @@ def messages_send(*, message_ids: Sequence[int], now: datetime | None = None) ->
     The ids are worked through in chunks of ``CLAIM_CHUNK``, each a fixed number of queries whatever its
     size: one read of the messages with what rendering needs, one of suppressions and one of newer emails,
     one claim (``queued → sending``), one read per kind of what the emails show, one write of the bodies
-    and results. Rendering happens here while a courier thread makes the ESP calls, and the chunks
-    overlap: the next chunk is claimed and rendered while this one's emails are still going out, and a
+    and results. Rendering happens here while a courier thread makes the ESP calls (the calls it has not
+    started when their chunk is settled are made here, meanwhile), and the chunks overlap: the next chunk is claimed and rendered while this one's emails are still going out, and a
     chunk is recorded while the next one's go. Each message keeps its own fate: one that fails to render
     or that the ESP refuses is retried or failed alone. A worker lost mid-way leaves its claimed messages
     to the stuck recovery, which makes them ``unknown`` for reconciliation, exactly as a single lost send.
@@ -275,7 +275,21 @@ def _render_and_hand(
 
 
 def _settle(handed: _Handed, *, now: datetime, outcomes: dict[int, SendOutcome]) -> None:
-    """Classify the chunk's ESP answers in order, then record the bodies and the sent results."""
+    """Classify the chunk's ESP answers in order, then record the bodies and the sent results.
+
+    Calls the courier has not started by now are taken back and made here, last first, while the courier
+    goes on from the front: the two threads then wait for the ESP at the same time instead of this one
+    idling until the courier is through (the courier falls behind because it waits for the GIL after
+    every network read).
+    """
+    for index in range(len(handed.waiting) - 1, -1, -1):
+        item, answer = handed.waiting[index]
+        if not answer.cancel():
+            break  # the courier works in order: it has started this one, so it is done with those before
+        started: Future[Any] = Future()
+        started.set_running_or_notify_cancel()  # started: if this thread is stopped mid-call, the call is unknown
+        handed.waiting[index] = (item, started)
+        _call(item, answer=started)
     while handed.waiting:
         item, answer = handed.waiting[0]
         outcome = _esp_outcome(item, answer, now=now)
@@ -353,11 +367,23 @@ def _esp_call(item: _Prepared, *, courier: ThreadPoolExecutor) -> Future[Any]:
     if isinstance(item.connection, AnymailRequestsBackend):
         return courier.submit(item.connection.send_messages, [item.email])
     answer: Future[Any] = Future()
+    answer.set_running_or_notify_cancel()
+    _call(item, answer=answer)
+    return answer
+
+
+def _call(item: _Prepared, *, answer: Future[Any]) -> None:
+    """Make the ESP call here and now, its answer (or error) into ``answer``.
+
+    Stopped mid-call (the task's soft time limit), the answer stays unset: the batch is sorted out with
+    this call started and unanswered, so its email becomes unknown.
+    """
     try:
         answer.set_result(item.connection.send_messages([item.email]))
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as error:
         answer.set_exception(error)
-    return answer
 
 
 def _esp_outcome(item: _Prepared, answer: Future[Any], *, now: datetime) -> SendOutcome:

@@ -1,5 +1,6 @@
 """Sending in batches: a fixed number of queries per batch, each message's fate its own, interruptions sorted out."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -110,13 +111,13 @@ def test_a_chunk_whose_rendering_data_cannot_be_read_waits_whole_and_sends_nothi
 
 
 def test_the_esp_refusing_one_email_fails_only_that_one(clock, shop, settings_row):
-    # given: Postmark (the fake) accepts, refuses with 422, accepts
+    # given: Postmark (the fake) refuses the second customer's email with 422 and accepts the others
     ids = queued_emails(shop, 3)
-    with FakeEsp([Reply(200), Reply(422), Reply(200)]) as fake, postmark_at(fake):
+    with FakeEsp([Reply(422, to="customer1@example.com")]) as fake, postmark_at(fake):
         # when
         outcomes = sending.messages_send(message_ids=ids)
-    # then: the calls went in order through the courier thread; only the refused one failed
-    assert [int(email["Metadata"]["message_id"]) for email in fake.requests] == ids
+    # then: one call per email; only the refused one failed
+    assert sorted(int(email["Metadata"]["message_id"]) for email in fake.requests) == ids
     assert statuses(ids) == {ids[0]: MessageStatus.SENT, ids[1]: MessageStatus.FAILED, ids[2]: MessageStatus.SENT}
     assert outcomes[ids[1]].status == MessageStatus.FAILED
     assert "HTTP 422" in Message.objects.get(pk=ids[1]).reason
@@ -124,25 +125,30 @@ def test_the_esp_refusing_one_email_fails_only_that_one(clock, shop, settings_ro
     assert {Message.objects.get(pk=ids[0]).esp_message_id, Message.objects.get(pk=ids[2]).esp_message_id} == accepted
 
 
-def test_a_batch_stopped_by_its_time_limit_keeps_sent_sent_and_requeues_the_untried(clock, shop, settings_row):
-    # given: the task's soft time limit strikes while the second email's call is in flight
+def test_a_batch_stopped_by_its_time_limit_keeps_sent_sent_and_requeues_the_untried(
+    clock, shop, settings_row, monkeypatch
+):
+    # given: chunks of two; the second email's call is slow, and the second chunk is claimed once it is in flight
     ids = queued_emails(shop, 4)
-    with FakeEsp([Reply(200), Reply(200, delay=3.0)]) as fake, postmark_at(fake):
-        real = sending._esp_outcome
-        calls = []
+    monkeypatch.setattr(sending, "CLAIM_CHUNK", 2)
+    with FakeEsp([Reply(200, delay=3.0, to="customer1@example.com")]) as fake, postmark_at(fake):
+        real_claimed, real_outcome = sending._claimed, sending._esp_outcome
+
+        def claimed_once_in_flight(message_ids, **kwargs):
+            if message_ids == ids[2:]:
+                assert fake.wait_for_requests(2, timeout=10)  # the courier has both calls of the first chunk
+            return real_claimed(message_ids, **kwargs)
 
         def stopped_on_second(item, answer, *, now):
-            calls.append(item.message.pk)
-            if len(calls) == 2:
-                assert fake.wait_for_requests(2, timeout=10)  # the second call is at the ESP, unanswered
-                raise SoftTimeLimitExceeded()
-            return real(item, answer, now=now)
+            if item.message.pk == ids[1]:
+                raise SoftTimeLimitExceeded()  # the task's soft time limit, while that call is unanswered
+            return real_outcome(item, answer, now=now)
 
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(sending, "_esp_outcome", stopped_on_second)
-            # when
-            with pytest.raises(SoftTimeLimitExceeded):
-                sending.messages_send(message_ids=ids)
+        monkeypatch.setattr(sending, "_claimed", claimed_once_in_flight)
+        monkeypatch.setattr(sending, "_esp_outcome", stopped_on_second)
+        # when
+        with pytest.raises(SoftTimeLimitExceeded):
+            sending.messages_send(message_ids=ids)
     # then: the first is recorded as sent, the one in flight is unknown (reconciliation asks the ESP),
     # and those whose call never started are queued again with their attempt given back
     assert statuses(ids) == {
@@ -155,6 +161,72 @@ def test_a_batch_stopped_by_its_time_limit_keeps_sent_sent_and_requeues_the_untr
         assert message.handed_to_esp_at is None
         assert message.attempts == 0
     assert sorted(int(email["Metadata"]["message_id"]) for email in fake.requests) == ids[:2]
+
+
+def calls_by_thread(monkeypatch) -> list[tuple[str, str]]:
+    """(thread name, recipient) of every call anymail's Postmark backend makes from now on."""
+    from anymail.backends.postmark import EmailBackend
+
+    calls: list[tuple[str, str]] = []
+    real = EmailBackend.send_messages
+
+    def recorded(self, email_messages):
+        calls.extend((threading.current_thread().name, email.to[0]) for email in email_messages)
+        return real(self, email_messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", recorded)
+    return calls
+
+
+def test_calls_the_courier_has_not_started_are_made_by_the_batch_s_thread_meanwhile(
+    clock, shop, settings_row, monkeypatch
+):
+    # given: the first email's answer is slow, so the courier thread is held up by it
+    ids = queued_emails(shop, 3)
+    calls = calls_by_thread(monkeypatch)
+    slow = Reply(200, delay=2.0, to="customer0@example.com")
+    with FakeEsp([slow]) as fake, postmark_at(fake, read_timeout=10):
+        # when
+        outcomes = sending.messages_send(message_ids=ids)
+    # then: the batch's own thread made the two calls the courier had not reached, each email went once
+    assert {outcome.status for outcome in outcomes.values()} == {MessageStatus.SENT}
+    assert sorted(int(email["Metadata"]["message_id"]) for email in fake.requests) == ids
+    made_here = {to for thread, to in calls if thread == threading.main_thread().name}
+    assert {"customer1@example.com", "customer2@example.com"} <= made_here
+    stored = dict(Message.objects.filter(pk__in=ids).values_list("pk", "esp_message_id"))
+    assert set(stored.values()) == {email["MessageID"] for email in fake.accepted}
+
+
+def test_a_call_taken_back_and_stopped_midway_is_unknown_and_the_untouched_ones_go_back(
+    clock, shop, settings_row, monkeypatch
+):
+    # given: the courier is held up by the first email's slow answer; the task's soft time limit strikes
+    # right after this thread's own call (taken back from the courier) reached the ESP
+    ids = queued_emails(shop, 3)
+    from anymail.backends.postmark import EmailBackend
+
+    real = EmailBackend.send_messages
+
+    def stopped_after_own_call(self, email_messages):
+        sent = real(self, email_messages)
+        if threading.current_thread() is threading.main_thread():
+            assert fake.wait_for_requests(2, timeout=10)  # the courier's call is at the ESP too
+            raise SoftTimeLimitExceeded()
+        return sent
+
+    monkeypatch.setattr(EmailBackend, "send_messages", stopped_after_own_call)
+    slow = Reply(200, delay=2.0, to="customer0@example.com")
+    # when
+    with FakeEsp([slow]) as fake, postmark_at(fake, read_timeout=10), pytest.raises(SoftTimeLimitExceeded):
+        sending.messages_send(message_ids=ids)
+    # then: both calls that started are unknown (never simply retried); the one never started is queued again
+    assert statuses(ids) == {
+        ids[0]: MessageStatus.UNKNOWN,
+        ids[1]: MessageStatus.QUEUED,
+        ids[2]: MessageStatus.UNKNOWN,
+    }
+    assert Message.objects.get(pk=ids[1]).attempts == 0
+    assert sorted(int(email["Metadata"]["message_id"]) for email in fake.requests) == [ids[0], ids[2]]
 
 
 def test_messages_another_worker_claimed_are_left_alone(clock, shop, settings_row):
@@ -216,7 +288,7 @@ def test_the_batch_task_publishes_a_retry_for_the_message_that_must_wait(clock, 
     # given: the ESP is briefly unavailable for the second email
     ids = queued_emails(shop, 2)
     published.clear()
-    with FakeEsp([Reply(200), Reply(503)]) as fake, postmark_at(fake):
+    with FakeEsp([Reply(503, to="customer1@example.com")]) as fake, postmark_at(fake):
         # when
         sent = send_messages(ids)
     # then: one sent, the other published alone with its backoff
@@ -232,9 +304,9 @@ def test_a_task_s_ids_go_chunk_by_chunk_each_recorded(clock, shop, settings_row,
     with FakeEsp() as fake, postmark_at(fake), CaptureQueriesContext(connection) as queries:
         # when
         outcomes = sending.messages_send(message_ids=ids)
-    # then: all five sent in order, each with the ESP's id, and each chunk claimed on its own
+    # then: all five sent once, each with the ESP's id, and each chunk claimed on its own
     assert {outcome.status for outcome in outcomes.values()} == {MessageStatus.SENT}
-    assert [int(email["Metadata"]["message_id"]) for email in fake.requests] == ids
+    assert sorted(int(email["Metadata"]["message_id"]) for email in fake.requests) == ids
     stored = dict(Message.objects.filter(pk__in=ids).values_list("pk", "esp_message_id"))
     assert set(stored.values()) == {email["MessageID"] for email in fake.accepted}
     claims = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "notifications_message" SET "status"')]

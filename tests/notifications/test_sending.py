@@ -24,10 +24,14 @@ def queued_message(shipment, to_status="out_for_delivery"):
     return Message.objects.get(pk=message_id)
 
 
-def postmark_at(fake):
+def postmark_at(fake, *, read_timeout: float = 1):
     return override_settings(
         EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
-        ANYMAIL={"POSTMARK_SERVER_TOKEN": "test-token", "POSTMARK_API_URL": fake.url, "REQUESTS_TIMEOUT": (1, 1)},
+        ANYMAIL={
+            "POSTMARK_SERVER_TOKEN": "test-token",
+            "POSTMARK_API_URL": fake.url,
+            "REQUESTS_TIMEOUT": (1, read_timeout),
+        },
         NOTIFICATIONS_RETRY_BASE_SECONDS=1,
     )
 
