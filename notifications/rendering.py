@@ -229,7 +229,9 @@ def brand_colours(shop: Shop) -> dict[str, str]:
         "on_accent": readable_text_on(shop.accent_color),
         "background": shop.background_color,
         "text": shop.text_color,
-        "font_stack": shop.font_stack,
+        # One of shops.models.FONT_STACKS (our CSS, never the shop's text): its quotes must reach the
+        # stylesheet as quotes, not as &#34;, which ends the declaration once the CSS is inlined.
+        "font_stack": Markup(shop.font_stack),  # noqa: S704
         "logo_url": absolute_url(shop.logo.url) if shop.logo else "",
         "banner_image_url": absolute_url(shop.banner_image.url) if shop.banner_image else "",
         "banner_text": shop.banner_text,

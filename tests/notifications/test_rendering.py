@@ -65,3 +65,21 @@ def test_a_reason_replaces_the_generic_explanation_in_the_email(shop):
     assert explanation in rendered.text
     assert explanation in rendered.html
     assert "Something went wrong on the way" not in rendered.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("font", ["system", "classical"])
+def test_the_shops_font_stack_reaches_the_inlined_styles_whole(shop, font):
+    import re
+
+    from shops.models import FONT_STACKS
+
+    # given: a font stack whose family names are quoted
+    shop.font = font
+    # when
+    rendered = email_render(sample_facts(shop=shop, status="in_transit", language="en"))
+    # then: the stylesheet and the body's inlined style carry it with its quotes, not cut at an escaped one
+    body_style = re.search(r'<body style="([^"]*)"', rendered.html.replace("&quot;", "'").replace("&#34;", "'"))
+    assert f"font-family: {FONT_STACKS[font]};" in rendered.html
+    assert body_style is not None
+    assert FONT_STACKS[font].replace('"', "'") in body_style.group(1)
