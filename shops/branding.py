@@ -1,4 +1,9 @@
-"""Colour arithmetic for branding: WCAG 2.x contrast, and a readable text colour for any fill."""
+"""Colour arithmetic for branding: WCAG 2.x contrast, and a readable text colour for any fill.
+
+Pure functions of ``#RRGGBB`` strings, remembered: every email and page of a shop asks the same few.
+"""
+
+from functools import lru_cache
 
 WCAG_AA_NORMAL_TEXT = 4.5
 WHITE = "#FFFFFF"
@@ -16,12 +21,14 @@ def relative_luminance(hex_colour: str) -> float:
     return 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
 
 
+@lru_cache(maxsize=1024)
 def contrast_ratio(first: str, second: str) -> float:
     """WCAG contrast ratio between two ``#RRGGBB`` colours, from 1.0 to 21.0."""
     lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
 
 
+@lru_cache(maxsize=1024)
 def readable_text_on(fill: str) -> str:
     """White or near-black, whichever contrasts more with ``fill``."""
     return WHITE if contrast_ratio(fill, WHITE) >= contrast_ratio(fill, BLACK) else BLACK
