@@ -33,7 +33,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from anymail.backends.base_requests import AnymailRequestsBackend
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused, AnymailRequestsAPIError
 from celery.exceptions import SoftTimeLimitExceeded
@@ -47,6 +46,7 @@ from django.utils.module_loading import import_string
 from config import metrics
 from config.sql import rows_update
 from notifications.content import message_content
+from notifications.esp_errors import esp_error_text, esp_retry_after, never_reached_esp
 from notifications.models import Message, MessageChannel, MessageStatus
 from notifications.outbox import messages_with_newer_transactional
 from notifications.prefetch import RenderLookups, messages_for_sending
@@ -417,59 +417,26 @@ def _esp_error(*, message: Message, error: AnymailRequestsAPIError, now: datetim
     status_code = error.status_code
     if status_code is not None:
         if status_code == 429 or status_code >= 500:
-            retry_after = _retry_after(error)
+            retry_after = esp_retry_after(error)
             return message_retry_or_fail(
                 message=message, reason=f"ESP answered HTTP {status_code}", now=now, retry_after=retry_after
             )
         if foreign:
             logger.info("message %s: the shop's ESP refused it with HTTP %s", message.pk, status_code)
             return message_fail(message=message, reason=f"ESP refused the email (HTTP {status_code})")
-        return message_fail(message=message, reason=f"ESP refused the email (HTTP {status_code}): {_esp_text(error)}")
+        return message_fail(
+            message=message, reason=f"ESP refused the email (HTTP {status_code}): {esp_error_text(error)}"
+        )
     if isinstance(error.__cause__, EspDestinationRefused):
         logger.warning("message %s: the shop's ESP request was refused: %s", message.pk, error.__cause__)
         return message_fail(
             message=message, reason="The shop's ESP address was refused (not the provider's public API)"
         )
-    if _never_reached_esp(error):
+    if never_reached_esp(error):
         detail = "" if foreign else f": {error.__cause__}"
         return message_retry_or_fail(message=message, reason=f"Could not connect to the ESP{detail}", now=now)
     detail = "" if foreign else f": {error.__cause__ or error}"
     return _ambiguous(message=message, reason=f"No answer from the ESP{detail}", now=now)
-
-
-def _esp_text(error: AnymailRequestsAPIError) -> str:
-    """The platform ESP's own error text (our ESP, so support may read it), bounded."""
-    response = getattr(error, "response", None)
-    text = response.text if response is not None else str(error)
-    return " ".join(text.split())[:500]
-
-
-def _retry_after(error: AnymailRequestsAPIError) -> float | None:
-    response = getattr(error, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
-def _never_reached_esp(error: BaseException) -> bool:
-    """True when the request provably never got to the ESP (refused connection, connect timeout)."""
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    seen: set[int] = set()
-    pending: list[Any] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        name = type(current).__name__
-        if name in {"NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "ConnectionRefusedError"}:
-            return True
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
-    return False
 
 
 def _ambiguous(*, message: Message, reason: str, now: datetime) -> SendOutcome:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from django.db import IntegrityError, transaction
 
+from carriers.base import parse_retry_after
 from notifications.lookup import LookupOutcome, LookupResult
 from notifications.sms.gsm import sms_length
 from notifications.sms.http import SmsDestinationRefused
@@ -262,7 +263,4 @@ def _int(value: Any) -> int | None:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
+    return parse_retry_after(response.headers.get("Retry-After"))
