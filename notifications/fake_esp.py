@@ -3,9 +3,10 @@
 Point anymail's Postmark backend at it (``ANYMAIL = {"POSTMARK_SERVER_TOKEN": "x",
 "POSTMARK_API_URL": fake.url}``) and script its answers: each send takes the next
 :class:`Reply` of the script that is meant for it (then the default ``Reply(200)``); a reply with
-``to`` answers only the send to that address, so a batch whose calls overlap still meets its script. A 200 reply records the email as
-*accepted* as soon as the request arrives — before any scripted delay — so a slow answer or a
-client that vanishes mid-request still counts as an email the ESP took, like a real ESP would.
+``to`` answers only the send to that address, so a batch whose calls overlap still meets its script.
+A 200 reply records the email as *accepted* as soon as the request arrives — before any scripted
+delay — so a slow answer or a client that vanishes mid-request still counts as an email the ESP took,
+like a real ESP would.
 A ``lost`` reply is the opposite: the request never reaches the ESP (nothing is accepted) and the
 client waits ``delay`` seconds for an answer that never comes.
 

@@ -126,8 +126,9 @@ def messages_send(*, message_ids: Sequence[int], now: datetime | None = None) ->
     size: one read of the messages with what rendering needs, one of suppressions and one of newer emails,
     one claim (``queued → sending``), one read per kind of what the emails show, one write of the bodies
     and results. Rendering happens here while a courier thread makes the ESP calls (the calls it has not
-    started when their chunk is settled are made here, meanwhile), and the chunks overlap: the next chunk is claimed and rendered while this one's emails are still going out, and a
-    chunk is recorded while the next one's go. Each message keeps its own fate: one that fails to render
+    started when their chunk is settled are made here, meanwhile), and the chunks overlap: the next chunk
+    is claimed and rendered while this one's emails are still going out, and a chunk is recorded while
+    the next one's go. Each message keeps its own fate: one that fails to render
     or that the ESP refuses is retried or failed alone. A worker lost mid-way leaves its claimed messages
     to the stuck recovery, which makes them ``unknown`` for reconciliation, exactly as a single lost send.
     """
